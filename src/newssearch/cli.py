@@ -1,0 +1,253 @@
+"""The ``newssearch`` command: options → a request → one core call → a renderer → an exit code.
+
+Exit codes (SPEC §5): 0 found / done, 1 the query matched nothing, 2 usage error, bad query,
+missing or unreadable index or corpus, 3 ``index`` could not update the index at all.
+Heavy modules (Whoosh, Rich) are imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from newssearch import __version__
+from newssearch.errors import NewsSearchError, UsageError
+
+T = TypeVar("T")
+
+QUERY_HELP = """Search the index; print the best articles, best first, with highlighted snippets.
+
+\b
+Query syntax:
+  rafah crossing            every word must match (stemmed: crossings = crossing);
+                            when none has them all, any word is enough (said on stderr)
+  "rafah crossing"          an exact phrase ("curly quotes" work too)
+  "gaza aid"~5              the words within 5 positions of each other, in that order
+  rafah OR egypt            either word; also AND, NOT, ANDNOT, ANDMAYBE, ( )
+  rafah -egypt              leave out articles with a word (= rafah NOT egypt)
+  title:rafah               in a field: title, section (subheadings), caption, body,
+                            source, tags, date
+  date:[2025-01-01 TO 2025-12-31]   a date range (date:[2025 TO] for open-ended)
+  cross*   rafha~   rafha~2 prefix; fuzzy (1 or 2 edits)
+Case, accents (Türkiye = Turkiye) and typographic quotes are folded.
+"""
+
+app = typer.Typer(
+    name="newssearch",
+    help="Full-text search for news articles kept as files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class Field(str, Enum):
+    title = "title"
+    section = "section"
+    caption = "caption"
+    body = "body"
+
+
+class Sort(str, Enum):
+    relevance = "relevance"
+    date = "date"
+
+
+CorpusOpt = Annotated[
+    Path, typer.Option("--corpus", envvar="NEWSSEARCH_CORPUS", help="Folder of articles.", show_default=True)
+]
+IndexOpt = Annotated[Path, typer.Option("--index", envvar="NEWSSEARCH_INDEX", help="Index folder.", show_default=True)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README for its keys).")]
+ColorOpt = Annotated[Color, typer.Option("--color", help="Colour: auto (a terminal only; NO_COLOR honoured), always, never.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"newssearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Full-text search for news articles kept as files."""
+
+
+@app.command()
+def index(
+    corpus: CorpusOpt = Path("corpus"),
+    index_dir: IndexOpt = Path("index"),
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from an empty index.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Bring the index up to date with the corpus: parse new and changed files, drop deleted ones."""
+    from newssearch.indexer import update_index
+    from newssearch.render import as_json, human
+
+    err = human.console(file=sys.stderr)
+    with human.progress_bar(err) as progress:
+        summary = _run(lambda: update_index(corpus, index_dir, rebuild=rebuild, progress=progress), index_cmd=True)
+    human.problems(err, summary)
+    if json_out:
+        _write(lambda: as_json.write(as_json.index_summary(summary)))
+    else:
+        _write(lambda: human.index_summary(human.console(), summary))
+
+
+@app.command(help=QUERY_HELP)
+def query(
+    text: Annotated[str, typer.Argument(help="What to search for (see the syntax above).", show_default=False)],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many results.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many results first.")] = 0,
+    any_words: Annotated[bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")] = False,
+    passages: Annotated[bool, typer.Option("--passages", help="Rank sections and captions on their own.")] = False,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles from this source.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY[-MM[-DD]]).")] = None,
+    in_field: Annotated[Field | None, typer.Option("--in", help="Every word must match in this field.")] = None,
+    sort: Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")] = Sort.relevance,
+    json_out: JsonOpt = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
+    color: ColorOpt = Color.auto,
+    index_dir: IndexOpt = Path("index"),
+) -> None:
+    """Search the index."""
+    from newssearch.render import as_json, human
+    from newssearch.searcher import SearchRequest, search
+
+    if json_out and jsonl:
+        _fail(UsageError("--json and --jsonl cannot be used together — pick one"))
+    request = SearchRequest(
+        text=text,
+        limit=limit,
+        offset=offset,
+        any_words=any_words,
+        passages=passages,
+        source=source,
+        since=_date(since, "--since"),
+        until=_date(until, "--until", end=True),
+        field=in_field.value if in_field else None,
+        sort=sort.value,
+    )
+    result = _run(lambda: search(index_dir, request))
+    if json_out:
+        _write(lambda: as_json.write(as_json.search_result(result)))
+    elif jsonl:
+        _write(lambda: sys.stdout.write("".join(line + "\n" for line in as_json.search_lines(result))))
+    else:
+        _write(lambda: human.search_result(human.console(color.value), result))
+        human.search_notes(human.console(color.value, file=sys.stderr), result, offset, passages)
+    raise typer.Exit(0 if result.total else 1)
+
+
+@app.command()
+def show(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="An article id (or its first characters).")],
+    highlight: Annotated[str | None, typer.Option("--highlight", help="Highlight the words of this query.")] = None,
+    json_out: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index_dir: IndexOpt = Path("index"),
+) -> None:
+    """Print a whole article: title, metadata, captions, sections."""
+    from newssearch.render import as_json, human
+    from newssearch.searcher import show as show_article
+
+    article, terms = _run(lambda: show_article(index_dir, article_id, highlight))
+    if json_out:
+        _write(lambda: as_json.write(as_json.article(article, terms if highlight else None)))
+    else:
+        _write(lambda: human.article(human.console(color.value), article, terms))
+
+
+@app.command()
+def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> None:
+    """Articles, sections, captions, files, distinct terms, index size and last update."""
+    from newssearch.render import as_json, human
+    from newssearch.searcher import stats as index_stats
+
+    result = _run(lambda: index_stats(index_dir))
+    if json_out:
+        _write(lambda: as_json.write(as_json.stats(result)))
+    else:
+        _write(lambda: human.stats(human.console(), result))
+
+
+def _date(value: str | None, option: str, end: bool = False) -> datetime | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD; ``end`` makes it the last moment of that period."""
+    if value is None:
+        return None
+    parts = value.strip().split("-")
+    try:
+        numbers = [int(p) for p in parts]
+        if not 1 <= len(numbers) <= 3 or len(parts[0]) != 4:
+            raise ValueError
+        year, month, day = (numbers + [1, 1])[:3]
+        start = datetime(year, month, day)
+    except ValueError:
+        _fail(UsageError(f"{option} {value!r} is not a date — write it as YYYY, YYYY-MM or YYYY-MM-DD"))
+    if not end:
+        return start
+    if len(numbers) == 1:
+        return datetime(year, 12, 31, 23, 59, 59)
+    if len(numbers) == 2:
+        following = datetime(year + (month == 12), month % 12 + 1, 1)
+        return datetime.fromtimestamp(following.timestamp() - 1)
+    return datetime(year, month, day, 23, 59, 59)
+
+
+def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
+    """Call the core; a NewsSearchError becomes its message on stderr and its exit code."""
+    try:
+        return call()
+    except NewsSearchError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        what = "the index was left as it was" if index_cmd else "stopped"
+        typer.echo(f"newssearch: interrupted — {what}", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if os.environ.get("NEWSSEARCH_DEBUG"):
+            raise
+        typer.echo(
+            f"newssearch: internal error: {exc.__class__.__name__}: {exc} — "
+            f"run again with NEWSSEARCH_DEBUG=1 for the traceback and report it",
+            err=True,
+        )
+        raise typer.Exit(3 if index_cmd else 2) from None
+
+
+def _fail(exc: NewsSearchError) -> NoReturn:
+    typer.echo(f"newssearch: {exc.message}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _write(emit: Callable[[], None]) -> None:
+    """Write to stdout; a reader that went away (``| head``) ends the program quietly."""
+    try:
+        emit()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,125 @@
+"""Articles ↔ the Whoosh documents that store them (see ``schema`` for the kinds).
+
+The whole article is kept as JSON in the stored ``data`` field, so ``show`` and the snippets
+read it back from the index alone, whatever has happened to the file since.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from newssearch.models import Article, Caption, Paragraph, Section
+from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE
+
+
+def article_documents(article: Article) -> Iterator[dict[str, Any]]:
+    """The article's own document, then one passage document per section and per caption."""
+    shared: dict[str, Any] = {"id": article.id, "path": article.path}
+    if article.source:
+        shared["source"] = article.source
+    if article.tags:
+        shared["tags"] = ",".join(article.tags)
+    when = parse_date(article.date)
+    if when is not None:
+        shared["date"] = when
+    headings = [s.heading for s in article.sections if s.heading]
+    captions = [c.text for c in article.captions]
+    words = "\n".join([article.title, *headings, *captions, article.body])
+    yield {
+        **shared,
+        "kind": KIND_ARTICLE,
+        "key": article.id,
+        "title": article.title,
+        "section": "\n".join(headings),
+        "caption": "\n".join(captions),
+        "body": article.body,
+        "words": words,
+        "data": json.dumps(article_to_json(article), ensure_ascii=False),
+    }
+    for n, section in enumerate(article.sections):
+        passage = {
+            "kind": "section" if section.heading else "body",
+            "section": section.heading,
+            "line": section.line,
+            "paragraphs": [[p.text, p.line] for p in section.paragraphs],
+        }
+        yield {
+            **shared,
+            "kind": KIND_PASSAGE,
+            "key": f"{article.id}:s{n:03d}",
+            "p_title": article.title,
+            "p_section": section.heading or "",
+            "p_body": section.text,
+            "data": json.dumps(_passage_data(article, passage), ensure_ascii=False),
+        }
+    for n, caption in enumerate(article.captions):
+        passage = {"kind": "caption", "section": None, "line": caption.line, "paragraphs": [[caption.text, caption.line]]}
+        yield {
+            **shared,
+            "kind": KIND_PASSAGE,
+            "key": f"{article.id}:c{n:03d}",
+            "p_title": article.title,
+            "p_caption": caption.text,
+            "data": json.dumps(_passage_data(article, passage), ensure_ascii=False),
+        }
+
+
+def _passage_data(article: Article, passage: dict[str, Any]) -> dict[str, Any]:
+    return {"id": article.id, "title": article.title, "path": article.path, **passage}
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    """The ``show --json`` structure (SPEC §4), with paragraphs and their lines kept."""
+    return {
+        "id": article.id,
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "path": article.path,
+        "line": article.line,
+        "date": article.date,
+        "source": article.source,
+        "url": article.url,
+        "tags": list(article.tags),
+        "captions": [{"text": c.text, "line": c.line} for c in article.captions],
+        "sections": [
+            {
+                "heading": s.heading,
+                "line": s.line,
+                "text": s.text,
+                "paragraphs": [{"text": p.text, "line": p.line} for p in s.paragraphs],
+            }
+            for s in article.sections
+        ],
+    }
+
+
+def article_from_json(data: str | dict[str, Any]) -> Article:
+    d = json.loads(data) if isinstance(data, str) else data
+    return Article(
+        id=d["id"],
+        path=d["path"],
+        line=d["line"],
+        title=d["title"],
+        sections=tuple(
+            Section(s["heading"], s["line"], tuple(Paragraph(p["text"], p["line"]) for p in s["paragraphs"]))
+            for s in d["sections"]
+        ),
+        captions=tuple(Caption(c["text"], c["line"]) for c in d["captions"]),
+        doc_id=d.get("doc_id"),
+        date=d.get("date"),
+        source=d.get("source"),
+        url=d.get("url"),
+        tags=tuple(d.get("tags") or ()),
+    )

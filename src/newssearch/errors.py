@@ -1,0 +1,45 @@
+"""The errors a user can hit. Each message is a sentence that says what to do next."""
+
+from __future__ import annotations
+
+
+class NewsSearchError(Exception):
+    """Base class; ``exit_code`` follows SPEC §5."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IndexMissingError(NewsSearchError):
+    pass
+
+
+class IndexOutdatedError(NewsSearchError):
+    pass
+
+
+class IndexBusyError(NewsSearchError):
+    exit_code = 3
+
+
+class IndexUpdateError(NewsSearchError):
+    exit_code = 3
+
+
+class CorpusMissingError(NewsSearchError):
+    pass
+
+
+class QuerySyntaxError(NewsSearchError):
+    pass
+
+
+class ArticleNotFoundError(NewsSearchError):
+    pass
+
+
+class UsageError(NewsSearchError):
+    pass

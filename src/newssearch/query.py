@@ -1,0 +1,266 @@
+"""Query text → Whoosh query: strict syntax errors, relaxation, prefix/fuzzy expansion, suggestions.
+
+Whoosh's parser never fails: it silently turns ``title:(storm`` into a term and ``rafah AND``
+into ``rafah``. ``check_syntax`` reads the text first and refuses what the parser would repair,
+with the column and a way out. Typographic quotes are straightened first, so a phrase pasted
+from an article (``“Rafah crossing”``) is a phrase.
+
+Fields are stemmed, so ``prefix*`` and ``fuzzy~`` are matched against the unstemmed word list
+(``words``) and replaced by the stems of the words they match: ``crossin*`` finds "crossing".
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from newssearch.errors import QuerySyntaxError
+from newssearch.schema import (
+    ARTICLE_FIELDS,
+    PASSAGE_FIELDS,
+    SHARED_FIELDS,
+    SPELLING_FIELD,
+    STEMMED,
+    UNSTEMMED,
+    build_schema,
+)
+
+# Field weights for whole articles (BM25F-style: per-field BM25, boosted and summed). A word in
+# the headline says most about what an article is about; a subheading names what a section is
+# about; captions describe the photos, close to the story but narrower; the body is the baseline.
+ARTICLE_WEIGHTS = {"title": 3.0, "section": 2.0, "caption": 1.5, "body": 1.0}
+# Passages are ranked on their own text; the article title only serves ``title:`` filters.
+PASSAGE_WEIGHTS = {"p_section": 2.0, "p_caption": 1.0, "p_body": 1.0}
+# --any: a document matching more of the words gets this much of a bonus per extra word.
+ANY_COORDINATION = 0.9
+# The most index words a single prefix*/fuzzy~ may expand to.
+MAX_EXPANSION = 1024
+
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u00a0": " ", "\u3000": " ",
+    }
+)  # fmt: skip
+_BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
+_TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|[^\s()"\[]+')
+_FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  # as the user typed it, quotes straightened
+    strict: wq.Query  # all words required (or --any's ranked OR)
+    relaxed: wq.Query | None  # any word, when that is a different query
+    passages: bool
+
+
+def normalise(text: str) -> str:
+    return text.translate(_QUOTES).strip()
+
+
+# The field names a query may use, in the order the error message lists them.
+QUERY_FIELDS = (*ARTICLE_FIELDS, *SHARED_FIELDS)
+
+
+def parse_query(text: str, *, passages: bool = False, any_words: bool = False, field: str | None = None) -> ParsedQuery:
+    """Parse the user's query; raises ``QuerySyntaxError`` for anything the parser would repair."""
+    text = normalise(text)
+    if not text:
+        raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
+    check_syntax(text)
+    strict = _parse(text, passages=passages, group="any" if any_words else "all", field=field)
+    relaxed = None
+    if not any_words:
+        loose = _parse(text, passages=passages, group="any", field=field)
+        if loose != strict:
+            relaxed = loose
+    return ParsedQuery(text=text, strict=strict, relaxed=relaxed, passages=passages)
+
+
+def check_syntax(text: str) -> None:
+    """Refuse what Whoosh's parser would silently drop or repair."""
+    tokens = [(m.group(), m.start() + 1) for m in _TOKEN.finditer(text)]
+    depth: list[int] = []
+    fields = QUERY_FIELDS
+    for n, (tok, col) in enumerate(tokens):
+        prev = tokens[n - 1][0] if n else None
+        nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
+        if tok.startswith('"') and (len(tok) == 1 or not tok.endswith('"')):
+            raise QuerySyntaxError(f"unclosed quote at column {col} — add the closing \" or remove the opening one")
+        if tok.startswith("[") and not tok.endswith("]"):
+            raise QuerySyntaxError(f"unclosed range at column {col} — write ranges as date:[2025-01-01 TO 2025-12-31]")
+        if tok == "(":
+            depth.append(col)
+        elif tok == ")":
+            if not depth:
+                raise QuerySyntaxError(f"unmatched ')' at column {col} — remove it or add a '(' before it")
+            depth.pop()
+        elif tok in _BINARY:
+            if prev is None or prev in _BINARY or prev in ("(", "NOT") or nxt is None or nxt in _BINARY or nxt == ")":
+                raise QuerySyntaxError(
+                    f"'{tok}' at column {col} needs a word on each side — e.g. rafah {tok} gaza "
+                    f"(write it in lower case to search for the word itself)"
+                )
+        elif tok == "NOT":
+            if nxt is None or nxt in _BINARY or nxt == ")":
+                raise QuerySyntaxError(f"'NOT' at column {col} needs a word after it — e.g. rafah NOT egypt")
+        else:
+            m = _FIELD.match(tok)
+            if m and not m.group(1).isdigit():
+                name, rest = m.group(1), m.group(2)
+                if name not in fields and (rest or nxt not in (None, ")")):
+                    raise QuerySyntaxError(
+                        f"unknown field '{name}:' at column {col} — fields are {', '.join(f + ':' for f in fields)}"
+                    )
+                if name in fields and not rest and (nxt is None or nxt == ")"):
+                    raise QuerySyntaxError(f"'{name}:' at column {col} has nothing after it — e.g. {name}:gaza")
+    if depth:
+        raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
+
+
+class _Parser(qparser.QueryParser):
+    """Whoosh's parser with prefix, wildcard and fuzzy terms kept unstemmed, to be expanded
+    over the unstemmed word list by ``expand``."""
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+        if termclass is not wq.Term and fieldname in _TEXT_FIELDS:
+            words = [t.text for t in UNSTEMMED(text, mode="query", tokenize=False)]
+            return termclass(fieldname, words[0] if words else text.lower(), boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+_TEXT_FIELDS = frozenset({*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values()})
+_SCHEMA = build_schema()
+
+
+def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Query:
+    names = PASSAGE_FIELDS if passages else ARTICLE_FIELDS
+    weights = PASSAGE_WEIGHTS if passages else ARTICLE_WEIGHTS
+    if field is not None:
+        defaults = [names[field]]
+    else:
+        defaults = list(weights)
+    og = qparser.OrGroup.factory(ANY_COORDINATION) if group == "any" else qparser.AndGroup
+    parser = _Parser(None, _SCHEMA, group=og)
+    parser.add_plugin(qparser.MultifieldPlugin(defaults, fieldboosts=weights))
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    # Users name the logical fields; in passage mode they map to the p_* fields.
+    parser.add_plugin(qparser.FieldAliasPlugin({real: [name] for name, real in names.items() if real != name}))
+    try:
+        q = parser.parse(text)
+    except Exception as exc:  # Whoosh raises bare ValueErrors for, e.g., unreadable dates
+        raise QuerySyntaxError(f"could not read the query: {exc} — see `newssearch query --help` for the syntax") from exc
+    for leaf in _leaves(q):
+        error = getattr(leaf, "error", None)
+        if error:
+            raise QuerySyntaxError(f"could not read part of the query: {error}")
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        words = _WORD.findall(text)
+        if words and all(w.upper() not in _BINARY | {"NOT"} for w in words):
+            raise QuerySyntaxError(
+                f"every word of {text!r} is too common to be indexed — add a more specific word"
+            )
+        raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
+    return q
+
+
+def _leaves(q: wq.Query) -> Iterator[wq.Query]:
+    if q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _leaves(child)
+
+
+def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
+    """Replace prefix, wildcard and fuzzy terms by the stems of the index words they match."""
+    if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and q.fieldname in _TEXT_FIELDS:
+        probe = copy.copy(q)
+        probe.fieldname = SPELLING_FIELD
+        stems: dict[str, None] = {}
+        for n, btext in enumerate(probe._btexts(reader)):
+            if n >= MAX_EXPANSION:
+                break
+            word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            for token in STEMMED(word, mode="query", removestops=False):
+                stems[token.text] = None
+        terms = [wq.Term(q.fieldname, s, boost=q.boost) for s in sorted(stems)]
+        if not terms:
+            return wq.NullQuery
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    if q.is_leaf():
+        return q
+    return q.apply(lambda child: expand(child, reader))
+
+
+def highlight_terms(q: wq.Query) -> dict[str, set[str]]:
+    """The term texts to highlight, by field; terms under NOT are left out."""
+    terms: dict[str, set[str]] = {}
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, wq.Term):
+            terms.setdefault(node.fieldname, set()).add(node.text)
+        elif isinstance(node, (wq.Phrase, wq.Ordered)) and hasattr(node, "words"):
+            terms.setdefault(node.fieldname, set()).update(node.words)
+        elif not node.is_leaf():
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return terms
+
+
+def suggest(text: str, searcher: Searcher) -> str | None:
+    """The query with every word that is not in the index replaced by the closest one that is,
+    or None when every word is there (or nothing close is)."""
+    reader = searcher.reader()
+    out: list[str] = []
+    pos = 0
+    changed = False
+    for m in _WORD.finditer(text):
+        word = m.group()
+        tail = text[m.end() : m.end() + 1]
+        if word in _BINARY | {"NOT"} or tail in (":", "*", "?", "~") or any(c.isdigit() for c in word):
+            continue
+        folded = [t.text for t in UNSTEMMED(word)]
+        if len(folded) != 1 or len(folded[0]) < 3:
+            continue
+        token = folded[0]
+        if reader.doc_frequency(SPELLING_FIELD, token):
+            continue
+        fix = _closest(reader, token)
+        if fix is None:
+            continue
+        out.append(text[pos : m.start()])
+        out.append(fix.capitalize() if word[:1].isupper() else fix)
+        pos = m.end()
+        changed = True
+    if not changed:
+        return None
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _closest(reader: IndexReader, word: str) -> str | None:
+    for dist in (1, 2) if len(word) > 4 else (1,):
+        found = [w for w in reader.terms_within(SPELLING_FIELD, word, dist, prefix=1) if w != word]
+        if found:
+            return max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
+    return None

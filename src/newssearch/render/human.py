@@ -1,0 +1,199 @@
+"""Terminal output through Rich. Article text is always ``Text``, never markup: a headline with
+``[Reuters]`` prints as written, and control characters are replaced before they reach a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from newssearch.highlight import spans
+from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
+
+HIGHLIGHT = "bold yellow"
+INDENT = 5
+# C0 and C1 control characters (but tab and newline) and DEL become U+FFFD: same length, so
+# highlight offsets still fit, and no escape sequence in an article reaches the terminal.
+_CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def console(color: str = "auto", file: TextIO | None = None) -> Console:
+    """``color``: auto (colour a terminal; NO_COLOR, FORCE_COLOR and TERM=dumb apply), always, never."""
+    force = {"always": True, "never": False}.get(color)
+    return Console(
+        file=file or sys.stdout,
+        force_terminal=force,
+        no_color=True if color == "never" else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+
+
+def safe(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
+def highlighted(text: str, found: list[tuple[int, int]] | list[list[int]]) -> Text:
+    out = Text(safe(text))
+    for start, end in found:
+        out.stylize(HIGHLIGHT, start, end)
+    return out
+
+
+def _line(con: Console, text: Text, indent: int = 0) -> None:
+    """One logical line: wrapped with a hanging indent on a terminal, whole when piped."""
+    if con.is_terminal:
+        con.print(Padding(text, (0, 0, 0, indent)))
+    else:
+        con.print(Text(" " * indent) + text, soft_wrap=True)
+
+
+def search_result(con: Console, result: SearchResult) -> None:
+    for hit in result.results:
+        if isinstance(hit, PassageHit):
+            _passage(con, hit)
+        else:
+            _hit(con, hit)
+
+
+def _location(path: str, line: int, *extra: str | None) -> Text:
+    out = Text(safe(f"{path}:{line}"), style="magenta")
+    for item in extra:
+        if item:
+            out.append("  ")
+            out.append(safe(item), style="dim")
+    return out
+
+
+def _hit(con: Console, hit: Hit) -> None:
+    head = Text(f"{hit.rank:>3}. ", style="dim") + Text(safe(hit.title), style="bold")
+    _line(con, head)
+    when = hit.date[:10] if hit.date else None
+    _line(con, _location(hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
+    for match in hit.matches:
+        _line(con, _label(match) + highlighted(match.text, match.highlights), INDENT)
+    con.print()
+
+
+def _label(match: Match) -> Text:
+    if match.kind == "section" and match.section:
+        name = f"§ {match.section}"
+    else:
+        name = match.kind
+    return Text(safe(f"{name} ") + f"(line {match.line}): ", style="cyan")
+
+
+def _passage(con: Console, hit: PassageHit) -> None:
+    name = f"§ {hit.section}" if hit.section else hit.kind
+    head = Text(f"{hit.rank:>3}. ", style="dim") + Text(safe(name), style="bold cyan")
+    head.append(Text(" — ", style="dim") + Text(safe(hit.title), style="bold"))
+    _line(con, head)
+    _line(con, _location(hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
+    _line(con, highlighted(hit.text, hit.highlights), INDENT)
+    con.print()
+
+
+def search_notes(con: Console, result: SearchResult, offset: int, passages: bool) -> None:
+    """What goes to stderr around the results: relaxation, did-you-mean, the count."""
+    noun = "passage" if passages else "article"
+    if result.relaxed:
+        con.print(Text(f"No {noun} has all the words; showing {noun}s with any of them.", style="yellow"))
+    if result.suggestion:
+        con.print(Text("Did you mean: ", style="yellow") + Text(safe(result.suggestion), style="bold"))
+    shown = len(result.results)
+    if result.total == 0:
+        con.print(Text(f"No {noun}s match {safe(result.query)!r}.", style="dim"))
+    elif shown == 0:
+        con.print(Text(f"{result.total} {noun}s match; none past --offset {offset}.", style="dim"))
+    else:
+        plural = "" if result.total == 1 else "s"
+        con.print(Text(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", style="dim"))
+
+
+def article(con: Console, art: Article, terms: dict[str, set[str]]) -> None:
+    title = highlighted(art.title, spans(art.title, terms.get("title", set())))
+    title.stylize("bold")
+    _line(con, title)
+    details = [f"id {art.id}", art.date, art.source, art.url, ", ".join(art.tags) if art.tags else None]
+    _line(con, _location(art.path, art.line, *details))
+    if art.captions:
+        con.print()
+        for caption in art.captions:
+            label = Text(f"caption (line {caption.line}): ", style="cyan")
+            _line(con, label + highlighted(caption.text, spans(caption.text, terms.get("caption", set()))))
+    for section in art.sections:
+        con.print()
+        if section.heading:
+            heading = highlighted(section.heading, spans(section.heading, terms.get("section", set())))
+            heading.stylize("bold underline")
+            _line(con, heading + Text(f"  (line {section.line})", style="dim"))
+        for paragraph in section.paragraphs:
+            _line(con, highlighted(paragraph.text, spans(paragraph.text, terms.get("body", set()))))
+
+
+def stats(con: Console, s: IndexStats) -> None:
+    rows = [
+        ("articles", f"{s.articles:,}"),
+        ("sections", f"{s.sections:,}"),
+        ("captions", f"{s.captions:,}"),
+        ("files", f"{s.files:,}"),
+        ("distinct terms", f"{s.terms:,}"),
+        ("index size", _size(s.bytes)),
+        ("last update", s.updated or "never"),
+    ]
+    for name, value in rows:
+        con.print(Text(f"{name:<15}", style="cyan") + Text(value))
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def index_summary(con: Console, s: IndexSummary) -> None:
+    plural = "" if s.files == 1 else "s"
+    text = (
+        f"{'Rebuilt' if s.rebuilt else 'Updated'} index: {s.articles:,} articles, {s.sections:,} sections, "
+        f"{s.captions:,} captions from {s.files:,} file{plural} — {s.added} added, {s.changed} changed, "
+        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped, {s.failed} failed "
+        f"in {s.seconds:.2f} s"
+    )
+    con.print(Text(text), soft_wrap=True)
+
+
+def problems(con: Console, s: IndexSummary) -> None:
+    for p in s.problems:
+        where = f"{p.path}:{p.line}" if p.line else p.path
+        con.print(Text("warning: ", style="yellow") + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(con: Console) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress callback for ``update_index``: a bar on a terminal, nothing otherwise."""
+    if not con.is_terminal:
+        yield lambda done, total, path: None
+        return
+    bar = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}", style="dim"),
+        console=con,
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+    with bar:
+        yield lambda done, total, path: bar.update(task, completed=done, total=total, description=safe(path))

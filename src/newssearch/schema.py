@@ -1,0 +1,58 @@
+"""The Whoosh schema, its analyzers and its version: the one place that defines the index.
+
+One index holds four kinds of document, told apart by ``kind``:
+
+- ``article``: an article as a whole — ``title``, ``section`` (its subheadings), ``caption``,
+  ``body`` (all paragraphs), plus ``words``, the same text unstemmed, which is the spelling
+  source for "did you mean" and the word list that ``prefix*`` and ``fuzzy~`` expand over;
+- ``passage``: one section or caption of an article, for ``--passages``, in ``p_*`` fields so
+  that their length statistics stay apart from the articles';
+- ``file``: the manifest entry of a corpus file (size, mtime, hash), so an update knows what
+  changed, committed atomically with the articles it produced;
+- ``meta``: the schema version, the corpus folder and the time of the last update.
+
+The schema is pickled into the index, so it uses only Whoosh's own analyzer classes.
+Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or what goes into a field changes: an
+index of another version is rebuilt by ``newssearch index`` and refused by the other commands.
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+SCHEMA_VERSION = 1
+
+# Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
+STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+UNSTEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+KIND_ARTICLE = "article"
+KIND_PASSAGE = "passage"
+KIND_FILE = "file"
+KIND_META = "meta"
+META_KEY = "meta"
+
+# The fields a user names in a query (``title:rafah``) and the field each maps to per mode.
+ARTICLE_FIELDS = {"title": "title", "section": "section", "caption": "caption", "body": "body"}
+PASSAGE_FIELDS = {"title": "p_title", "section": "p_section", "caption": "p_caption", "body": "p_body"}
+# Fields every query may name, whatever the mode.
+SHARED_FIELDS = ("source", "date", "tags")
+SPELLING_FIELD = "words"
+
+
+def build_schema() -> Schema:
+    text = {name: TEXT(analyzer=STEMMED) for name in (*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values())}
+    return Schema(
+        kind=ID(stored=True),
+        key=ID(unique=True, stored=True, sortable=True),
+        id=ID(stored=True),
+        path=ID(stored=True),
+        words=TEXT(analyzer=UNSTEMMED, phrase=False),
+        source=TEXT(analyzer=UNSTEMMED),
+        tags=KEYWORD(commas=True, lowercase=True),
+        date=DATETIME(sortable=True),
+        data=STORED(),
+        **text,
+    )

@@ -1,0 +1,260 @@
+"""Run a request against the index and return plain data, detached from Whoosh.
+
+Everything a result needs (stored article, snippets, highlights) is copied inside the
+``with ix.searcher()`` block; a Whoosh ``Hit`` dies with its searcher.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from newssearch import highlight, query
+from newssearch.documents import article_from_json
+from newssearch.errors import ArticleNotFoundError
+from newssearch.models import Article, Hit, IndexStats, Match, PassageHit, SearchResult
+from newssearch.schema import (
+    ARTICLE_FIELDS,
+    KIND_ARTICLE,
+    KIND_FILE,
+    KIND_PASSAGE,
+    PASSAGE_FIELDS,
+    SPELLING_FIELD,
+    UNSTEMMED,
+)
+from newssearch.store import open_index, read_meta, size_on_disk
+
+MAX_MATCHES = 3
+_PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    limit: int = 10
+    offset: int = 0
+    any_words: bool = False
+    passages: bool = False
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    field: str | None = None  # --in: title | section | caption | body
+    sort: str = "relevance"  # relevance | date
+
+
+def search(index_dir: Path, request: SearchRequest) -> SearchResult:
+    parsed = query.parse_query(request.text, passages=request.passages, any_words=request.any_words, field=request.field)
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        filters = _filters(request)
+        relaxed = False
+        q = query.expand(parsed.strict, reader)
+        page, total = _run(searcher, q, filters, request)
+        if total == 0 and parsed.relaxed is not None:
+            q = query.expand(parsed.relaxed, reader)
+            page, total = _run(searcher, q, filters, request)
+            relaxed = total > 0
+        terms = _terms_by_part(query.highlight_terms(q))
+        where = _Locator(read_meta(searcher).get("corpus"))
+        start = request.offset + 1
+        results: list[Any]
+        if request.passages:
+            results = [_passage_hit(start + n, score, stored, terms, where) for n, (score, stored) in enumerate(page)]
+        else:
+            results = [_article_hit(start + n, score, stored, terms, where) for n, (score, stored) in enumerate(page)]
+        suggestion = query.suggest(parsed.text, searcher)
+    return SearchResult(query=parsed.text, total=total, relaxed=relaxed, suggestion=suggestion, results=results)
+
+
+class _Locator:
+    """Paths as a user can open them: relative to the working directory when the corpus is
+    below it (``corpus/000_….txt``), absolute otherwise."""
+
+    def __init__(self, corpus: str | None) -> None:
+        self.root = Path(corpus) if corpus else None
+        self.cwd = Path.cwd()
+
+    def __call__(self, relpath: str) -> str:
+        if self.root is None:
+            return relpath
+        full = self.root / relpath
+        try:
+            return full.relative_to(self.cwd).as_posix()
+        except ValueError:
+            return str(full)
+
+
+def _filters(request: SearchRequest) -> wq.Query:
+    parts: list[wq.Query] = [wq.Term("kind", KIND_PASSAGE if request.passages else KIND_ARTICLE)]
+    if request.source:
+        words = [t.text for t in UNSTEMMED(request.source)]
+        if words:
+            parts.append(wq.Phrase("source", words) if len(words) > 1 else wq.Term("source", words[0]))
+    if request.since or request.until:
+        parts.append(wq.DateRange("date", request.since, request.until))
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _run(searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequest) -> tuple[list[tuple[float, dict[str, Any]]], int]:
+    """The requested page as (score, stored fields), and the total number of matches.
+
+    Sorting by score then by key makes ties (common: BM25 gives equal scores to equal texts)
+    come back in the same order on every run and after every rebuild."""
+    keys: list[sorting.FacetType] = [sorting.ScoreFacet(), sorting.FieldFacet("key")]
+    if request.sort == "date":
+        keys.insert(0, sorting.FieldFacet("date", reverse=True))
+    # With ``sortedby``, a hit's "score" is its sort key; ScoreFacet's part is the negated score.
+    score_at = 1 if request.sort == "date" else 0
+    wanted = request.offset + request.limit
+    results = searcher.search(q, filter=filters, limit=wanted, sortedby=sorting.MultiFacet(keys), terms=False)
+    total = len(results)
+    page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
+    return page, total
+
+
+def _terms_by_part(terms: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Highlight terms by part of an article (title, section, caption, body)."""
+    parts: dict[str, set[str]] = {}
+    for field, texts in terms.items():
+        part = _PART_OF_FIELD.get(field)
+        if part:
+            parts.setdefault(part, set()).update(texts)
+    return parts
+
+
+def _article_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]], where: _Locator) -> Hit:
+    article = article_from_json(stored["data"])
+    return Hit(
+        rank=rank,
+        id=article.id,
+        score=round(score, 4),
+        title=article.title,
+        path=where(article.path),
+        line=article.line,
+        doc_id=article.doc_id,
+        date=article.date,
+        source=article.source,
+        matches=article_matches(article, terms),
+    )
+
+
+def article_matches(article: Article, terms: dict[str, set[str]], limit: int = MAX_MATCHES) -> list[Match]:
+    """The best ``limit`` labelled snippets of an article: the title when it matches, then the
+    parts that match the most distinct query terms, in reading order among equals."""
+    candidates: list[tuple[int, int, Match]] = []  # (distinct terms, order, match)
+    title_spans = highlight.spans(article.title, terms.get("title", set()))
+    if title_spans:
+        candidates.append((1_000, 0, Match("title", None, article.line, article.title, title_spans)))
+    order = 1
+    for section in article.sections:
+        heading_terms = highlight.matched_terms(section.heading or "", terms.get("section", set()))
+        best_paragraph = False
+        for paragraph in section.paragraphs:
+            order += 1
+            found = highlight.spans(paragraph.text, terms.get("body", set()))
+            if not found:
+                continue
+            text, spans = highlight.snippet(paragraph.text, found)
+            kind = "section" if section.heading else "body"
+            distinct = len(highlight.matched_terms(paragraph.text, terms.get("body", set()))) + len(heading_terms)
+            candidates.append((distinct, order, Match(kind, section.heading, paragraph.line, text, spans)))
+            best_paragraph = True
+        if heading_terms and not best_paragraph and section.heading:
+            found = highlight.spans(section.heading, terms.get("section", set()))
+            candidates.append((len(heading_terms), order, Match("section", section.heading, section.line, section.heading, found)))
+    for caption in article.captions:
+        order += 1
+        found = highlight.spans(caption.text, terms.get("caption", set()))
+        if found:
+            text, spans = highlight.snippet(caption.text, found)
+            distinct = len(highlight.matched_terms(caption.text, terms.get("caption", set())))
+            candidates.append((distinct, order, Match("caption", None, caption.line, text, spans)))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    matches = [m for _, _, m in candidates[:limit]]
+    if not matches:
+        lead = next((s for s in article.sections if s.paragraphs), None)
+        if lead is not None:
+            text, _ = highlight.snippet(lead.paragraphs[0].text, [])
+            kind = "section" if lead.heading else "body"
+            matches = [Match(kind, lead.heading, lead.paragraphs[0].line, text, [])]
+    return matches
+
+
+def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]], where: _Locator) -> PassageHit:
+    data = json.loads(stored["data"])
+    part = "caption" if data["kind"] == "caption" else "body"
+    best: tuple[int, str, list[tuple[int, int]], int] | None = None
+    for text, line in data["paragraphs"]:
+        found = highlight.spans(text, terms.get(part, set()))
+        if found and (best is None or len(found) > best[0]):
+            snip, spans = highlight.snippet(text, found)
+            best = (len(found), snip, spans, line)
+    if best is None and data["section"]:
+        spans = highlight.spans(data["section"], terms.get("section", set()))
+        best = (0, data["section"], spans, data["line"])
+    if best is None:
+        text, line = data["paragraphs"][0] if data["paragraphs"] else ("", data["line"])
+        snip, _ = highlight.snippet(text, [])
+        best = (0, snip, [], line)
+    _, text, spans, line = best
+    return PassageHit(
+        rank=rank,
+        id=data["id"],
+        score=round(score, 4),
+        title=data["title"],
+        kind=data["kind"],
+        section=data["section"],
+        path=where(data["path"]),
+        line=line,
+        text=text,
+        highlights=spans,
+    )
+
+
+def show(index_dir: Path, article_id: str, highlight_text: str | None = None) -> tuple[Article, dict[str, set[str]]]:
+    """The article with this id (or the one id that starts with it), its path as a user can
+    open it, and the terms of ``highlight_text`` to highlight in it, by part."""
+    parsed = query.parse_query(highlight_text) if highlight_text else None
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        stored = searcher.document(key=article_id, kind=KIND_ARTICLE)
+        if stored is None and article_id:
+            q = wq.And([wq.Prefix("key", article_id), wq.Term("kind", KIND_ARTICLE)])
+            found = [dict(hit.fields()) for hit in searcher.search(q, limit=6)]
+            if len(found) > 1:
+                ids = ", ".join(sorted(d["key"] for d in found)[:5])
+                raise ArticleNotFoundError(f"the id {article_id!r} is ambiguous: {ids}{' …' if len(found) > 5 else ''} — give more of it")
+            stored = found[0] if found else None
+        if stored is None:
+            raise ArticleNotFoundError(
+                f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
+            )
+        article = article_from_json(stored["data"])
+        where = _Locator(read_meta(searcher).get("corpus"))
+        terms = _terms_by_part(query.highlight_terms(query.expand(parsed.strict, searcher.reader()))) if parsed else {}
+    return replace(article, path=where(article.path)), terms
+
+
+def stats(index_dir: Path) -> IndexStats:
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        entries = [json.loads(d["data"]) for d in searcher.documents(kind=KIND_FILE)]
+        terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
+        updated = read_meta(searcher).get("updated")
+    return IndexStats(
+        articles=sum(e.get("articles", 0) for e in entries),
+        sections=sum(e.get("sections", 0) for e in entries),
+        captions=sum(e.get("captions", 0) for e in entries),
+        files=sum(1 for e in entries if e.get("articles")),
+        terms=terms,
+        bytes=size_on_disk(index_dir),
+        updated=updated,
+    )

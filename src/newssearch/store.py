@@ -1,0 +1,82 @@
+"""Opening the index folder: existence, schema version, metadata and the update lock.
+
+Every failure here is a sentence that says which command fixes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+
+from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError
+from newssearch.schema import META_KEY, SCHEMA_VERSION
+
+INDEX_NAME = "MAIN"
+_LOCK_NAME = "newssearch_UPDATE"
+
+
+def display(path: Path) -> str:
+    text = str(path)
+    return text if path.is_absolute() or text.startswith(".") else f"./{text}"
+
+
+def exists(index_dir: Path) -> bool:
+    return index_dir.is_dir() and windex.exists_in(str(index_dir), indexname=INDEX_NAME)
+
+
+def open_index(index_dir: Path) -> windex.Index:
+    """The index, if it exists and was built with this schema version."""
+    if not exists(index_dir):
+        raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
+    try:
+        ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
+        with ix.searcher() as searcher:
+            meta = read_meta(searcher)
+    except (IndexMissingError, IndexOutdatedError):
+        raise
+    except Exception as exc:
+        raise IndexOutdatedError(
+            f"the index at {display(index_dir)} cannot be read ({exc.__class__.__name__}) — "
+            f"run `newssearch index --rebuild`"
+        ) from exc
+    if meta.get("schema") != SCHEMA_VERSION:
+        raise IndexOutdatedError(
+            f"the index at {display(index_dir)} was built by another version of newssearch "
+            f"(schema {meta.get('schema')}, this one reads {SCHEMA_VERSION}) — run `newssearch index` to rebuild it"
+        )
+    return ix
+
+
+def read_meta(searcher: Searcher) -> dict[str, Any]:
+    stored = searcher.document(key=META_KEY)
+    if not stored:
+        return {}
+    meta: dict[str, Any] = json.loads(stored["data"])
+    return meta
+
+
+@contextmanager
+def update_lock(index_dir: Path) -> Iterator[None]:
+    """Held for a whole ``index`` run, so two runs never write at once; the second one is told."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileStorage(str(index_dir)).lock(_LOCK_NAME)
+    if not lock.acquire(blocking=False):
+        raise IndexBusyError(
+            f"the index at {display(index_dir)} is being updated by another `newssearch index` run — "
+            f"wait for it to finish, then run this again"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def size_on_disk(index_dir: Path) -> int:
+    return sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file() and not p.name.startswith("."))
