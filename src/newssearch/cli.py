@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -49,20 +49,20 @@ app = typer.Typer(
 )
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
 
 
-class Field(str, Enum):
-    title = "title"
+class SearchField(StrEnum):
+    title = "title"  # type: ignore[assignment]  # shadows str.title, harmlessly
     section = "section"
     caption = "caption"
     body = "body"
 
 
-class Sort(str, Enum):
+class Sort(StrEnum):
     relevance = "relevance"
     date = "date"
 
@@ -72,7 +72,9 @@ CorpusOpt = Annotated[
 ]
 IndexOpt = Annotated[Path, typer.Option("--index", envvar="NEWSSEARCH_INDEX", help="Index folder.", show_default=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README for its keys).")]
-ColorOpt = Annotated[Color, typer.Option("--color", help="Colour: auto (a terminal only; NO_COLOR honoured), always, never.")]
+ColorOpt = Annotated[
+    Color, typer.Option("--color", help="Colour: auto (a terminal only; NO_COLOR honoured), always, never.")
+]
 
 
 def _version(value: bool) -> None:
@@ -113,15 +115,23 @@ def index(
 
 @app.command(help=QUERY_HELP)
 def query(
-    text: Annotated[str, typer.Argument(help="What to search for (see the syntax above).", show_default=False)],
+    text: Annotated[
+        str, typer.Argument(metavar="QUERY", help="What to search for (see the syntax above).", show_default=False)
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many results.")] = 10,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many results first.")] = 0,
-    any_words: Annotated[bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")] = False,
+    any_words: Annotated[
+        bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")
+    ] = False,
     passages: Annotated[bool, typer.Option("--passages", help="Rank sections and captions on their own.")] = False,
     source: Annotated[str | None, typer.Option("--source", help="Only articles from this source.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY[-MM[-DD]]).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY[-MM[-DD]]).")] = None,
-    in_field: Annotated[Field | None, typer.Option("--in", help="Every word must match in this field.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only articles dated on or after (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only articles dated on or before (YYYY[-MM[-DD]]).")
+    ] = None,
+    in_field: Annotated[SearchField | None, typer.Option("--in", help="Every word must match in this field.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")] = Sort.relevance,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
@@ -150,7 +160,7 @@ def query(
     if json_out:
         _write(lambda: as_json.write(as_json.search_result(result)))
     elif jsonl:
-        _write(lambda: sys.stdout.write("".join(line + "\n" for line in as_json.search_lines(result))))
+        _write(lambda: _print("".join(line + "\n" for line in as_json.search_lines(result))))
     else:
         _write(lambda: human.search_result(human.console(color.value), result))
         human.search_notes(human.console(color.value, file=sys.stderr), result, offset, passages)
@@ -247,6 +257,10 @@ def _write(emit: Callable[[], None]) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text)
 
 
 def main() -> None:

@@ -56,7 +56,12 @@ def article_documents(article: Article) -> Iterator[dict[str, Any]]:
             "data": json.dumps(_passage_data(article, passage), ensure_ascii=False),
         }
     for n, caption in enumerate(article.captions):
-        passage = {"kind": "caption", "section": None, "line": caption.line, "paragraphs": [[caption.text, caption.line]]}
+        passage = {
+            "kind": "caption",
+            "section": None,
+            "line": caption.line,
+            "paragraphs": [[caption.text, caption.line]],
+        }
         yield {
             **shared,
             "kind": KIND_PASSAGE,

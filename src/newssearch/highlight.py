@@ -12,6 +12,8 @@ import re
 from newssearch.schema import STEMMED
 
 Span = tuple[int, int]
+# What to highlight, by field or by part of an article: analyzed words, and phrases as tuples.
+Terms = dict[str, set[str | tuple[str, ...]]]
 
 # Snippets longer than this are cut around their first highlight, at word boundaries.
 MAX_SNIPPET = 280
@@ -22,21 +24,28 @@ ELLIPSIS = "\u2026"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 
-def spans(text: str, terms: set[str]) -> list[Span]:
-    """Where ``terms`` (analyzed forms) occur in ``text``."""
+def spans(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
+    """Where ``terms`` occur in ``text``: a term is an analyzed word (``"cross"``), or a tuple
+    of them for a phrase, which lights up only where its words stand together."""
     if not terms or not text:
         return []
-    return [
-        (t.startchar, t.endchar)
-        for t in STEMMED(text, chars=True, mode="index")
-        if t.text in terms
-    ]
+    tokens = [(t.text, t.startchar, t.endchar) for t in STEMMED(text, chars=True, mode="index")]
+    words = {t for t in terms if isinstance(t, str)}
+    found = [(start, end) for word, start, end in tokens if word in words]
+    for phrase in (t for t in terms if isinstance(t, tuple)):
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(word for word, _, _ in tokens[i : i + n]) == phrase:
+                found.extend((start, end) for _, start, end in tokens[i : i + n])
+    return sorted(set(found))
 
 
-def matched_terms(text: str, terms: set[str]) -> set[str]:
+def matched_terms(text: str, terms: set[str | tuple[str, ...]]) -> set[str]:
+    """The distinct analyzed words of ``text`` that the highlights cover."""
     if not terms or not text:
         return set()
-    return {t.text for t in STEMMED(text, mode="index") if t.text in terms}
+    covered = set(spans(text, terms))
+    return {t.text for t in STEMMED(text, chars=True, mode="index") if (t.startchar, t.endchar) in covered}
 
 
 def snippet(text: str, found: list[Span]) -> tuple[str, list[Span]]:

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ def _apply_changes(
             if old:
                 entries[cfile.relpath] = old
             continue
-        entry = {"size": cfile.size, "mtime_ns": cfile.mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
+        entry: dict[str, Any] = {"size": cfile.size, "mtime_ns": cfile.mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
         if old and old.get("sha1") == entry["sha1"]:  # touched, not changed: nothing to parse
             entry = {**old, **entry}
         else:
@@ -202,6 +202,5 @@ def _meta(corpus_dir: Path) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
         "corpus": str(corpus_dir.resolve()),
-        "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-

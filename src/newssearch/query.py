@@ -22,6 +22,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from newssearch.errors import QuerySyntaxError
+from newssearch.highlight import Terms
 from newssearch.schema import (
     ARTICLE_FIELDS,
     PASSAGE_FIELDS,
@@ -96,7 +97,7 @@ def check_syntax(text: str) -> None:
         prev = tokens[n - 1][0] if n else None
         nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
         if tok.startswith('"') and (len(tok) == 1 or not tok.endswith('"')):
-            raise QuerySyntaxError(f"unclosed quote at column {col} — add the closing \" or remove the opening one")
+            raise QuerySyntaxError(f'unclosed quote at column {col} — add the closing " or remove the opening one')
         if tok.startswith("[") and not tok.endswith("]"):
             raise QuerySyntaxError(f"unclosed range at column {col} — write ranges as date:[2025-01-01 TO 2025-12-31]")
         if tok == "(":
@@ -128,7 +129,7 @@ def check_syntax(text: str) -> None:
         raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
 
 
-class _Parser(qparser.QueryParser):
+class _Parser(qparser.QueryParser):  # type: ignore[misc]
     """Whoosh's parser with prefix, wildcard and fuzzy terms kept unstemmed, to be expanded
     over the unstemmed word list by ``expand``."""
 
@@ -146,10 +147,7 @@ _SCHEMA = build_schema()
 def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Query:
     names = PASSAGE_FIELDS if passages else ARTICLE_FIELDS
     weights = PASSAGE_WEIGHTS if passages else ARTICLE_WEIGHTS
-    if field is not None:
-        defaults = [names[field]]
-    else:
-        defaults = list(weights)
+    defaults = [names[field]] if field is not None else list(weights)
     og = qparser.OrGroup.factory(ANY_COORDINATION) if group == "any" else qparser.AndGroup
     parser = _Parser(None, _SCHEMA, group=og)
     parser.add_plugin(qparser.MultifieldPlugin(defaults, fieldboosts=weights))
@@ -161,7 +159,9 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
     try:
         q = parser.parse(text)
     except Exception as exc:  # Whoosh raises bare ValueErrors for, e.g., unreadable dates
-        raise QuerySyntaxError(f"could not read the query: {exc} — see `newssearch query --help` for the syntax") from exc
+        raise QuerySyntaxError(
+            f"could not read the query: {exc} — see `newssearch query --help` for the syntax"
+        ) from exc
     for leaf in _leaves(q):
         error = getattr(leaf, "error", None)
         if error:
@@ -169,9 +169,7 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         words = _WORD.findall(text)
         if words and all(w.upper() not in _BINARY | {"NOT"} for w in words):
-            raise QuerySyntaxError(
-                f"every word of {text!r} is too common to be indexed — add a more specific word"
-            )
+            raise QuerySyntaxError(f"every word of {text!r} is too common to be indexed — add a more specific word")
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
     return q
 
@@ -205,9 +203,10 @@ def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
     return q.apply(lambda child: expand(child, reader))
 
 
-def highlight_terms(q: wq.Query) -> dict[str, set[str]]:
-    """The term texts to highlight, by field; terms under NOT are left out."""
-    terms: dict[str, set[str]] = {}
+def highlight_terms(q: wq.Query) -> Terms:
+    """What to highlight, by field: term texts, and exact phrases as tuples of term texts
+    (a sloppy ``"a b"~5`` highlights its words one by one). Terms under NOT are left out."""
+    terms: Terms = {}
 
     def walk(node: wq.Query) -> None:
         if isinstance(node, wq.Not):
@@ -217,8 +216,11 @@ def highlight_terms(q: wq.Query) -> dict[str, set[str]]:
             return
         if isinstance(node, wq.Term):
             terms.setdefault(node.fieldname, set()).add(node.text)
-        elif isinstance(node, (wq.Phrase, wq.Ordered)) and hasattr(node, "words"):
-            terms.setdefault(node.fieldname, set()).update(node.words)
+        elif isinstance(node, wq.Phrase):
+            if node.slop <= 1:
+                terms.setdefault(node.fieldname, set()).add(tuple(node.words))
+            else:
+                terms.setdefault(node.fieldname, set()).update(node.words)
         elif not node.is_leaf():
             for child in node.children():
                 walk(child)
@@ -262,5 +264,6 @@ def _closest(reader: IndexReader, word: str) -> str | None:
     for dist in (1, 2) if len(word) > 4 else (1,):
         found = [w for w in reader.terms_within(SPELLING_FIELD, word, dist, prefix=1) if w != word]
         if found:
-            return max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
+            best: str = max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
+            return best
     return None

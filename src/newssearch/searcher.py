@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 from newssearch import highlight, query
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError
+from newssearch.highlight import Terms
 from newssearch.models import Article, Hit, IndexStats, Match, PassageHit, SearchResult
 from newssearch.schema import (
     ARTICLE_FIELDS,
@@ -50,7 +51,9 @@ class SearchRequest:
 
 
 def search(index_dir: Path, request: SearchRequest) -> SearchResult:
-    parsed = query.parse_query(request.text, passages=request.passages, any_words=request.any_words, field=request.field)
+    parsed = query.parse_query(
+        request.text, passages=request.passages, any_words=request.any_words, field=request.field
+    )
     ix = open_index(index_dir)
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -103,7 +106,9 @@ def _filters(request: SearchRequest) -> wq.Query:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _run(searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequest) -> tuple[list[tuple[float, dict[str, Any]]], int]:
+def _run(
+    searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequest
+) -> tuple[list[tuple[float, dict[str, Any]]], int]:
     """The requested page as (score, stored fields), and the total number of matches.
 
     Sorting by score then by key makes ties (common: BM25 gives equal scores to equal texts)
@@ -120,9 +125,9 @@ def _run(searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequ
     return page, total
 
 
-def _terms_by_part(terms: dict[str, set[str]]) -> dict[str, set[str]]:
+def _terms_by_part(terms: Terms) -> Terms:
     """Highlight terms by part of an article (title, section, caption, body)."""
-    parts: dict[str, set[str]] = {}
+    parts: Terms = {}
     for field, texts in terms.items():
         part = _PART_OF_FIELD.get(field)
         if part:
@@ -130,7 +135,7 @@ def _terms_by_part(terms: dict[str, set[str]]) -> dict[str, set[str]]:
     return parts
 
 
-def _article_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]], where: _Locator) -> Hit:
+def _article_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, where: _Locator) -> Hit:
     article = article_from_json(stored["data"])
     return Hit(
         rank=rank,
@@ -146,7 +151,7 @@ def _article_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[st
     )
 
 
-def article_matches(article: Article, terms: dict[str, set[str]], limit: int = MAX_MATCHES) -> list[Match]:
+def article_matches(article: Article, terms: Terms, limit: int = MAX_MATCHES) -> list[Match]:
     """The best ``limit`` labelled snippets of an article: the title when it matches, then the
     parts that match the most distinct query terms, in reading order among equals."""
     candidates: list[tuple[int, int, Match]] = []  # (distinct terms, order, match)
@@ -169,7 +174,9 @@ def article_matches(article: Article, terms: dict[str, set[str]], limit: int = M
             best_paragraph = True
         if heading_terms and not best_paragraph and section.heading:
             found = highlight.spans(section.heading, terms.get("section", set()))
-            candidates.append((len(heading_terms), order, Match("section", section.heading, section.line, section.heading, found)))
+            candidates.append(
+                (len(heading_terms), order, Match("section", section.heading, section.line, section.heading, found))
+            )
     for caption in article.captions:
         order += 1
         found = highlight.spans(caption.text, terms.get("caption", set()))
@@ -188,7 +195,7 @@ def article_matches(article: Article, terms: dict[str, set[str]], limit: int = M
     return matches
 
 
-def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]], where: _Locator) -> PassageHit:
+def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, where: _Locator) -> PassageHit:
     data = json.loads(stored["data"])
     part = "caption" if data["kind"] == "caption" else "body"
     best: tuple[int, str, list[tuple[int, int]], int] | None = None
@@ -219,7 +226,7 @@ def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[st
     )
 
 
-def show(index_dir: Path, article_id: str, highlight_text: str | None = None) -> tuple[Article, dict[str, set[str]]]:
+def show(index_dir: Path, article_id: str, highlight_text: str | None = None) -> tuple[Article, Terms]:
     """The article with this id (or the one id that starts with it), its path as a user can
     open it, and the terms of ``highlight_text`` to highlight in it, by part."""
     parsed = query.parse_query(highlight_text) if highlight_text else None
@@ -231,7 +238,9 @@ def show(index_dir: Path, article_id: str, highlight_text: str | None = None) ->
             found = [dict(hit.fields()) for hit in searcher.search(q, limit=6)]
             if len(found) > 1:
                 ids = ", ".join(sorted(d["key"] for d in found)[:5])
-                raise ArticleNotFoundError(f"the id {article_id!r} is ambiguous: {ids}{' …' if len(found) > 5 else ''} — give more of it")
+                raise ArticleNotFoundError(
+                    f"the id {article_id!r} is ambiguous: {ids}{' …' if len(found) > 5 else ''} — give more of it"
+                )
             stored = found[0] if found else None
         if stored is None:
             raise ArticleNotFoundError(

@@ -55,9 +55,7 @@ def read_bytes(data: bytes, relpath: str) -> FileRead:
         return result
     text, replaced = decode(data)
     if replaced:
-        result.warnings.append(
-            FileProblem(relpath, "not valid UTF-8; undecodable bytes were replaced with \ufffd")
-        )
+        result.warnings.append(FileProblem(relpath, "not valid UTF-8; undecodable bytes were replaced with \ufffd"))
     result.articles = _with_ids(relpath, parse_text(text))
     return result
 

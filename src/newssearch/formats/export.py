@@ -33,7 +33,9 @@ _ARTIFACT = "TT"
 # How many non-blank lines after a headline may hold the header's captions and markers.
 _HEADER_SPAN = 8
 
-_DASH_HEADING = re.compile(r"^[-\u2013\u2014]\s*['\"\u2018\u2019\u201c\u201d]?(.+?)['\"\u2018\u2019\u201c\u201d]?\s*[-\u2013\u2014]$")
+_DASH_HEADING = re.compile(
+    r"^[-\u2013\u2014]\s*['\"\u2018\u2019\u201c\u201d]?(.+?)['\"\u2018\u2019\u201c\u201d]?\s*[-\u2013\u2014]$"
+)
 _TRAILING_PAREN = re.compile(r"\(([^()]{1,120})\)\s*$")
 _AGENCIES = re.compile(
     r"\b(AP|AFP|Reuters|REUTERS|EPA|EPA-EFE|Getty Images|Xinhua|Anadolu|WAFA|SPA|WAM|UPI|"
@@ -131,7 +133,7 @@ def _header_end(nonblank: list[tuple[int, str]], i: int) -> int | None:
     if credit_of(title) or title == _ARTIFACT:  # a caption printed twice in a body
         return None
     window = [text for _, text in nonblank[i + 1 : i + 1 + _HEADER_SPAN]]
-    markers = [k for k, text in enumerate(window) if text == title or text == _ARTIFACT]
+    markers = [k for k, text in enumerate(window) if text in (title, _ARTIFACT)]
     if not markers:
         return None
     last = markers[-1]

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from newssearch.documents import article_to_json
-from newssearch.highlight import spans
+from newssearch.highlight import Terms, spans
 from newssearch.models import Article, IndexStats, IndexSummary, SearchResult
 
 
@@ -29,7 +29,7 @@ def search_lines(result: SearchResult) -> list[str]:
     return [dumps(asdict(hit)) for hit in result.results]
 
 
-def article(art: Article, terms: dict[str, set[str]] | None = None) -> dict[str, Any]:
+def article(art: Article, terms: Terms | None = None) -> dict[str, Any]:
     """``show --json``; with ``--highlight``, ``highlights`` offsets are added to the title,
     every caption and every section (``heading_highlights`` for its heading)."""
     out = article_to_json(art)

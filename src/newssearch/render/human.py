@@ -14,7 +14,7 @@ from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from newssearch.highlight import spans
+from newssearch.highlight import Terms, spans
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
 
 HIGHLIGHT = "bold yellow"
@@ -84,10 +84,7 @@ def _hit(con: Console, hit: Hit) -> None:
 
 
 def _label(match: Match) -> Text:
-    if match.kind == "section" and match.section:
-        name = f"§ {match.section}"
-    else:
-        name = match.kind
+    name = f"§ {match.section}" if match.kind == "section" and match.section else match.kind
     return Text(safe(f"{name} ") + f"(line {match.line}): ", style="cyan")
 
 
@@ -118,7 +115,7 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
         con.print(Text(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", style="dim"))
 
 
-def article(con: Console, art: Article, terms: dict[str, set[str]]) -> None:
+def article(con: Console, art: Article, terms: Terms) -> None:
     title = highlighted(art.title, spans(art.title, terms.get("title", set())))
     title.stylize("bold")
     _line(con, title)
