@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
-from newssearch import __version__
+import newssearch
 from newssearch.errors import NewsSearchError, UsageError
 
 T = TypeVar("T")
@@ -79,7 +79,7 @@ ColorOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"newssearch {__version__}")
+        typer.echo(f"newssearch {newssearch.__version__}")
         raise typer.Exit()
 
 

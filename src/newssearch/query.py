@@ -119,12 +119,19 @@ def check_syntax(text: str) -> None:
             m = _FIELD.match(tok)
             if m and not m.group(1).isdigit():
                 name, rest = m.group(1), m.group(2)
-                if name not in fields and (rest or nxt not in (None, ")")):
+                # "https://…", "10:30" or "said: that" hold a colon, not a field someone meant.
+                end = col - 1 + len(tok)
+                follow = rest[:1] or text[end : end + 1]
+                meant = follow != "" and (follow.isalnum() or follow in '"([')
+                if name not in fields and meant:
                     raise QuerySyntaxError(
                         f"unknown field '{name}:' at column {col} — fields are {', '.join(f + ':' for f in fields)}"
                     )
-                if name in fields and not rest and (nxt is None or nxt == ")"):
-                    raise QuerySyntaxError(f"'{name}:' at column {col} has nothing after it — e.g. {name}:gaza")
+                if name in fields and not meant:
+                    raise QuerySyntaxError(
+                        f"'{name}:' at column {col} has nothing right after it — write it without a space, "
+                        f"e.g. {name}:gaza"
+                    )
     if depth:
         raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
 
@@ -159,9 +166,12 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
     try:
         q = parser.parse(text)
     except Exception as exc:  # Whoosh raises bare ValueErrors for, e.g., unreadable dates
-        raise QuerySyntaxError(
-            f"could not read the query: {exc} — see `newssearch query --help` for the syntax"
-        ) from exc
+        if "date:" in text:
+            raise QuerySyntaxError(
+                "could not read a date in the query — write dates as YYYY, YYYY-MM or YYYY-MM-DD, "
+                "e.g. date:[2025-01-01 TO 2025-06-30]"
+            ) from exc
+        raise QuerySyntaxError(f"could not read the query ({exc}) — see `newssearch query --help`") from exc
     for leaf in _leaves(q):
         error = getattr(leaf, "error", None)
         if error:
