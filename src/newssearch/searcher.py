@@ -30,7 +30,7 @@ from newssearch.schema import (
     SPELLING_FIELD,
     UNSTEMMED,
 )
-from newssearch.store import open_index, read_meta, size_on_disk
+from newssearch.store import open_searcher, size_on_disk
 
 MAX_MATCHES = 3
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
@@ -54,8 +54,7 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
     parsed = query.parse_query(
         request.text, passages=request.passages, any_words=request.any_words, field=request.field
     )
-    ix = open_index(index_dir)
-    with ix.searcher() as searcher:
+    with open_searcher(index_dir) as (searcher, meta):
         reader = searcher.reader()
         filters = _filters(request)
         relaxed = False
@@ -66,7 +65,7 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
             page, total = _run(searcher, q, filters, request)
             relaxed = total > 0
         terms = _terms_by_part(query.highlight_terms(q))
-        where = _Locator(read_meta(searcher).get("corpus"))
+        where = _Locator(meta.get("corpus"))
         start = request.offset + 1
         results: list[Any]
         if request.passages:
@@ -230,8 +229,7 @@ def show(index_dir: Path, article_id: str, highlight_text: str | None = None) ->
     """The article with this id (or the one id that starts with it), its path as a user can
     open it, and the terms of ``highlight_text`` to highlight in it, by part."""
     parsed = query.parse_query(highlight_text) if highlight_text else None
-    ix = open_index(index_dir)
-    with ix.searcher() as searcher:
+    with open_searcher(index_dir) as (searcher, meta):
         stored = searcher.document(key=article_id, kind=KIND_ARTICLE)
         if stored is None and article_id:
             q = wq.And([wq.Prefix("key", article_id), wq.Term("kind", KIND_ARTICLE)])
@@ -247,17 +245,16 @@ def show(index_dir: Path, article_id: str, highlight_text: str | None = None) ->
                 f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
             )
         article = article_from_json(stored["data"])
-        where = _Locator(read_meta(searcher).get("corpus"))
+        where = _Locator(meta.get("corpus"))
         terms = _terms_by_part(query.highlight_terms(query.expand(parsed.strict, searcher.reader()))) if parsed else {}
     return replace(article, path=where(article.path)), terms
 
 
 def stats(index_dir: Path) -> IndexStats:
-    ix = open_index(index_dir)
-    with ix.searcher() as searcher:
+    with open_searcher(index_dir) as (searcher, meta):
         entries = [json.loads(d["data"]) for d in searcher.documents(kind=KIND_FILE)]
         terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
-        updated = read_meta(searcher).get("updated")
+        updated = meta.get("updated")
     return IndexStats(
         articles=sum(e.get("articles", 0) for e in entries),
         sections=sum(e.get("sections", 0) for e in entries),

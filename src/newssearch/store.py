@@ -31,27 +31,27 @@ def exists(index_dir: Path) -> bool:
     return index_dir.is_dir() and windex.exists_in(str(index_dir), indexname=INDEX_NAME)
 
 
-def open_index(index_dir: Path) -> windex.Index:
-    """The index, if it exists and was built with this schema version."""
+@contextmanager
+def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
+    """A searcher on the index and its metadata, if it exists and has this schema version.
+    One searcher per command: opening one reads the segment files."""
     if not exists(index_dir):
         raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
     try:
-        ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
-        with ix.searcher() as searcher:
-            meta = read_meta(searcher)
-    except (IndexMissingError, IndexOutdatedError):
-        raise
+        searcher = windex.open_dir(str(index_dir), indexname=INDEX_NAME).searcher()
+        meta = read_meta(searcher)
     except Exception as exc:
         raise IndexOutdatedError(
             f"the index at {display(index_dir)} cannot be read ({exc.__class__.__name__}) — "
             f"run `newssearch index --rebuild`"
         ) from exc
-    if meta.get("schema") != SCHEMA_VERSION:
-        raise IndexOutdatedError(
-            f"the index at {display(index_dir)} was built by another version of newssearch "
-            f"(schema {meta.get('schema')}, this one reads {SCHEMA_VERSION}) — run `newssearch index` to rebuild it"
-        )
-    return ix
+    with searcher:
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise IndexOutdatedError(
+                f"the index at {display(index_dir)} was built by another version of newssearch "
+                f"(schema {meta.get('schema')}, this one reads {SCHEMA_VERSION}) — run `newssearch index` to rebuild it"
+            )
+        yield searcher, meta
 
 
 def read_meta(searcher: Searcher) -> dict[str, Any]:
