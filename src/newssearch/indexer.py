@@ -147,6 +147,9 @@ def _apply_changes(
         old = manifest.get(cfile.relpath)
         if old and old.get("size") == cfile.size and old.get("mtime_ns") == cfile.mtime_ns:
             entries[cfile.relpath] = old
+            if "error" in old:  # still broken: say so on every run, without parsing it again
+                summary.failed += 1
+                summary.problems.append(FileProblem(cfile.relpath, old["error"]))
             continue
         try:
             data = cfile.path.read_bytes()

@@ -41,6 +41,8 @@ _AGENCIES = re.compile(
     r"\b(AP|AFP|Reuters|REUTERS|EPA|EPA-EFE|Getty Images|Xinhua|Anadolu|WAFA|SPA|WAM|UPI|"
     r"Bloomberg|Shutterstock|Handout|Pool|File|White House|Photo|Photograph)\b"
 )
+# "Name/Agency" or "… via Agency": a credit, unlike "(24/7)" or "(via Zoom)"… mostly.
+_CREDIT_SHAPE = re.compile(r"[A-Za-z]\s*/\s*[A-Z]|\bvia [A-Z]{2,}")
 _QUOTES_OPEN = "\"'\u201c\u2018\u00ab"
 _QUOTES_CLOSE = "\"'\u201d\u2019\u00bb"
 _SENTENCE_END = ".:;,!\u2026"
@@ -72,7 +74,7 @@ def credit_of(line: str) -> str | None:
     if not m or m.start() == 0:
         return None
     credit = m.group(1).strip()
-    if _AGENCIES.search(credit) or " via " in credit or "/" in credit:
+    if _AGENCIES.search(credit) or _CREDIT_SHAPE.search(credit):
         return credit
     return None
 
@@ -133,10 +135,14 @@ def _header_end(nonblank: list[tuple[int, str]], i: int) -> int | None:
     if credit_of(title) or title == _ARTIFACT:  # a caption printed twice in a body
         return None
     window = [text for _, text in nonblank[i + 1 : i + 1 + _HEADER_SPAN]]
-    markers = [k for k, text in enumerate(window) if text in (title, _ARTIFACT)]
-    if not markers:
+    # The header ends at the repeated headline, or at TT when the headline is not repeated.
+    # Never look further: past it, a short article's window reaches the next article's header.
+    if title in window:
+        last = window.index(title)
+    elif _ARTIFACT in window:
+        last = window.index(_ARTIFACT)
+    else:
         return None
-    last = markers[-1]
     between = [text for text in window[:last] if text not in (title, _ARTIFACT)]
     header = set(between)
     if len(header) > 3:  # more than a few captions: this is prose, not a header

@@ -1,0 +1,330 @@
+"""``update_index`` on a real Whoosh index on disk (SPEC §3 `index`): counts, incremental updates
+that parse only what changed, stable ids, skipped and failed files, the update lock, failures
+that leave the previous index whole, and indexes of another schema version."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as windex
+
+import newssearch.indexer
+from conftest import SEED
+from newssearch.errors import CorpusMissingError, IndexBusyError, IndexOutdatedError, IndexUpdateError
+from newssearch.indexer import update_index
+from newssearch.models import IndexSummary
+from newssearch.schema import SCHEMA_VERSION
+from newssearch.searcher import SearchRequest, search
+from newssearch.store import INDEX_NAME, open_searcher, update_lock
+
+# Every seed article matches one of these words (article 1 is about Iran, 2-4 about Gaza).
+ALL_SEED = "Iran OR Gaza"
+LAST_SEED_TITLE = "Behind Israel\u2019s Recovery of Last Hostage Body in Gaza"
+
+
+def export_text(title: str, caption: str, *paragraphs: str) -> str:
+    """One article in the news-site export layout (SPEC §2.2)."""
+    header = f"{title}\n\n{caption}\n{caption}\nTT\n\n{title}\n\n{caption}\n{caption}\n\n"
+    return header + "\n\n".join(paragraphs) + "\n"
+
+
+EXTRA = export_text(
+    "Zebra Crossing Painted Outside the School",
+    "Workers paint a zebra crossing (AP)",
+    "Council workers painted a new zebra crossing on Tuesday.",
+    "Parents had asked for one since the spring.",
+)
+
+
+def hits(index_dir: Path, text: str) -> list[tuple[str, str]]:
+    """(id, title) of every article matching ``text``, best first."""
+    result = search(index_dir, SearchRequest(text, limit=100))
+    return [(hit.id, hit.title) for hit in result.results]
+
+
+def assert_current(index_dir: Path) -> None:
+    """The index opens for searching: it exists and has this version's schema."""
+    with open_searcher(index_dir) as (_, meta):
+        assert meta["schema"] == SCHEMA_VERSION
+
+
+def counts(summary: IndexSummary) -> dict[str, int]:
+    return {name: getattr(summary, name) for name in ("added", "changed", "removed", "failed")}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """The seed plus one small article of our own."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The relative paths the indexer parses from now on, in order."""
+    seen: list[str] = []
+    real = newssearch.indexer.read_bytes
+
+    def counting(data: bytes, relpath: str) -> Any:
+        seen.append(relpath)
+        return real(data, relpath)
+
+    monkeypatch.setattr(newssearch.indexer, "read_bytes", counting)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------
+# First run, and runs with nothing to do
+# ---------------------------------------------------------------------------------------------
+
+
+def test_first_run_counts_the_seed(seed_corpus: Path, tmp_path: Path) -> None:
+    summary = update_index(seed_corpus, tmp_path / "index")
+    assert (summary.articles, summary.sections, summary.captions, summary.files) == (4, 18, 7, 1)
+    assert counts(summary) == {"added": 1, "changed": 0, "removed": 0, "failed": 0}
+    assert summary.skipped == 0
+    assert len(hits(tmp_path / "index", ALL_SEED)) == 4
+    assert [title for _, title in hits(tmp_path / "index", "Asharq")] == [LAST_SEED_TITLE]
+
+
+def test_second_run_with_nothing_changed_parses_nothing(
+    seed_corpus: Path, seed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(data: bytes, relpath: str) -> Any:
+        raise AssertionError(f"{relpath} was parsed again although it did not change")
+
+    monkeypatch.setattr(newssearch.indexer, "read_bytes", refuse)
+    summary = update_index(seed_corpus, seed_index)
+    assert counts(summary) == {"added": 0, "changed": 0, "removed": 0, "failed": 0}
+    # The summary still describes the whole index, not just this run's work.
+    assert (summary.articles, summary.sections, summary.captions, summary.files) == (4, 18, 7, 1)
+    assert len(hits(seed_index, ALL_SEED)) == 4
+
+
+def test_touched_file_is_not_parsed_again(seed_corpus: Path, seed_index: Path, parses: list[str]) -> None:
+    path = seed_corpus / SEED.name
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    summary = update_index(seed_corpus, seed_index)
+    assert parses == []
+    assert counts(summary) == {"added": 0, "changed": 0, "removed": 0, "failed": 0}
+    assert summary.articles == 4
+    update_index(seed_corpus, seed_index)  # and the run after it has nothing to do either
+    assert parses == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_changed_file_is_reparsed_alone_and_its_old_articles_are_gone(
+    corpus: Path, tmp_path: Path, parses: list[str]
+) -> None:
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    seed_ids = hits(index_dir, ALL_SEED)
+    assert [title for _, title in hits(index_dir, "zebra")] == ["Zebra Crossing Painted Outside the School"]
+    parses.clear()
+
+    changed = EXTRA.replace("Zebra", "Pelican").replace("zebra", "pelican")
+    (corpus / "extra.txt").write_text(changed + "A lollipop lady will help in the mornings.\n", encoding="utf-8")
+    summary = update_index(corpus, index_dir)
+
+    assert parses == ["extra.txt"]
+    assert counts(summary) == {"added": 0, "changed": 1, "removed": 0, "failed": 0}
+    assert summary.articles == 5
+    assert hits(index_dir, "zebra") == []
+    assert [title for _, title in hits(index_dir, "pelican")] == ["Pelican Crossing Painted Outside the School"]
+    assert [title for _, title in hits(index_dir, "lollipop")] == ["Pelican Crossing Painted Outside the School"]
+    assert hits(index_dir, ALL_SEED) == seed_ids
+
+
+def test_deleted_file_loses_its_articles(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    (corpus / "extra.txt").unlink()
+    summary = update_index(corpus, index_dir)
+    assert counts(summary) == {"added": 0, "changed": 0, "removed": 1, "failed": 0}
+    assert (summary.articles, summary.files) == (4, 1)
+    assert hits(index_dir, "zebra") == []
+    assert len(hits(index_dir, ALL_SEED)) == 4
+
+
+def test_deleting_every_file_empties_the_index(seed_corpus: Path, seed_index: Path) -> None:
+    (seed_corpus / SEED.name).unlink()
+    summary = update_index(seed_corpus, seed_index)
+    assert summary.removed == 1
+    assert summary.articles == 0
+    assert search(seed_index, SearchRequest("Gaza")).total == 0
+
+
+def test_adding_a_file_keeps_the_other_files_ids(seed_corpus: Path, seed_index: Path, parses: list[str]) -> None:
+    before = hits(seed_index, ALL_SEED)
+    (seed_corpus / "later").mkdir()
+    (seed_corpus / "later" / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    summary = update_index(seed_corpus, seed_index)
+    assert parses == ["later/extra.txt"]
+    assert counts(summary) == {"added": 1, "changed": 0, "removed": 0, "failed": 0}
+    assert (summary.articles, summary.files) == (5, 2)
+    assert hits(seed_index, ALL_SEED) == before
+    assert [title for _, title in hits(seed_index, "zebra")] == ["Zebra Crossing Painted Outside the School"]
+
+
+def test_rebuild_gives_the_same_ids_and_no_duplicates(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    before = sorted(hits(index_dir, f"{ALL_SEED} OR zebra"))
+    summary = update_index(corpus, index_dir, rebuild=True)
+    assert summary.rebuilt
+    assert (summary.articles, summary.sections, summary.captions, summary.files) == (5, 19, 8, 2)
+    assert summary.added == 2
+    after = sorted(hits(index_dir, f"{ALL_SEED} OR zebra"))
+    assert after == before
+    assert len(after) == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# What is skipped, ignored and reported
+# ---------------------------------------------------------------------------------------------
+
+
+def test_unsupported_files_are_skipped_and_hidden_files_ignored(seed_corpus: Path, tmp_path: Path) -> None:
+    (seed_corpus / "report.pdf").write_bytes(b"%PDF-1.7\n")
+    (seed_corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    (seed_corpus / ".hidden.txt").write_text(EXTRA, encoding="utf-8")
+    (seed_corpus / ".git").mkdir()
+    (seed_corpus / ".git" / "zebra.txt").write_text(EXTRA, encoding="utf-8")
+    summary = update_index(seed_corpus, tmp_path / "index")
+    assert summary.skipped == 2
+    assert (summary.articles, summary.files, summary.failed) == (4, 1, 0)
+    assert hits(tmp_path / "index", "zebra") == []
+
+
+def test_binary_txt_fails_with_its_path_and_the_rest_is_indexed(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "scans").mkdir()
+    (corpus / "scans" / "page.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    summary = update_index(corpus, tmp_path / "index")
+    assert summary.failed == 1
+    assert [p.path for p in summary.problems] == ["scans/page.txt"]
+    assert (summary.articles, summary.files, summary.added) == (5, 2, 3)
+    assert len(hits(tmp_path / "index", f"{ALL_SEED} OR zebra")) == 5
+
+
+def test_invalid_utf8_file_is_indexed_with_a_warning(seed_corpus: Path, tmp_path: Path) -> None:
+    (seed_corpus / "latin1.txt").write_bytes(EXTRA.replace("Parents", "Parents\xe9").encode("latin-1"))
+    summary = update_index(seed_corpus, tmp_path / "index")
+    assert summary.failed == 0
+    assert [p.path for p in summary.problems] == ["latin1.txt"]
+    assert [title for _, title in hits(tmp_path / "index", "zebra")] == ["Zebra Crossing Painted Outside the School"]
+
+
+def test_missing_corpus_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusMissingError) as excinfo:
+        update_index(tmp_path / "no-such-corpus", tmp_path / "index")
+    assert "no-such-corpus" in excinfo.value.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Concurrency, failures, versions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_second_update_while_one_runs_says_busy(seed_corpus: Path, seed_index: Path) -> None:
+    (seed_corpus / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    with update_lock(seed_index), pytest.raises(IndexBusyError) as excinfo:
+        update_index(seed_corpus, seed_index)
+    assert "newssearch index" in excinfo.value.message
+    assert excinfo.value.exit_code == 3
+    # Nothing was written meanwhile, and the next run (lock released) does the work.
+    assert hits(seed_index, "zebra") == []
+    assert update_index(seed_corpus, seed_index).added == 1
+    assert len(hits(seed_index, "zebra")) == 1
+
+
+def test_foreign_whoosh_writer_is_reported_not_waited_for(seed_corpus: Path, seed_index: Path) -> None:
+    (seed_corpus / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    writer = windex.open_dir(str(seed_index), indexname=INDEX_NAME).writer()
+    try:
+        with pytest.raises(IndexUpdateError):
+            update_index(seed_corpus, seed_index)
+    finally:
+        writer.cancel()
+    assert len(hits(seed_index, ALL_SEED)) == 4
+
+
+class Boom(RuntimeError):
+    pass
+
+
+@pytest.mark.parametrize("failure", [Boom, KeyboardInterrupt], ids=["error", "interrupt"])
+def test_failed_update_leaves_the_previous_index_whole(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+) -> None:
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    queries = [ALL_SEED, "zebra", "Rafah crossing", "Gvili", "Asharq"]
+    before = {q: hits(index_dir, q) for q in queries}
+
+    # The run deletes extra.txt's articles, re-adds a changed seed, adds two new files, then dies.
+    seed = corpus / SEED.name
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nAn aardvark was seen near the crossing.\n", encoding="utf-8")
+    (corpus / "extra.txt").unlink()
+    for name, animal in (("new1.txt", "Quokka"), ("new2.txt", "Wombat")):
+        text = export_text(f"{animal} Spotted", f"A {animal.lower()} (AP)", f"A {animal.lower()} was seen.")
+        (corpus / name).write_text(text, encoding="utf-8")
+    real = newssearch.indexer.article_documents
+    written: list[str] = []
+
+    def dying(article: Any) -> Any:
+        if len(written) == 5:  # of the 6 articles to write (4 changed seed + 2 new), die at the last
+            raise failure()
+        written.append(article.path)
+        return real(article)
+
+    monkeypatch.setattr(newssearch.indexer, "article_documents", dying)
+    with pytest.raises(failure):
+        update_index(corpus, index_dir)
+    assert len(written) == 5
+
+    assert {q: hits(index_dir, q) for q in queries} == before
+    assert hits(index_dir, "aardvark") == []
+    assert hits(index_dir, "quokka") == []
+    assert_current(index_dir)
+
+    monkeypatch.setattr(newssearch.indexer, "article_documents", real)
+    summary = update_index(corpus, index_dir)  # not locked, and the manifest knows nothing of the failed run
+    assert counts(summary) == {"added": 2, "changed": 1, "removed": 1, "failed": 0}
+    assert [title for _, title in hits(index_dir, "aardvark")] == [LAST_SEED_TITLE]  # appended to the last
+    assert len(hits(index_dir, "quokka OR wombat")) == 2
+    assert hits(index_dir, "zebra") == []
+
+
+@pytest.mark.parametrize("other", [SCHEMA_VERSION + 1, SCHEMA_VERSION - 1, None], ids=["newer", "older", "none"])
+def test_index_of_another_schema_version_is_refused_then_rebuilt(
+    seed_corpus: Path, seed_index: Path, other: int | None
+) -> None:
+    ix = windex.open_dir(str(seed_index), indexname=INDEX_NAME)
+    writer = ix.writer()
+    writer.update_document(kind="meta", key="meta", data=json.dumps({"schema": other, "corpus": str(seed_corpus)}))
+    writer.commit()
+
+    with pytest.raises(IndexOutdatedError) as excinfo, open_searcher(seed_index):
+        pass
+    assert "newssearch index" in excinfo.value.message
+    with pytest.raises(IndexOutdatedError):
+        search(seed_index, SearchRequest("Rafah"))
+
+    summary = update_index(seed_corpus, seed_index)
+    assert summary.rebuilt
+    assert (summary.articles, summary.sections, summary.captions, summary.added) == (4, 18, 7, 1)
+    assert_current(seed_index)
+    assert len(hits(seed_index, ALL_SEED)) == 4  # rebuilt from empty: no article twice
