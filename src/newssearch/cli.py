@@ -29,13 +29,13 @@ Query syntax:
   rafah crossing            every word must match (stemmed: crossings = crossing);
                             when none has them all, any word is enough (said on stderr)
   "rafah crossing"          an exact phrase ("curly quotes" work too)
-  "gaza aid"~5              the words within 5 positions of each other, in that order
+  "gaza aid"~5              the words within 5 positions of each other, either order
   rafah OR egypt            either word; also AND, NOT, ANDNOT, ANDMAYBE, ( )
   rafah -egypt              leave out articles with a word (= rafah NOT egypt)
   title:rafah               in a field: title, section (subheadings), caption, body,
                             source, tags, date
   date:[2025-01-01 TO 2025-12-31]   a date range (date:[2025 TO] for open-ended)
-  cross*   rafha~   rafha~2 prefix; fuzzy (1 or 2 edits)
+  cross*   rafha~   rafha~2 prefix; fuzzy (1 or 2 edits; a swap is 1)
 Case, accents (Türkiye = Turkiye) and typographic quotes are folded.
 """
 

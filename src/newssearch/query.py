@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
@@ -160,7 +161,8 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
     parser.add_plugin(qparser.MultifieldPlugin(defaults, fieldboosts=weights))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)
     parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    # "-word" excludes, but only at the start of a word: "al-Batsh" and "US-brokered" are words.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     # Users name the logical fields; in passage mode they map to the p_* fields.
     parser.add_plugin(qparser.FieldAliasPlugin({real: [name] for name, real in names.items() if real != name}))
     try:
@@ -177,10 +179,25 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
         if error:
             raise QuerySyntaxError(f"could not read part of the query: {error}")
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        words = _WORD.findall(text)
-        if words and all(w.upper() not in _BINARY | {"NOT"} for w in words):
+        words = [w for w in _WORD.findall(text) if w not in _BINARY | {"NOT"}]
+        if re.search(r"(?<![^\s(])-|\bNOT\b", text):
+            raise QuerySyntaxError("the query only leaves articles out — add a word to find, e.g. rafah -egypt")
+        if words:
             raise QuerySyntaxError(f"every word of {text!r} is too common to be indexed — add a more specific word")
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
+    return q.accept(_unordered_proximity)
+
+
+def _unordered_proximity(q: wq.Query) -> wq.Query:
+    """``"a b"~5`` matches the words within 5 positions in either order (Whoosh's own sloppy
+    phrase keeps the order: "crossing rafah"~4 would miss "Rafah crossing")."""
+    if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
+        terms = [wq.Term(q.fieldname, w) for w in q.words]
+        return (
+            SpanNear2(terms, slop=q.slop, ordered=False, mindist=0)
+            if q.boost == 1
+            else wq.Or([SpanNear2(terms, slop=q.slop, ordered=False, mindist=0)], boost=q.boost)
+        )
     return q
 
 
@@ -195,13 +212,8 @@ def _leaves(q: wq.Query) -> Iterator[wq.Query]:
 def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
     """Replace prefix, wildcard and fuzzy terms by the stems of the index words they match."""
     if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and q.fieldname in _TEXT_FIELDS:
-        probe = copy.copy(q)
-        probe.fieldname = SPELLING_FIELD
         stems: dict[str, None] = {}
-        for n, btext in enumerate(probe._btexts(reader)):
-            if n >= MAX_EXPANSION:
-                break
-            word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+        for word in _expansions(q, reader):
             for token in STEMMED(word, mode="query", removestops=False):
                 stems[token.text] = None
         terms = [wq.Term(q.fieldname, s, boost=q.boost) for s in sorted(stems)]
@@ -211,6 +223,39 @@ def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
     if q.is_leaf():
         return q
     return q.apply(lambda child: expand(child, reader))
+
+
+def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
+    """The unstemmed index words a prefix, wildcard or fuzzy term matches (at most MAX_EXPANSION)."""
+    if isinstance(q, wq.FuzzyTerm):
+        # Whoosh's automaton counts a swapped pair of letters as two edits, so "rafha~" would
+        # miss "rafah"; look one edit further and keep what is near enough with swaps as one.
+        prefix = min(q.prefixlength, len(q.text))
+        near = reader.terms_within(SPELLING_FIELD, q.text, q.maxdist + 1, prefix=prefix)
+        words = sorted(w for w in near if _edit_distance(q.text, w) <= q.maxdist)
+        return words[:MAX_EXPANSION]
+    probe = copy.copy(q)
+    probe.fieldname = SPELLING_FIELD
+    words = []
+    for btext in probe._btexts(reader):
+        words.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+        if len(words) >= MAX_EXPANSION:
+            break
+    return words
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions counted as one edit (OSA)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def highlight_terms(q: wq.Query) -> Terms:

@@ -118,7 +118,8 @@ def _run(
     # With ``sortedby``, a hit's "score" is its sort key; ScoreFacet's part is the negated score.
     score_at = 1 if request.sort == "date" else 0
     wanted = request.offset + request.limit
-    results = searcher.search(q, filter=filters, limit=wanted, sortedby=sorting.MultiFacet(keys), terms=False)
+    # Whoosh needs a limit of at least 1; --limit 0 still gets the total.
+    results = searcher.search(q, filter=filters, limit=max(wanted, 1), sortedby=sorting.MultiFacet(keys), terms=False)
     total = len(results)
     page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
     return page, total

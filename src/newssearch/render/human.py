@@ -24,10 +24,18 @@ INDENT = 5
 _CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away (``| head``): stop quietly, like the JSON output does, rather
+        than with Rich's exit status 1, which means "matched nothing" here."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(color: str = "auto", file: TextIO | None = None) -> Console:
     """``color``: auto (colour a terminal; NO_COLOR, FORCE_COLOR and TERM=dumb apply), always, never."""
     force = {"always": True, "never": False}.get(color)
-    return Console(
+    return _Console(
         file=file or sys.stdout,
         force_terminal=force,
         no_color=True if color == "never" else None,
