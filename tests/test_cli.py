@@ -709,3 +709,13 @@ def test_color_never_on_a_terminal(seed_index: Path, tmp_path: Path) -> None:
     code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color"), columns=100)
     assert code == 0
     assert "Rafah" in out and "\x1b" not in out
+
+
+def test_index_folder_that_is_a_file_exits_3_with_a_message(cli: Cli, seed_corpus: Path) -> None:
+    blocker = seed_corpus.parent / "not-a-folder"
+    blocker.write_text("x")
+    result = cli("index", "--index", str(blocker))
+    assert result.exit_code == 3
+    assert "cannot write to the index folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert blocker.read_text() == "x"

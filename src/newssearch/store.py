@@ -15,7 +15,7 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
-from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError
+from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError
 from newssearch.schema import META_KEY, SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
@@ -65,9 +65,16 @@ def read_meta(searcher: Searcher) -> dict[str, Any]:
 @contextmanager
 def update_lock(index_dir: Path) -> Iterator[None]:
     """Held for a whole ``index`` run, so two runs never write at once; the second one is told."""
-    index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileStorage(str(index_dir)).lock(_LOCK_NAME)
-    if not lock.acquire(blocking=False):
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        acquired = lock.acquire(blocking=False)
+    except OSError as exc:
+        raise IndexUpdateError(
+            f"cannot write to the index folder {display(index_dir)}: {exc.strerror or exc} — "
+            f"check its permissions, or choose another with --index"
+        ) from exc
+    if not acquired:
         raise IndexBusyError(
             f"the index at {display(index_dir)} is being updated by another `newssearch index` run — "
             f"wait for it to finish, then run this again"
