@@ -22,6 +22,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from newssearch import ranking
 from newssearch.errors import QuerySyntaxError
 from newssearch.highlight import Terms
 from newssearch.schema import (
@@ -34,14 +35,6 @@ from newssearch.schema import (
     build_schema,
 )
 
-# Field weights for whole articles (BM25F-style: per-field BM25, boosted and summed). A word in
-# the headline says most about what an article is about; a subheading names what a section is
-# about; captions describe the photos, close to the story but narrower; the body is the baseline.
-ARTICLE_WEIGHTS = {"title": 3.0, "section": 2.0, "caption": 1.5, "body": 1.0}
-# Passages are ranked on their own text; the article title only serves ``title:`` filters.
-PASSAGE_WEIGHTS = {"p_section": 2.0, "p_caption": 1.0, "p_body": 1.0}
-# --any: a document matching more of the words gets this much of a bonus per extra word.
-ANY_COORDINATION = 0.9
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
 
@@ -154,9 +147,9 @@ _SCHEMA = build_schema()
 
 def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Query:
     names = PASSAGE_FIELDS if passages else ARTICLE_FIELDS
-    weights = PASSAGE_WEIGHTS if passages else ARTICLE_WEIGHTS
+    weights = ranking.PASSAGE_WEIGHTS if passages else ranking.ARTICLE_WEIGHTS
     defaults = [names[field]] if field is not None else list(weights)
-    og = qparser.OrGroup.factory(ANY_COORDINATION) if group == "any" else qparser.AndGroup
+    og = qparser.OrGroup if group == "any" else qparser.AndGroup
     parser = _Parser(None, _SCHEMA, group=og)
     parser.add_plugin(qparser.MultifieldPlugin(defaults, fieldboosts=weights))
     parser.remove_plugin_class(qparser.SingleQuotePlugin)

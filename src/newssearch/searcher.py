@@ -119,7 +119,11 @@ def _run(
     score_at = 1 if request.sort == "date" else 0
     wanted = request.offset + request.limit
     # Whoosh needs a limit of at least 1; --limit 0 still gets the total.
-    results = searcher.search(q, filter=filters, limit=max(wanted, 1), sortedby=sorting.MultiFacet(keys), terms=False)
+    # Filters are intersected in the query (Require scores only its first part) rather than
+    # passed as ``filter=``, which builds a Python set of every matching document per query.
+    results = searcher.search(
+        wq.Require(q, filters), limit=max(wanted, 1), sortedby=sorting.MultiFacet(keys), terms=False
+    )
     total = len(results)
     page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
     return page, total

@@ -16,6 +16,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError
+from newssearch.ranking import KindBM25F
 from newssearch.schema import META_KEY, SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
@@ -38,7 +39,7 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
     if not exists(index_dir):
         raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
     try:
-        searcher = windex.open_dir(str(index_dir), indexname=INDEX_NAME).searcher()
+        searcher = windex.open_dir(str(index_dir), indexname=INDEX_NAME).searcher(weighting=KindBM25F())
         meta = read_meta(searcher)
     except Exception as exc:
         raise IndexOutdatedError(
