@@ -719,3 +719,9 @@ def test_index_folder_that_is_a_file_exits_3_with_a_message(cli: Cli, seed_corpu
     assert "cannot write to the index folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert blocker.read_text() == "x"
+
+
+def test_only_the_matched_words_of_a_snippet_are_styled(seed_index: Path, cli: Cli) -> None:
+    out = cli("query", "rafah crossing", "--color", "always", "-n", "1").stdout
+    # The label is cyan, then a reset: the snippet's own words are plain, only matches are bold.
+    assert "\x1b[0mWith Gaza's vital \x1b[1;33mRafah\x1b[0m border \x1b[1;33mcrossing\x1b[0m" in out

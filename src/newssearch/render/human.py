@@ -45,6 +45,14 @@ def console(color: str = "auto", file: TextIO | None = None) -> Console:
     )
 
 
+def _styled(text: str, style: str) -> Text:
+    """Text styled over its span, not as a base style: a base style would spread over whatever
+    is appended to it (the snippet after a label)."""
+    out = Text(text)
+    out.stylize(style)
+    return out
+
+
 def safe(text: str) -> str:
     return text.translate(_CONTROLS)
 
@@ -73,7 +81,7 @@ def search_result(con: Console, result: SearchResult) -> None:
 
 
 def _location(path: str, line: int, *extra: str | None) -> Text:
-    out = Text(safe(f"{path}:{line}"), style="magenta")
+    out = _styled(safe(f"{path}:{line}"), "magenta")
     for item in extra:
         if item:
             out.append("  ")
@@ -82,7 +90,7 @@ def _location(path: str, line: int, *extra: str | None) -> Text:
 
 
 def _hit(con: Console, hit: Hit) -> None:
-    head = Text(f"{hit.rank:>3}. ", style="dim") + Text(safe(hit.title), style="bold")
+    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(hit.title), "bold")
     _line(con, head)
     when = hit.date[:10] if hit.date else None
     _line(con, _location(hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
@@ -93,13 +101,13 @@ def _hit(con: Console, hit: Hit) -> None:
 
 def _label(match: Match) -> Text:
     name = f"§ {match.section}" if match.kind == "section" and match.section else match.kind
-    return Text(safe(f"{name} ") + f"(line {match.line}): ", style="cyan")
+    return _styled(safe(f"{name} ") + f"(line {match.line}): ", "cyan")
 
 
 def _passage(con: Console, hit: PassageHit) -> None:
     name = f"§ {hit.section}" if hit.section else hit.kind
-    head = Text(f"{hit.rank:>3}. ", style="dim") + Text(safe(name), style="bold cyan")
-    head.append(Text(" — ", style="dim") + Text(safe(hit.title), style="bold"))
+    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(name), "bold cyan")
+    head.append(_styled(" — ", "dim") + _styled(safe(hit.title), "bold"))
     _line(con, head)
     _line(con, _location(hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
     _line(con, highlighted(hit.text, hit.highlights), INDENT)
@@ -110,17 +118,17 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     """What goes to stderr around the results: relaxation, did-you-mean, the count."""
     noun = "passage" if passages else "article"
     if result.relaxed:
-        con.print(Text(f"No {noun} has all the words; showing {noun}s with any of them.", style="yellow"))
+        con.print(_styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
     if result.suggestion:
-        con.print(Text("Did you mean: ", style="yellow") + Text(safe(result.suggestion), style="bold"))
+        con.print(_styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
     shown = len(result.results)
     if result.total == 0:
-        con.print(Text(f"No {noun}s match {safe(result.query)!r}.", style="dim"))
+        con.print(_styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
     elif shown == 0:
-        con.print(Text(f"{result.total} {noun}s match; none past --offset {offset}.", style="dim"))
+        con.print(_styled(f"{result.total} {noun}s match; none past --offset {offset}.", "dim"))
     else:
         plural = "" if result.total == 1 else "s"
-        con.print(Text(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", style="dim"))
+        con.print(_styled(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", "dim"))
 
 
 def article(con: Console, art: Article, terms: Terms) -> None:
@@ -132,14 +140,14 @@ def article(con: Console, art: Article, terms: Terms) -> None:
     if art.captions:
         con.print()
         for caption in art.captions:
-            label = Text(f"caption (line {caption.line}): ", style="cyan")
+            label = _styled(f"caption (line {caption.line}): ", "cyan")
             _line(con, label + highlighted(caption.text, spans(caption.text, terms.get("caption", set()))))
     for section in art.sections:
         con.print()
         if section.heading:
             heading = highlighted(section.heading, spans(section.heading, terms.get("section", set())))
             heading.stylize("bold underline")
-            _line(con, heading + Text(f"  (line {section.line})", style="dim"))
+            _line(con, heading + _styled(f"  (line {section.line})", "dim"))
         for paragraph in section.paragraphs:
             _line(con, highlighted(paragraph.text, spans(paragraph.text, terms.get("body", set()))))
 
@@ -155,7 +163,7 @@ def stats(con: Console, s: IndexStats) -> None:
         ("last update", s.updated or "never"),
     ]
     for name, value in rows:
-        con.print(Text(f"{name:<15}", style="cyan") + Text(value))
+        con.print(_styled(f"{name:<15}", "cyan") + Text(value))
 
 
 def _size(n: int) -> str:
@@ -181,7 +189,7 @@ def index_summary(con: Console, s: IndexSummary) -> None:
 def problems(con: Console, s: IndexSummary) -> None:
     for p in s.problems:
         where = f"{p.path}:{p.line}" if p.line else p.path
-        con.print(Text("warning: ", style="yellow") + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
+        con.print(_styled("warning: ", "yellow") + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
 
 
 @contextmanager
