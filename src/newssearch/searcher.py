@@ -121,6 +121,7 @@ def _run(
     # Whoosh needs a limit of at least 1; --limit 0 still gets the total.
     # Filters are intersected in the query (Require scores only its first part) rather than
     # passed as ``filter=``, which builds a Python set of every matching document per query.
+    # Whoosh 2.7.5's Require can fail an assertion when searched without ``sortedby``: keep both.
     results = searcher.search(
         wq.Require(q, filters), limit=max(wanted, 1), sortedby=sorting.MultiFacet(keys), terms=False
     )
