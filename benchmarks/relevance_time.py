@@ -32,7 +32,6 @@ a query on TIME's long articles, so ``article_matches`` is stubbed out for the r
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import re
@@ -45,22 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-def _load_collections() -> Any:
-    """``benchmarks/_collections.py`` by path: the name ``_collections`` is taken by a built-in
-    module of the standard library, which ``import _collections`` would return instead."""
-    spec = importlib.util.spec_from_file_location(
-        "newssearch_bench_collections", Path(__file__).with_name("_collections.py")
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-coll = _load_collections()  # also puts src/ on sys.path
-
+import corpora as coll  # noqa: E402  (beside this script; also puts src/ on sys.path)
 import ir_measures  # noqa: E402
 from ir_measures import AP, P, ScoredDoc, nDCG  # noqa: E402
 from whoosh import index as windex  # noqa: E402

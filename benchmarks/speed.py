@@ -24,7 +24,6 @@ of ``--index-repeats`` is kept; query latencies are the median and p95 over all 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -44,19 +43,7 @@ HERE = Path(__file__).resolve()
 WRITER_MEMORY_MB = 256  # as newssearch.indexer.WRITER_MEMORY_MB
 
 
-def _load_collections() -> Any:
-    """``benchmarks/_collections.py`` by path: the name ``_collections`` is taken by a built-in
-    module of the standard library, which ``import _collections`` would return instead."""
-    spec = importlib.util.spec_from_file_location("newssearch_bench_collections", HERE.with_name("_collections.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-coll = _load_collections()  # also puts src/ on sys.path
-
+import corpora as coll  # noqa: E402  (beside this script; also puts src/ on sys.path)
 
 # -- phases, each run in its own process ---------------------------------------------------------
 
