@@ -215,8 +215,12 @@ def test_binary_txt_fails_with_its_path_and_the_rest_is_indexed(corpus: Path, tm
     summary = update_index(corpus, tmp_path / "index")
     assert summary.failed == 1
     assert [p.path for p in summary.problems] == ["scans/page.txt"]
-    assert (summary.articles, summary.files, summary.added) == (5, 2, 3)
+    # Each file is counted once: the broken one as failed, not also as added.
+    assert (summary.articles, summary.files, summary.added, summary.unchanged) == (5, 2, 2, 0)
     assert len(hits(tmp_path / "index", f"{ALL_SEED} OR zebra")) == 5
+    again = update_index(corpus, tmp_path / "index")
+    assert (again.added, again.unchanged, again.failed) == (0, 2, 1)
+    assert [p.path for p in again.problems] == ["scans/page.txt"]
 
 
 def test_invalid_utf8_file_is_indexed_with_a_warning(seed_corpus: Path, tmp_path: Path) -> None:
@@ -328,3 +332,93 @@ def test_index_of_another_schema_version_is_refused_then_rebuilt(
     assert (summary.articles, summary.sections, summary.captions, summary.added) == (4, 18, 7, 1)
     assert_current(seed_index)
     assert len(hits(seed_index, ALL_SEED)) == 4  # rebuilt from empty: no article twice
+
+
+# -- what the corpus folder holds besides readable files ----------------------------------------
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make ``folder`` unlistable, as a permission error would (tests run as root here)."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path).resolve() == folder.resolve():
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_corpus_folder_is_an_error_and_the_index_keeps_everything(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    update_index(corpus, tmp_path / "index")
+    _unreadable(monkeypatch, corpus)
+    with pytest.raises(CorpusMissingError, match="cannot read the corpus folder"):
+        update_index(corpus, tmp_path / "index")
+    monkeypatch.undo()
+    assert len(hits(tmp_path / "index", f"{ALL_SEED} OR zebra")) == 5
+
+
+def test_an_unreadable_subfolder_is_reported_and_its_articles_kept(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus / "desk").mkdir()
+    shutil.move(corpus / "extra.txt", corpus / "desk" / "extra.txt")
+    update_index(corpus, tmp_path / "index")
+    _unreadable(monkeypatch, corpus / "desk")
+    summary = update_index(corpus, tmp_path / "index")
+    assert summary.removed == 0
+    assert [p.path for p in summary.problems] == ["desk/"]
+    assert [title for _, title in hits(tmp_path / "index", "zebra")] == ["Zebra Crossing Painted Outside the School"]
+
+
+def test_a_fifo_and_a_broken_link_are_reported_not_waited_on(corpus: Path, tmp_path: Path) -> None:
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "gone.txt").symlink_to(corpus / "nowhere.txt")
+    summary = update_index(corpus, tmp_path / "index")
+    assert {p.path: p.reason for p in summary.problems} == {
+        "gone.txt": "a link to nothing",
+        "pipe.txt": "not a regular file",
+    }
+    assert (summary.added, summary.failed, summary.articles) == (2, 2, 5)
+
+
+def test_a_run_with_nothing_changed_writes_nothing(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    before = {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir()}
+    assert update_index(corpus, index_dir).unchanged == 2
+    assert {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir()} == before
+
+
+def test_a_moved_corpus_gives_paths_in_its_new_place(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    update_index(Path("corpus"), Path("index"))
+    (tmp_path / "corpus").rename(tmp_path / "articles")
+    summary = update_index(Path("articles"), Path("index"))
+    assert summary.unchanged == 2
+    paths = {hit.path for hit in search(Path("index"), SearchRequest("zebra OR gaza")).results}
+    assert paths == {"articles/extra.txt", f"articles/{SEED.name}"}
+
+
+def test_scores_after_many_updates_stay_close_to_a_rebuilt_index(corpus: Path, tmp_path: Path) -> None:
+    """Deleted documents count in Whoosh's statistics until their segment is merged; the indexer
+    merges once they are a tenth of the index, so scores drift a little, never far."""
+    index_dir = tmp_path / "index"
+    update_index(corpus, index_dir)
+    for n in range(8):
+        (corpus / "extra.txt").write_text(EXTRA.replace("Tuesday", f"Tuesday {n}"), encoding="utf-8")
+        os.utime(corpus / "extra.txt", ns=(n + 1, n + 1))
+        update_index(corpus, index_dir)
+
+    def scores() -> list[tuple[str, float]]:
+        return [(h.id, h.score) for h in search(index_dir, SearchRequest("rafah crossing OR zebra")).results]
+
+    updated = scores()
+    update_index(corpus, index_dir, rebuild=True)
+    rebuilt = scores()
+    assert [doc for doc, _ in updated] == [doc for doc, _ in rebuilt]
+    assert [score for _, score in updated] == pytest.approx([score for _, score in rebuilt], rel=0.05)

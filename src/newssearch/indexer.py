@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from newssearch.store import INDEX_NAME, display, exists, read_meta, update_lock
 Progress = Callable[[int, int, str], None]
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
+# Merge all segments at a commit once this share of the index's documents are deleted ones.
+MERGE_DELETED_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,42 @@ class CorpusFile:
     mtime_ns: int
 
 
-def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[str]]:
-    """Supported files under the corpus, sorted by path, and the others (skipped). Hidden
-    files and folders (``.git``, ``.DS_Store``) are not part of the corpus."""
+@dataclass
+class Scan:
+    """What the corpus folder holds: supported files, skipped ones, and what could not be looked
+    at (an unreadable folder, a broken link, a FIFO) — reported, and its articles kept."""
+
+    files: list[CorpusFile] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # folders and files whose articles stay
+
+    def keeps(self, relpath: str) -> bool:
+        """Whether an indexed file that the scan did not find may only be out of sight."""
+        return any(relpath == u or relpath.startswith(u + "/") for u in self.unreadable)
+
+
+def scan_corpus(corpus_dir: Path) -> Scan:
+    """Supported regular files under the corpus, sorted by path. Hidden files and folders
+    (``.git``, ``.DS_Store``) are not part of the corpus; links to files are followed."""
     if not corpus_dir.is_dir():
         raise CorpusMissingError(
             f"no corpus folder at {display(corpus_dir)} — create it and put articles in it, "
             f"or point --corpus (or NEWSSEARCH_CORPUS) at your articles"
         )
-    files: list[CorpusFile] = []
-    skipped: list[str] = []
-    for root, dirs, names in os.walk(corpus_dir, onerror=None):
+    scan = Scan()
+
+    def unreadable_folder(exc: OSError) -> None:
+        folder = Path(exc.filename or corpus_dir)
+        if folder.resolve() == corpus_dir.resolve():
+            raise CorpusMissingError(
+                f"cannot read the corpus folder {display(corpus_dir)}: {exc.strerror or exc} — check its permissions"
+            )
+        relpath = folder.relative_to(corpus_dir).as_posix()
+        scan.unreadable.append(relpath)
+        scan.problems.append(FileProblem(relpath + "/", f"cannot read this folder: {exc.strerror or exc}"))
+
+    for root, dirs, names in os.walk(corpus_dir, onerror=unreadable_folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if name.startswith("."):
@@ -62,40 +90,73 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[str]]:
             path = Path(root) / name
             relpath = path.relative_to(corpus_dir).as_posix()
             if not is_supported(path):
-                skipped.append(relpath)
+                scan.skipped.append(relpath)
                 continue
             try:
                 st = path.stat()
-            except OSError:
-                continue  # vanished or a dangling link; it is simply not there
-            files.append(CorpusFile(path, relpath, st.st_size, st.st_mtime_ns))
-    files.sort(key=lambda f: f.relpath)
-    return files, skipped
+            except OSError as exc:
+                reason = "a link to nothing" if path.is_symlink() else f"cannot read: {exc.strerror or exc}"
+                scan.problems.append(FileProblem(relpath, reason))
+                scan.unreadable.append(relpath)
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read forever
+                scan.problems.append(FileProblem(relpath, "not a regular file"))
+                continue
+            scan.files.append(CorpusFile(path, relpath, st.st_size, st.st_mtime_ns))
+    scan.files.sort(key=lambda f: f.relpath)
+    return scan
+
+
+class _LazyWriter:
+    """A Whoosh writer opened on first use: a run that changes nothing writes nothing (an
+    opened and cancelled writer leaves orphan segment files behind)."""
+
+    def __init__(self, ix: windex.Index, index_dir: Path) -> None:
+        self.ix = ix
+        self.index_dir = index_dir
+        self.writer: writing.IndexWriter | None = None
+        self.deleted = 0
+
+    def get(self) -> writing.IndexWriter:
+        if self.writer is None:
+            try:
+                self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+            except windex.LockError as exc:  # a writer outside newssearch holds Whoosh's own lock
+                raise IndexUpdateError(
+                    f"the index at {display(self.index_dir)} is locked by another program — close it and try again"
+                ) from exc
+        return self.writer
+
+    def delete_path(self, relpath: str) -> None:
+        self.deleted += self.get().delete_by_term("path", relpath)
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
 
 
 def update_index(
     corpus_dir: Path, index_dir: Path, *, rebuild: bool = False, progress: Progress | None = None
 ) -> IndexSummary:
     started = time.monotonic()
-    files, skipped = scan_corpus(corpus_dir)
-    summary = IndexSummary(skipped=len(skipped))
+    scan = scan_corpus(corpus_dir)
+    summary = IndexSummary(skipped=len(scan.skipped), problems=list(scan.problems))
+    summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
     with update_lock(index_dir):
-        ix, fresh = _open_for_update(index_dir, rebuild)
-        summary.rebuilt = fresh or rebuild
+        ix, meta = _open_for_update(index_dir)
+        summary.rebuilt = rebuild or not meta
         manifest = {} if summary.rebuilt else _read_manifest(ix)
+        writer = _LazyWriter(ix, index_dir)
         try:
-            writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-        except windex.LockError as exc:  # a writer outside newssearch holds Whoosh's own lock
-            raise IndexUpdateError(
-                f"the index at {display(index_dir)} is locked by another program — close it and try again"
-            ) from exc
-        try:
-            dirty = _apply_changes(writer, files, manifest, summary, progress)
-            if dirty or summary.rebuilt:
-                writer.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(_meta(corpus_dir)))
-                writer.commit(mergetype=writing.CLEAR if summary.rebuilt else None)
-            else:
-                writer.cancel()
+            _apply_changes(writer, scan, manifest, summary, progress)
+            new_meta = _meta(corpus_dir)
+            if writer.writer is not None or summary.rebuilt or meta.get("corpus") != new_meta["corpus"]:
+                w = writer.get()
+                w.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(new_meta))
+                if summary.rebuilt:
+                    w.commit(mergetype=writing.CLEAR)
+                else:
+                    w.commit(optimize=_worth_merging(ix, writer.deleted))
         except BaseException:
             writer.cancel()
             raise
@@ -103,20 +164,29 @@ def update_index(
     return summary
 
 
-def _open_for_update(index_dir: Path, rebuild: bool) -> tuple[windex.Index, bool]:
-    """The index to write to, and whether it was (re)created empty."""
+def _worth_merging(ix: windex.Index, deleted_now: int) -> bool:
+    """Whether to merge all segments at this commit. Deleted documents stay in Whoosh's term and
+    length statistics until their segment is merged, so scores drift from a rebuilt index's as
+    files change; past this share of deleted documents, merge them away."""
+    with ix.reader() as reader:
+        deleted = reader.doc_count_all() - reader.doc_count() + deleted_now
+        return bool(deleted > MERGE_DELETED_SHARE * max(reader.doc_count_all(), 1))
+
+
+def _open_for_update(index_dir: Path) -> tuple[windex.Index, dict[str, Any]]:
+    """The index to write to and its metadata; empty metadata when it was (re)created empty."""
     if exists(index_dir):
         try:
             ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
             with ix.searcher() as searcher:
-                version = read_meta(searcher).get("schema")
-            if version == SCHEMA_VERSION:
-                return ix, False
+                meta = read_meta(searcher)
+            if meta.get("schema") == SCHEMA_VERSION:
+                return ix, meta
         except Exception:
             pass  # unreadable or of another version: start again below
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        return windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME), True
+        return windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME), {}
     except OSError as exc:
         raise IndexUpdateError(f"cannot create the index at {display(index_dir)}: {exc.strerror or exc}") from exc
 
@@ -127,51 +197,31 @@ def _read_manifest(ix: windex.Index) -> dict[str, dict[str, Any]]:
 
 
 def _apply_changes(
-    writer: writing.IndexWriter,
-    files: list[CorpusFile],
+    writer: _LazyWriter,
+    scan: Scan,
     manifest: dict[str, dict[str, Any]],
     summary: IndexSummary,
     progress: Progress | None,
-) -> bool:
-    """Write what changed; fill in ``summary``; return whether anything was written."""
-    dirty = False
+) -> None:
+    """Write what changed and fill in ``summary``. Every corpus file ends up in exactly one of
+    added, changed, unchanged and failed."""
+    files = scan.files
+    failed_before = summary.failed  # files the scan could not look at; not in ``files``
     present = {f.relpath for f in files}
-    for relpath in sorted(set(manifest) - present):
-        writer.delete_by_term("path", relpath)
-        summary.removed += 1
-        dirty = True
     entries: dict[str, dict[str, Any]] = {}
+    for relpath in sorted(set(manifest) - present):
+        if scan.keeps(relpath):  # out of sight, not gone: keep its articles
+            entries[relpath] = manifest[relpath]
+            continue
+        writer.delete_path(relpath)
+        summary.removed += 1
     for done, cfile in enumerate(files):
         if progress:
             progress(done, len(files), cfile.relpath)
         old = manifest.get(cfile.relpath)
-        if old and old.get("size") == cfile.size and old.get("mtime_ns") == cfile.mtime_ns:
-            entries[cfile.relpath] = old
-            if "error" in old:  # still broken: say so on every run, without parsing it again
-                summary.failed += 1
-                summary.problems.append(FileProblem(cfile.relpath, old["error"]))
-            continue
-        try:
-            data = cfile.path.read_bytes()
-        except OSError as exc:  # keep what the index had of it; the next run tries again
-            summary.failed += 1
-            summary.problems.append(FileProblem(cfile.relpath, f"cannot read: {exc.strerror or exc}"))
-            if old:
-                entries[cfile.relpath] = old
-            continue
-        entry: dict[str, Any] = {"size": cfile.size, "mtime_ns": cfile.mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
-        if old and old.get("sha1") == entry["sha1"]:  # touched, not changed: nothing to parse
-            entry = {**old, **entry}
-        else:
-            if old:
-                writer.delete_by_term("path", cfile.relpath)
-                summary.changed += 1
-            else:
-                summary.added += 1
-            entry.update(_add_articles(writer, cfile.relpath, data, summary))
-        writer.update_document(kind=KIND_FILE, key=f"file:{cfile.relpath}", path=cfile.relpath, data=json.dumps(entry))
-        entries[cfile.relpath] = entry
-        dirty = True
+        entry = _update_file(writer, cfile, old, summary)
+        if entry is not None:
+            entries[cfile.relpath] = entry
     if progress:
         progress(len(files), len(files), "")
     for entry in entries.values():
@@ -179,8 +229,46 @@ def _apply_changes(
         summary.sections += entry.get("sections", 0)
         summary.captions += entry.get("captions", 0)
     summary.files = sum(1 for e in entries.values() if e.get("articles"))
-    summary.unchanged = len(files) - summary.added - summary.changed - summary.failed
-    return dirty
+    summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)
+
+
+def _update_file(
+    writer: _LazyWriter, cfile: CorpusFile, old: dict[str, Any] | None, summary: IndexSummary
+) -> dict[str, Any] | None:
+    """Bring one file up to date; its manifest entry (None: nothing to keep of it)."""
+    if old and old.get("size") == cfile.size and old.get("mtime_ns") == cfile.mtime_ns:
+        return _unchanged(cfile, old, summary)
+    try:
+        data = cfile.path.read_bytes()
+    except OSError as exc:  # keep what the index had of it; the next run tries again
+        summary.failed += 1
+        summary.problems.append(FileProblem(cfile.relpath, f"cannot read: {exc.strerror or exc}"))
+        return old
+    entry: dict[str, Any] = {"size": cfile.size, "mtime_ns": cfile.mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
+    if old and old.get("sha1") == entry["sha1"]:  # touched, not changed: nothing to parse
+        entry = {**old, **entry}
+        _unchanged(cfile, entry, summary)
+    else:
+        if old:
+            writer.delete_path(cfile.relpath)
+        entry.update(_add_articles(writer.get(), cfile.relpath, data, summary))
+        if "error" in entry:
+            summary.failed += 1
+        elif old:
+            summary.changed += 1
+        else:
+            summary.added += 1
+    writer.get().update_document(
+        kind=KIND_FILE, key=f"file:{cfile.relpath}", path=cfile.relpath, data=json.dumps(entry)
+    )
+    return entry
+
+
+def _unchanged(cfile: CorpusFile, entry: dict[str, Any], summary: IndexSummary) -> dict[str, Any]:
+    if "error" in entry:  # still broken: say so on every run, without parsing it again
+        summary.failed += 1
+        summary.problems.append(FileProblem(cfile.relpath, entry["error"]))
+    return entry
 
 
 def _add_articles(writer: writing.IndexWriter, relpath: str, data: bytes, summary: IndexSummary) -> dict[str, Any]:
@@ -188,7 +276,6 @@ def _add_articles(writer: writing.IndexWriter, relpath: str, data: bytes, summar
     read = read_bytes(data, relpath)
     summary.problems.extend(read.warnings)
     if read.error:
-        summary.failed += 1
         summary.problems.append(read.error)
         return {"error": read.error.reason}
     for article in read.articles:
