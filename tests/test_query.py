@@ -183,6 +183,30 @@ def test_not_leaves_out_articles_with_the_word(seed_index: Path, articles: dict[
     assert start_lines(result) == [articles["hostage"]]
 
 
+@pytest.mark.parametrize("text", ["zebraxx NOT egypt", "zebraxx -egypt"])
+@pytest.mark.parametrize("any_words", [False, True])
+def test_an_exclusion_stays_an_exclusion_when_any_word_may_match(seed_index: Path, text: str, any_words: bool) -> None:
+    # Relaxed (or --any), "NOT egypt" must not turn into "every article without egypt".
+    result = run(seed_index, text, any_words=any_words)
+    assert (result.total, result.results) == (0, [])
+
+
+def test_any_word_with_an_exclusion_leaves_the_excluded_out(seed_index: Path, articles: dict[str, int]) -> None:
+    result = run(seed_index, "tunnel hostage -egypt", any_words=True)
+    assert start_lines(result) == [articles["hostage"]]
+
+
+@pytest.mark.parametrize("text", ["NOT egypt", "-egypt", "NOT egypt NOT iran"])
+def test_a_query_that_only_excludes_is_refused(seed_index: Path, text: str) -> None:
+    with pytest.raises(QuerySyntaxError, match="only leaves articles out"):
+        run(seed_index, text)
+
+
+def test_a_field_wildcard_finds_every_article_with_that_field(seed_index: Path, articles: dict[str, int]) -> None:
+    assert sorted(start_lines(run(seed_index, "title:*"))) == sorted(articles.values())
+    assert start_lines(run(seed_index, "caption:* AND section:how*")) != []
+
+
 def test_and_or_and_parentheses(seed_index: Path, articles: dict[str, int]) -> None:
     assert set(start_lines(run(seed_index, "putin OR cemetery"))) == {articles["iran"], articles["hostage"]}
     assert start_lines(run(seed_index, "crossing AND (putin OR cemetery)")) == [articles["hostage"]]

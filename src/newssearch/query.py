@@ -46,7 +46,7 @@ _QUOTES = str.maketrans(
     }
 )  # fmt: skip
 _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
-_TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|[^\s()"\[]+')
+_TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|\{[^}]*\}?|[^\s()"\[{]+')
 _FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
@@ -92,7 +92,7 @@ def check_syntax(text: str) -> None:
         nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
         if tok.startswith('"') and (len(tok) == 1 or not tok.endswith('"')):
             raise QuerySyntaxError(f'unclosed quote at column {col} — add the closing " or remove the opening one')
-        if tok.startswith("[") and not tok.endswith("]"):
+        if (tok.startswith("[") and not tok.endswith("]")) or (tok.startswith("{") and not tok.endswith("}")):
             raise QuerySyntaxError(f"unclosed range at column {col} — write ranges as date:[2025-01-01 TO 2025-12-31]")
         if tok == "(":
             depth.append(col)
@@ -116,7 +116,7 @@ def check_syntax(text: str) -> None:
                 # "https://…", "10:30" or "said: that" hold a colon, not a field someone meant.
                 end = col - 1 + len(tok)
                 follow = rest[:1] or text[end : end + 1]
-                meant = follow != "" and (follow.isalnum() or follow in '"([')
+                meant = follow != "" and (follow.isalnum() or follow in '"([{*')
                 if name not in fields and meant:
                     raise QuerySyntaxError(
                         f"unknown field '{name}:' at column {col} — fields are {', '.join(f + ':' for f in fields)}"
@@ -178,7 +178,37 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
         if words:
             raise QuerySyntaxError(f"every word of {text!r} is too common to be indexed — add a more specific word")
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
-    return q.accept(_unordered_proximity)
+    q = _exclusions_apart(q.accept(_unordered_proximity))
+    if not _finds_something(q):
+        raise QuerySyntaxError("the query only leaves articles out — add a word to find, e.g. rafah NOT egypt")
+    return q
+
+
+def _exclusions_apart(q: wq.Query) -> wq.Query:
+    """In an OR of words (``--any``, or a relaxed query), ``NOT egypt`` would match every article
+    without "egypt": keep it an exclusion, ``(a OR b) ANDNOT egypt``."""
+    if not q.is_leaf():
+        q = q.apply(_exclusions_apart)
+    if isinstance(q, wq.Or):
+        excluded = [c.query for c in q.children() if isinstance(c, wq.Not)]
+        kept = [c for c in q.children() if not isinstance(c, wq.Not)]
+        if excluded and kept:
+            found = kept[0] if len(kept) == 1 else wq.Or(kept, boost=q.boost)
+            return wq.AndNot(found, excluded[0] if len(excluded) == 1 else wq.Or(excluded))
+    return q
+
+
+def _finds_something(q: wq.Query) -> bool:
+    """Whether the query has a part that finds articles, not only parts that leave them out."""
+    if isinstance(q, wq.Not):
+        return False
+    if isinstance(q, wq.AndNot):
+        return _finds_something(q.a)
+    if isinstance(q, wq.Or):
+        return all(_finds_something(c) for c in q.children())
+    if q.is_leaf():
+        return True
+    return any(_finds_something(c) for c in q.children())
 
 
 def _unordered_proximity(q: wq.Query) -> wq.Query:
@@ -204,6 +234,8 @@ def _leaves(q: wq.Query) -> Iterator[wq.Query]:
 
 def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
     """Replace prefix, wildcard and fuzzy terms by the stems of the index words they match."""
+    if isinstance(q, wq.Wildcard) and q.text == "*" and q.fieldname in _TEXT_FIELDS:
+        return wq.Every(q.fieldname)  # title:* — any article with a title
     if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and q.fieldname in _TEXT_FIELDS:
         stems: dict[str, None] = {}
         for word in _expansions(q, reader):
