@@ -54,7 +54,7 @@ from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
 import newssearch.query as ns_query  # noqa: E402
 import newssearch.ranking as ns_ranking  # noqa: E402
-import newssearch.searcher as ns_searcher  # noqa: E402
+import newssearch.snippets as ns_snippets  # noqa: E402
 import newssearch.store as ns_store  # noqa: E402
 from newssearch.indexer import update_index  # noqa: E402
 from newssearch.searcher import SearchRequest, search  # noqa: E402
@@ -189,7 +189,7 @@ def patched(cfg: Config, stub_snippets: bool = True) -> Iterator[None]:
         if cfg.whoosh_stats:  # store.open_searcher calls KindBM25F() by its module-global name
             put(ns_store, "KindBM25F", scoring.BM25F)
         if stub_snippets:
-            put(ns_searcher, "article_matches", lambda *args, **kwargs: [])
+            put(ns_snippets, "article_matches", lambda *args, **kwargs: [])
         yield
     finally:
         for obj, name, value in reversed(saved):

@@ -725,3 +725,15 @@ def test_only_the_matched_words_of_a_snippet_are_styled(seed_index: Path, cli: C
     out = cli("query", "rafah crossing", "--color", "always", "-n", "1").stdout
     # The label is cyan, then a reset: the snippet's own words are plain, only matches are bold.
     assert "\x1b[0mWith Gaza's vital \x1b[1;33mRafah\x1b[0m border \x1b[1;33mcrossing\x1b[0m" in out
+
+
+def test_show_json_highlights_are_offsets_into_each_text(seed_index: Path, cli: Cli) -> None:
+    hit = json.loads(cli("query", "rafah", "--json").stdout)["results"][0]
+    shown = json.loads(cli("show", hit["id"], "--json", "--highlight", "rafah").stdout)
+    pieces = [(shown["title"], shown["title_highlights"])]
+    pieces += [(c["text"], c["highlights"]) for c in shown["captions"]]
+    for section in shown["sections"]:
+        pieces.append((section["text"], section["highlights"]))
+        pieces += [(p["text"], p["highlights"]) for p in section["paragraphs"]]
+    marked = [text[start:end] for text, found in pieces for start, end in found]
+    assert marked and {word.lower() for word in marked} == {"rafah"}

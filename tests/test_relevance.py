@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import newssearch.searcher as searcher_module
+import newssearch.snippets as snippets_module
 from newssearch.indexer import update_index
 from newssearch.searcher import SearchRequest, search
 
@@ -58,7 +58,7 @@ def test_time_collection_ranking_stays_above_its_floor(tmp_path: Path, monkeypat
 
     # Snippets do not change the order, and building them for every one of 1,000 hits would take
     # about a second a query on these long articles: the ranking is measured without them.
-    monkeypatch.setattr(searcher_module, "article_matches", lambda *args, **kwargs: [])
+    monkeypatch.setattr(snippets_module, "article_matches", lambda *args, **kwargs: [])
 
     run = []
     queries = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -139,29 +138,35 @@ def query(
     index_dir: IndexOpt = Path("index"),
 ) -> None:
     """Search the index."""
-    from newssearch.render import as_json, human
+    from newssearch.query import date_bound
+    from newssearch.render import as_json
     from newssearch.searcher import SearchRequest, search
 
     if json_out and jsonl:
         _fail(UsageError("--json and --jsonl cannot be used together — pick one"))
-    request = SearchRequest(
-        text=text,
-        limit=limit,
-        offset=offset,
-        any_words=any_words,
-        passages=passages,
-        source=source,
-        since=_date(since, "--since"),
-        until=_date(until, "--until", end=True),
-        field=in_field.value if in_field else None,
-        sort=sort.value,
-    )
-    result = _run(lambda: search(index_dir, request))
+
+    def request() -> SearchRequest:
+        return SearchRequest(
+            text=text,
+            limit=limit,
+            offset=offset,
+            any_words=any_words,
+            passages=passages,
+            source=source,
+            since=date_bound(since, "--since"),
+            until=date_bound(until, "--until", end=True),
+            field=in_field.value if in_field else None,
+            sort=sort.value,
+        )
+
+    result = _run(lambda: search(index_dir, request()))
     if json_out:
         _write(lambda: as_json.write(as_json.search_result(result)))
     elif jsonl:
         _write(lambda: _print("".join(line + "\n" for line in as_json.search_lines(result))))
     else:
+        from newssearch.render import human  # Rich: only for the terminal format
+
         _write(lambda: human.search_result(human.console(color.value), result))
         human.search_notes(human.console(color.value, file=sys.stderr), result, offset, passages)
     raise typer.Exit(0 if result.total else 1)
@@ -179,11 +184,11 @@ def show(
     from newssearch.render import as_json, human
     from newssearch.searcher import show as show_article
 
-    article, terms = _run(lambda: show_article(index_dir, article_id, highlight))
+    article, marks = _run(lambda: show_article(index_dir, article_id, highlight))
     if json_out:
-        _write(lambda: as_json.write(as_json.article(article, terms if highlight else None)))
+        _write(lambda: as_json.write(as_json.article(article, marks)))
     else:
-        _write(lambda: human.article(human.console(color.value), article, terms))
+        _write(lambda: human.article(human.console(color.value), article, marks))
 
 
 @app.command()
@@ -197,29 +202,6 @@ def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> Non
         _write(lambda: as_json.write(as_json.stats(result)))
     else:
         _write(lambda: human.stats(human.console(), result))
-
-
-def _date(value: str | None, option: str, end: bool = False) -> datetime | None:
-    """YYYY, YYYY-MM or YYYY-MM-DD; ``end`` makes it the last moment of that period."""
-    if value is None:
-        return None
-    parts = value.strip().split("-")
-    try:
-        numbers = [int(p) for p in parts]
-        if not 1 <= len(numbers) <= 3 or len(parts[0]) != 4:
-            raise ValueError
-        year, month, day = (numbers + [1, 1])[:3]
-        start = datetime(year, month, day)
-    except ValueError:
-        _fail(UsageError(f"{option} {value!r} is not a date — write it as YYYY, YYYY-MM or YYYY-MM-DD"))
-    if not end:
-        return start
-    if len(numbers) == 1:
-        return datetime(year, 12, 31, 23, 59, 59)
-    if len(numbers) == 2:
-        following = datetime(year + (month == 12), month % 12 + 1, 1)
-        return datetime.fromtimestamp(following.timestamp() - 1)
-    return datetime(year, month, day, 23, 59, 59)
 
 
 def _run(call: Callable[[], T], index_cmd: bool = False) -> T:

@@ -20,32 +20,31 @@ MAX_SNIPPET = 280
 # A sentence shorter than this takes its neighbour along, so a snippet says something.
 MIN_SNIPPET = 90
 ELLIPSIS = "\u2026"
+# Highlights are looked for in the first this many characters of a paragraph: a megabyte-long
+# line (a data dump saved as .txt) must not make every query that hits it take seconds.
+MAX_ANALYZED = 100_000
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 
-def spans(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
-    """Where ``terms`` occur in ``text``: a term is an analyzed word (``"cross"``), or a tuple
-    of them for a phrase, which lights up only where its words stand together."""
+def find(text: str, terms: set[str | tuple[str, ...]]) -> tuple[list[Span], set[str]]:
+    """Where ``terms`` occur in ``text``, and the distinct analyzed words found there. A term is
+    an analyzed word (``"cross"``), or a tuple of them for a phrase, which lights up only where
+    its words stand together. One pass of the analyzer, over at most MAX_ANALYZED characters."""
     if not terms or not text:
-        return []
-    tokens = [(t.text, t.startchar, t.endchar) for t in STEMMED(text, chars=True, mode="index")]
-    words = {t for t in terms if isinstance(t, str)}
-    found = [(start, end) for word, start, end in tokens if word in words]
+        return [], set()
+    tokens = [(t.text, t.startchar, t.endchar) for t in STEMMED(text[:MAX_ANALYZED], chars=True, mode="index")]
+    found = [(word, start, end) for word, start, end in tokens if word in terms]
     for phrase in (t for t in terms if isinstance(t, tuple)):
         n = len(phrase)
         for i in range(len(tokens) - n + 1):
             if tuple(word for word, _, _ in tokens[i : i + n]) == phrase:
-                found.extend((start, end) for _, start, end in tokens[i : i + n])
-    return sorted(set(found))
+                found.extend(tokens[i : i + n])
+    return sorted({(start, end) for _, start, end in found}), {word for word, _, _ in found}
 
 
-def matched_terms(text: str, terms: set[str | tuple[str, ...]]) -> set[str]:
-    """The distinct analyzed words of ``text`` that the highlights cover."""
-    if not terms or not text:
-        return set()
-    covered = set(spans(text, terms))
-    return {t.text for t in STEMMED(text, chars=True, mode="index") if (t.startchar, t.endchar) in covered}
+def spans(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
+    return find(text, terms)[0]
 
 
 def snippet(text: str, found: list[Span]) -> tuple[str, list[Span]]:

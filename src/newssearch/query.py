@@ -15,6 +15,7 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from whoosh import qparser
 from whoosh import query as wq
@@ -23,7 +24,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from newssearch import ranking
-from newssearch.errors import QuerySyntaxError
+from newssearch.errors import QuerySyntaxError, UsageError
 from newssearch.highlight import Terms
 from newssearch.schema import (
     ARTICLE_FIELDS,
@@ -347,3 +348,28 @@ def _closest(reader: IndexReader, word: str) -> str | None:
             best: str = max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
             return best
     return None
+
+
+def date_bound(value: str | None, option: str, end: bool = False) -> datetime | None:
+    """A --since/--until date: YYYY, YYYY-MM or YYYY-MM-DD; ``end`` makes it the last second of
+    that year, month or day, so ``--until 2025-02`` includes 28 February."""
+    if value is None:
+        return None
+    parts = value.strip().split("-")
+    try:
+        numbers = [int(p) for p in parts]
+        if not 1 <= len(numbers) <= 3 or len(parts[0]) != 4:
+            raise ValueError
+        year, month, day = (numbers + [1, 1])[:3]
+        start = datetime(year, month, day)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date — write it as YYYY, YYYY-MM or YYYY-MM-DD") from None
+    if not end:
+        return start
+    if len(numbers) == 1:
+        following = datetime(year + 1, 1, 1)
+    elif len(numbers) == 2:
+        following = datetime(year + (month == 12), month % 12 + 1, 1)
+    else:
+        following = start + timedelta(days=1)
+    return following - timedelta(seconds=1)

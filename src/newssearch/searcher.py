@@ -16,11 +16,11 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import highlight, query
+from newssearch import query, snippets
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError
 from newssearch.highlight import Terms
-from newssearch.models import Article, Hit, IndexStats, Match, PassageHit, SearchResult
+from newssearch.models import Article, Hit, IndexStats, PassageHit, SearchResult
 from newssearch.schema import (
     ARTICLE_FIELDS,
     KIND_ARTICLE,
@@ -32,7 +32,6 @@ from newssearch.schema import (
 )
 from newssearch.store import open_searcher, size_on_disk
 
-MAX_MATCHES = 3
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
 
 
@@ -152,71 +151,13 @@ def _article_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, 
         doc_id=article.doc_id,
         date=article.date,
         source=article.source,
-        matches=article_matches(article, terms),
+        matches=snippets.article_matches(article, terms),
     )
-
-
-def article_matches(article: Article, terms: Terms, limit: int = MAX_MATCHES) -> list[Match]:
-    """The best ``limit`` labelled snippets of an article: the title when it matches, then the
-    parts that match the most distinct query terms, in reading order among equals."""
-    candidates: list[tuple[int, int, Match]] = []  # (distinct terms, order, match)
-    title_spans = highlight.spans(article.title, terms.get("title", set()))
-    if title_spans:
-        candidates.append((1_000, 0, Match("title", None, article.line, article.title, title_spans)))
-    order = 1
-    for section in article.sections:
-        heading_terms = highlight.matched_terms(section.heading or "", terms.get("section", set()))
-        best_paragraph = False
-        for paragraph in section.paragraphs:
-            order += 1
-            found = highlight.spans(paragraph.text, terms.get("body", set()))
-            if not found:
-                continue
-            text, spans = highlight.snippet(paragraph.text, found)
-            kind = "section" if section.heading else "body"
-            distinct = len(highlight.matched_terms(paragraph.text, terms.get("body", set()))) + len(heading_terms)
-            candidates.append((distinct, order, Match(kind, section.heading, paragraph.line, text, spans)))
-            best_paragraph = True
-        if heading_terms and not best_paragraph and section.heading:
-            found = highlight.spans(section.heading, terms.get("section", set()))
-            candidates.append(
-                (len(heading_terms), order, Match("section", section.heading, section.line, section.heading, found))
-            )
-    for caption in article.captions:
-        order += 1
-        found = highlight.spans(caption.text, terms.get("caption", set()))
-        if found:
-            text, spans = highlight.snippet(caption.text, found)
-            distinct = len(highlight.matched_terms(caption.text, terms.get("caption", set())))
-            candidates.append((distinct, order, Match("caption", None, caption.line, text, spans)))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
-    matches = [m for _, _, m in candidates[:limit]]
-    if not matches:
-        lead = next((s for s in article.sections if s.paragraphs), None)
-        if lead is not None:
-            text, _ = highlight.snippet(lead.paragraphs[0].text, [])
-            kind = "section" if lead.heading else "body"
-            matches = [Match(kind, lead.heading, lead.paragraphs[0].line, text, [])]
-    return matches
 
 
 def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, where: _Locator) -> PassageHit:
     data = json.loads(stored["data"])
-    part = "caption" if data["kind"] == "caption" else "body"
-    best: tuple[int, str, list[tuple[int, int]], int] | None = None
-    for text, line in data["paragraphs"]:
-        found = highlight.spans(text, terms.get(part, set()))
-        if found and (best is None or len(found) > best[0]):
-            snip, spans = highlight.snippet(text, found)
-            best = (len(found), snip, spans, line)
-    if best is None and data["section"]:
-        spans = highlight.spans(data["section"], terms.get("section", set()))
-        best = (0, data["section"], spans, data["line"])
-    if best is None:
-        text, line = data["paragraphs"][0] if data["paragraphs"] else ("", data["line"])
-        snip, _ = highlight.snippet(text, [])
-        best = (0, snip, [], line)
-    _, text, spans, line = best
+    text, spans, line = snippets.passage_match(data, terms)
     return PassageHit(
         rank=rank,
         id=data["id"],
@@ -231,7 +172,9 @@ def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, 
     )
 
 
-def show(index_dir: Path, article_id: str, highlight_text: str | None = None) -> tuple[Article, Terms]:
+def show(
+    index_dir: Path, article_id: str, highlight_text: str | None = None
+) -> tuple[Article, snippets.ArticleHighlights | None]:
     """The article with this id (or the one id that starts with it), its path as a user can
     open it, and the terms of ``highlight_text`` to highlight in it, by part."""
     parsed = query.parse_query(highlight_text) if highlight_text else None
@@ -252,8 +195,11 @@ def show(index_dir: Path, article_id: str, highlight_text: str | None = None) ->
             )
         article = article_from_json(stored["data"])
         where = _Locator(meta.get("corpus"))
-        terms = _terms_by_part(query.highlight_terms(query.expand(parsed.strict, searcher.reader()))) if parsed else {}
-    return replace(article, path=where(article.path)), terms
+        marks = None
+        if parsed:
+            terms = _terms_by_part(query.highlight_terms(query.expand(parsed.strict, searcher.reader())))
+            marks = snippets.article_highlights(article, terms)
+    return replace(article, path=where(article.path)), marks
 
 
 def stats(index_dir: Path) -> IndexStats:

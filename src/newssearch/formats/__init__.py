@@ -1,6 +1,6 @@
 """Readers: one per input format, each turning a file into ``Article`` objects with line numbers.
 
-``read_file`` is the one entry point; it picks the reader by extension, decodes bytes (invalid
+``read_bytes`` is the one entry point: it decodes a file's bytes (invalid
 UTF-8 is replaced, never fatal), gives every article its stable id, and reports a file it cannot
 read as a ``FileProblem`` instead of raising.
 """

@@ -8,8 +8,8 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from newssearch.documents import article_to_json
-from newssearch.highlight import Terms, spans
 from newssearch.models import Article, IndexStats, IndexSummary, SearchResult
+from newssearch.snippets import ArticleHighlights
 
 
 def dumps(obj: Any) -> str:
@@ -29,19 +29,24 @@ def search_lines(result: SearchResult) -> list[str]:
     return [dumps(asdict(hit)) for hit in result.results]
 
 
-def article(art: Article, terms: Terms | None = None) -> dict[str, Any]:
-    """``show --json``; with ``--highlight``, ``highlights`` offsets are added to the title,
-    every caption and every section (``heading_highlights`` for its heading)."""
+def article(art: Article, marks: ArticleHighlights | None = None) -> dict[str, Any]:
+    """``show --json``; with ``--highlight``, ``[start, end)`` offsets are added: ``title_highlights``,
+    and ``highlights`` in every caption, section (into its ``text``; ``heading_highlights`` for
+    its heading) and paragraph."""
     out = article_to_json(art)
-    if terms is not None:
-        out["title_highlights"] = spans(art.title, terms.get("title", set()))
-        for caption in out["captions"]:
-            caption["highlights"] = spans(caption["text"], terms.get("caption", set()))
-        for section in out["sections"]:
-            section["heading_highlights"] = spans(section["heading"] or "", terms.get("section", set()))
-            section["highlights"] = spans(section["text"], terms.get("body", set()))
-            for paragraph in section["paragraphs"]:
-                paragraph["highlights"] = spans(paragraph["text"], terms.get("body", set()))
+    if marks is None:
+        return out
+    out["title_highlights"] = marks.title
+    for caption, found in zip(out["captions"], marks.captions, strict=True):
+        caption["highlights"] = found
+    for section, heading_found, paragraphs_found in zip(out["sections"], marks.headings, marks.paragraphs, strict=True):
+        section["heading_highlights"] = heading_found
+        section["highlights"] = []
+        offset = 0  # a section's text is its paragraphs joined by newlines
+        for paragraph, found in zip(section["paragraphs"], paragraphs_found, strict=True):
+            paragraph["highlights"] = found
+            section["highlights"].extend((start + offset, end + offset) for start, end in found)
+            offset += len(paragraph["text"]) + 1
     return out
 
 

@@ -14,8 +14,8 @@ from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from newssearch.highlight import Terms, spans
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
+from newssearch.snippets import ArticleHighlights, article_highlights
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5
@@ -131,25 +131,25 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
         con.print(_styled(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", "dim"))
 
 
-def article(con: Console, art: Article, terms: Terms) -> None:
-    title = highlighted(art.title, spans(art.title, terms.get("title", set())))
+def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
+    marks = marks or article_highlights(art, {})
+    title = highlighted(art.title, marks.title)
     title.stylize("bold")
     _line(con, title)
     details = [f"id {art.id}", art.date, art.source, art.url, ", ".join(art.tags) if art.tags else None]
     _line(con, _location(art.path, art.line, *details))
     if art.captions:
         con.print()
-        for caption in art.captions:
-            label = _styled(f"caption (line {caption.line}): ", "cyan")
-            _line(con, label + highlighted(caption.text, spans(caption.text, terms.get("caption", set()))))
-    for section in art.sections:
+        for caption, found in zip(art.captions, marks.captions, strict=True):
+            _line(con, _styled(f"caption (line {caption.line}): ", "cyan") + highlighted(caption.text, found))
+    for section, heading_found, paragraphs_found in zip(art.sections, marks.headings, marks.paragraphs, strict=True):
         con.print()
         if section.heading:
-            heading = highlighted(section.heading, spans(section.heading, terms.get("section", set())))
+            heading = highlighted(section.heading, heading_found)
             heading.stylize("bold underline")
             _line(con, heading + _styled(f"  (line {section.line})", "dim"))
-        for paragraph in section.paragraphs:
-            _line(con, highlighted(paragraph.text, spans(paragraph.text, terms.get("body", set()))))
+        for paragraph, found in zip(section.paragraphs, paragraphs_found, strict=True):
+            _line(con, highlighted(paragraph.text, found))
 
 
 def stats(con: Console, s: IndexStats) -> None:
