@@ -19,10 +19,11 @@ index of another version is rebuilt by ``newssearch index`` and refused by the o
 from __future__ import annotations
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -52,7 +53,9 @@ def build_schema() -> Schema:
         words=TEXT(analyzer=UNSTEMMED, phrase=False),
         source=TEXT(analyzer=UNSTEMMED),
         tags=KEYWORD(commas=True, lowercase=True),
-        date=DATETIME(sortable=True),
+        # Undated articles sort as 0, so "newest first" lists them last (Whoosh's default is the
+        # largest value, which put them first).
+        date=DATETIME(sortable=NumericColumn("Q", default=0)),
         data=STORED(),
         **text,
     )
