@@ -43,15 +43,11 @@ def find(text: str, terms: set[str | tuple[str, ...]]) -> tuple[list[Span], set[
     return sorted({(start, end) for _, start, end in found}), {word for word, _, _ in found}
 
 
-def spans(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
-    return find(text, terms)[0]
-
-
 def snippet(text: str, found: list[Span]) -> tuple[str, list[Span]]:
     """The best sentence(s) of ``text`` for the spans ``found``, and the spans moved into it."""
     if len(text) <= MAX_SNIPPET:
         return text, found
-    sentences = _sentences(text)
+    sentences = _sentences(text[:MAX_ANALYZED])  # highlights lie within it, so snippets do too
     if not found:
         start, end = sentences[0]
     else:

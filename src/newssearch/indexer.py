@@ -29,7 +29,7 @@ from newssearch.errors import CorpusMissingError, IndexUpdateError
 from newssearch.formats import is_supported, read_bytes
 from newssearch.models import FileProblem, IndexSummary
 from newssearch.schema import KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
-from newssearch.store import INDEX_NAME, display, exists, read_meta, update_lock
+from newssearch.store import INDEX_NAME, display, exists, manifest_totals, read_manifest, read_meta, update_lock
 
 # progress(done, total, current relative path)
 Progress = Callable[[int, int, str], None]
@@ -143,9 +143,8 @@ def update_index(
     summary = IndexSummary(skipped=len(scan.skipped), problems=list(scan.problems))
     summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
     with update_lock(index_dir):
-        ix, meta = _open_for_update(index_dir)
+        ix, meta, manifest = _open_for_update(index_dir, rebuild)
         summary.rebuilt = rebuild or not meta
-        manifest = {} if summary.rebuilt else _read_manifest(ix)
         writer = _LazyWriter(ix, index_dir)
         try:
             _apply_changes(writer, scan, manifest, summary, progress)
@@ -173,27 +172,24 @@ def _worth_merging(ix: windex.Index, deleted_now: int) -> bool:
         return bool(deleted > MERGE_DELETED_SHARE * max(reader.doc_count_all(), 1))
 
 
-def _open_for_update(index_dir: Path) -> tuple[windex.Index, dict[str, Any]]:
-    """The index to write to and its metadata; empty metadata when it was (re)created empty."""
+def _open_for_update(index_dir: Path, rebuild: bool) -> tuple[windex.Index, dict[str, Any], dict[str, dict[str, Any]]]:
+    """The index to write to, its metadata and its manifest, read with one searcher. An index
+    that is missing, unreadable or of another schema version is created empty (no metadata);
+    for a rebuild the manifest is not read."""
     if exists(index_dir):
         try:
             ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
             with ix.searcher() as searcher:
                 meta = read_meta(searcher)
-            if meta.get("schema") == SCHEMA_VERSION:
-                return ix, meta
+                if meta.get("schema") == SCHEMA_VERSION:
+                    return ix, meta, {} if rebuild else read_manifest(searcher)
         except Exception:
-            pass  # unreadable or of another version: start again below
+            pass  # unreadable: start again below
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        return windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME), {}
+        return windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME), {}, {}
     except OSError as exc:
         raise IndexUpdateError(f"cannot create the index at {display(index_dir)}: {exc.strerror or exc}") from exc
-
-
-def _read_manifest(ix: windex.Index) -> dict[str, dict[str, Any]]:
-    with ix.searcher() as searcher:
-        return {doc["path"]: json.loads(doc["data"]) for doc in searcher.documents(kind=KIND_FILE)}
 
 
 def _apply_changes(
@@ -224,11 +220,7 @@ def _apply_changes(
             entries[cfile.relpath] = entry
     if progress:
         progress(len(files), len(files), "")
-    for entry in entries.values():
-        summary.articles += entry.get("articles", 0)
-        summary.sections += entry.get("sections", 0)
-        summary.captions += entry.get("captions", 0)
-    summary.files = sum(1 for e in entries.values() if e.get("articles"))
+    summary.articles, summary.sections, summary.captions, summary.files = manifest_totals(entries.values())
     summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)
 
 

@@ -50,6 +50,7 @@ _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|\{[^}]*\}?|[^\s()"\[{]+')
 _FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_ONLY_EXCLUDES = "the query only leaves articles out — add a word to find, e.g. rafah -egypt"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ class ParsedQuery:
     text: str  # as the user typed it, quotes straightened
     strict: wq.Query  # all words required (or --any's ranked OR)
     relaxed: wq.Query | None  # any word, when that is a different query
-    passages: bool
 
 
 def normalise(text: str) -> str:
@@ -80,14 +80,13 @@ def parse_query(text: str, *, passages: bool = False, any_words: bool = False, f
         loose = _parse(text, passages=passages, group="any", field=field)
         if loose != strict:
             relaxed = loose
-    return ParsedQuery(text=text, strict=strict, relaxed=relaxed, passages=passages)
+    return ParsedQuery(text=text, strict=strict, relaxed=relaxed)
 
 
 def check_syntax(text: str) -> None:
     """Refuse what Whoosh's parser would silently drop or repair."""
     tokens = [(m.group(), m.start() + 1) for m in _TOKEN.finditer(text)]
     depth: list[int] = []
-    fields = QUERY_FIELDS
     for n, (tok, col) in enumerate(tokens):
         prev = tokens[n - 1][0] if n else None
         nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
@@ -118,11 +117,12 @@ def check_syntax(text: str) -> None:
                 end = col - 1 + len(tok)
                 follow = rest[:1] or text[end : end + 1]
                 meant = follow != "" and (follow.isalnum() or follow in '"([{*')
-                if name not in fields and meant:
+                if name not in QUERY_FIELDS and meant:
                     raise QuerySyntaxError(
-                        f"unknown field '{name}:' at column {col} — fields are {', '.join(f + ':' for f in fields)}"
+                        f"unknown field '{name}:' at column {col} — fields are "
+                        + ", ".join(f + ":" for f in QUERY_FIELDS)
                     )
-                if name in fields and not meant:
+                if name in QUERY_FIELDS and not meant:
                     raise QuerySyntaxError(
                         f"'{name}:' at column {col} has nothing right after it — write it without a space, "
                         f"e.g. {name}:gaza"
@@ -172,16 +172,18 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
         error = getattr(leaf, "error", None)
         if error:
             raise QuerySyntaxError(f"could not read part of the query: {error}")
-    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+    if isinstance(q, type(wq.NullQuery)):
         words = [w for w in _WORD.findall(text) if w not in _BINARY | {"NOT"}]
-        if re.search(r"(?<![^\s(])-|\bNOT\b", text):
-            raise QuerySyntaxError("the query only leaves articles out — add a word to find, e.g. rafah -egypt")
+        if re.search(r"(?<![^\s(])-|\bNOT\b", text):  # "-egypt" alone parses to nothing
+            raise QuerySyntaxError(_ONLY_EXCLUDES)
         if words:
-            raise QuerySyntaxError(f"every word of {text!r} is too common to be indexed — add a more specific word")
+            raise QuerySyntaxError(
+                f"every word of {text!r} is too common (or too short) to be indexed — add a more specific word"
+            )
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
     q = _exclusions_apart(q.accept(_unordered_proximity))
-    if not _finds_something(q):
-        raise QuerySyntaxError("the query only leaves articles out — add a word to find, e.g. rafah NOT egypt")
+    if not _finds_something(q):  # "NOT egypt" alone parses to a Not
+        raise QuerySyntaxError(_ONLY_EXCLUDES)
     return q
 
 
@@ -216,12 +218,8 @@ def _unordered_proximity(q: wq.Query) -> wq.Query:
     """``"a b"~5`` matches the words within 5 positions in either order (Whoosh's own sloppy
     phrase keeps the order: "crossing rafah"~4 would miss "Rafah crossing")."""
     if isinstance(q, wq.Phrase) and q.slop > 1 and len(q.words) > 1:
-        terms = [wq.Term(q.fieldname, w) for w in q.words]
-        return (
-            SpanNear2(terms, slop=q.slop, ordered=False, mindist=0)
-            if q.boost == 1
-            else wq.Or([SpanNear2(terms, slop=q.slop, ordered=False, mindist=0)], boost=q.boost)
-        )
+        near = SpanNear2([wq.Term(q.fieldname, w) for w in q.words], slop=q.slop, ordered=False, mindist=0)
+        return near if q.boost == 1 else wq.Or([near], boost=q.boost)
     return q
 
 

@@ -24,13 +24,12 @@ from newssearch.models import Article, Hit, IndexStats, PassageHit, SearchResult
 from newssearch.schema import (
     ARTICLE_FIELDS,
     KIND_ARTICLE,
-    KIND_FILE,
     KIND_PASSAGE,
     PASSAGE_FIELDS,
     SPELLING_FIELD,
     UNSTEMMED,
 )
-from newssearch.store import open_searcher, size_on_disk
+from newssearch.store import manifest_totals, open_searcher, read_manifest, size_on_disk
 
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
 
@@ -175,8 +174,8 @@ def _passage_hit(rank: int, score: float, stored: dict[str, Any], terms: Terms, 
 def show(
     index_dir: Path, article_id: str, highlight_text: str | None = None
 ) -> tuple[Article, snippets.ArticleHighlights | None]:
-    """The article with this id (or the one id that starts with it), its path as a user can
-    open it, and the terms of ``highlight_text`` to highlight in it, by part."""
+    """The article with this id (or the one id that starts with it), with its path as a user
+    can open it, and the offsets of ``highlight_text``'s words in it when that is given."""
     parsed = query.parse_query(highlight_text) if highlight_text else None
     with open_searcher(index_dir) as (searcher, meta):
         stored = searcher.document(key=article_id, kind=KIND_ARTICLE)
@@ -204,15 +203,14 @@ def show(
 
 def stats(index_dir: Path) -> IndexStats:
     with open_searcher(index_dir) as (searcher, meta):
-        entries = [json.loads(d["data"]) for d in searcher.documents(kind=KIND_FILE)]
+        articles, sections, captions, files = manifest_totals(read_manifest(searcher).values())
         terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
-        updated = meta.get("updated")
     return IndexStats(
-        articles=sum(e.get("articles", 0) for e in entries),
-        sections=sum(e.get("sections", 0) for e in entries),
-        captions=sum(e.get("captions", 0) for e in entries),
-        files=sum(1 for e in entries if e.get("articles")),
+        articles=articles,
+        sections=sections,
+        captions=captions,
+        files=files,
         terms=terms,
         bytes=size_on_disk(index_dir),
-        updated=updated,
+        updated=meta.get("updated"),
     )

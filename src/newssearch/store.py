@@ -6,7 +6,7 @@ Every failure here is a sentence that says which command fixes it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from whoosh.searching import Searcher
 
 from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError
 from newssearch.ranking import KindBM25F
-from newssearch.schema import META_KEY, SCHEMA_VERSION
+from newssearch.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
 _LOCK_NAME = "newssearch_UPDATE"
@@ -61,6 +61,22 @@ def read_meta(searcher: Searcher) -> dict[str, Any]:
         return {}
     meta: dict[str, Any] = json.loads(stored["data"])
     return meta
+
+
+def read_manifest(searcher: Searcher) -> dict[str, dict[str, Any]]:
+    """The manifest entry of every corpus file (size, mtime, hash, counts or error), by path."""
+    return {doc["path"]: json.loads(doc["data"]) for doc in searcher.documents(kind=KIND_FILE)}
+
+
+def manifest_totals(entries: Iterable[dict[str, Any]]) -> tuple[int, int, int, int]:
+    """(articles, sections, captions, files with articles) over manifest entries."""
+    articles = sections = captions = files = 0
+    for entry in entries:
+        articles += entry.get("articles", 0)
+        sections += entry.get("sections", 0)
+        captions += entry.get("captions", 0)
+        files += bool(entry.get("articles"))
+    return articles, sections, captions, files
 
 
 @contextmanager
