@@ -303,7 +303,7 @@ def test_invalid_utf8_is_replaced_with_a_warning_and_the_article_kept() -> None:
     data = SEED.read_bytes().replace(b"His remains were brought back", b"His remains were \xff\xfe brought back")
     got = read_bytes(data, "sub/broken.txt")
     assert got.error is None
-    assert [w.path for w in got.warnings] == ["sub/broken.txt"]
+    assert [(w.path, w.level) for w in got.problems] == [("sub/broken.txt", "warning")]
     assert [(a.line, a.title) for a in got.articles] == SEED_TITLES
     (paragraph,) = [p for s in got.articles[1].sections for p in s.paragraphs if p.text.startswith("His remains")]
     assert paragraph.line == 84

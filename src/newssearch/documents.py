@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from newssearch.formats.dates import wall_time
 from newssearch.models import Article, Caption, Paragraph, Section
 from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE
 
@@ -20,11 +21,13 @@ def article_documents(article: Article) -> Iterator[dict[str, Any]]:
     shared: dict[str, Any] = {"id": article.id, "path": article.path}
     if article.source:
         shared["source"] = article.source
+        shared["source_name"] = article.source
     if article.tags:
         shared["tags"] = ",".join(article.tags)
     when = parse_date(article.date)
     if when is not None:
         shared["date"] = when
+        shared["month"] = when.strftime("%Y-%m")
     headings = [s.heading for s in article.sections if s.heading]
     captions = [c.text for c in article.captions]
     words = "\n".join([article.title, *headings, *captions, article.body])
@@ -77,10 +80,11 @@ def _passage_data(article: Article, passage: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_date(value: str | None) -> datetime | None:
+    """An article's (normalised ISO 8601) date as the index keeps it: see ``wall_time``."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+        return wall_time(value)
     except ValueError:
         return None
 

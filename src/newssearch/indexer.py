@@ -257,27 +257,42 @@ def _update_file(
 
 
 def _unchanged(cfile: CorpusFile, entry: dict[str, Any], summary: IndexSummary) -> dict[str, Any]:
-    if "error" in entry:  # still broken: say so on every run, without parsing it again
+    """An unchanged file's problems are said again on every run, without parsing it again: the
+    list is what is wrong with the corpus now, not what this run happened to read."""
+    summary.problems.extend(_problems_from(cfile.relpath, entry))
+    if "error" in entry:
         summary.failed += 1
-        summary.problems.append(FileProblem(cfile.relpath, entry["error"]))
     return entry
 
 
 def _add_articles(writer: writing.IndexWriter, relpath: str, data: bytes, summary: IndexSummary) -> dict[str, Any]:
-    """Parse one file's bytes and add its articles; the counts (or error) for its manifest entry."""
+    """Parse one file's bytes and add its articles; the counts, problems (and error) for its
+    manifest entry."""
     read = read_bytes(data, relpath)
-    summary.problems.extend(read.warnings)
+    entry: dict[str, Any] = {}
+    if read.problems:
+        entry["problems"] = [[p.line, p.reason, p.level] for p in read.problems]
     if read.error:
-        summary.problems.append(read.error)
-        return {"error": read.error.reason}
+        entry["error"] = [read.error.line, read.error.reason]
+    summary.problems.extend(_problems_from(relpath, entry))
+    if read.error:
+        return entry
     for article in read.articles:
         for doc in article_documents(article):
             writer.add_document(**doc)
-    return {
-        "articles": len(read.articles),
-        "sections": sum(len(a.sections) for a in read.articles),
-        "captions": sum(len(a.captions) for a in read.articles),
-    }
+    entry["articles"] = len(read.articles)
+    entry["sections"] = sum(len(a.sections) for a in read.articles)
+    entry["captions"] = sum(len(a.captions) for a in read.articles)
+    return entry
+
+
+def _problems_from(relpath: str, entry: dict[str, Any]) -> list[FileProblem]:
+    """A manifest entry's problems, then the error that kept the file out, if any."""
+    found = [FileProblem(relpath, reason, line, level) for line, reason, level in entry.get("problems", [])]
+    if "error" in entry:
+        line, reason = entry["error"]
+        found.append(FileProblem(relpath, reason, line))
+    return found
 
 
 def _meta(corpus_dir: Path) -> dict[str, Any]:

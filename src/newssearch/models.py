@@ -98,18 +98,29 @@ class PassageHit:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
+    (``YYYY-MM``); ``filter_note``: when filters left nothing, which one and what there is."""
+
     query: str
     total: int
     relaxed: bool
     suggestion: str | None
     results: list[Hit] | list[PassageHit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    filter_note: str | None = None
 
 
 @dataclass(frozen=True)
 class FileProblem:
+    """Something about a corpus file: ``level`` is ``error`` when something (the file, a record)
+    could not be read and is left out of the index; ``warning`` when it was read with something
+    off (bytes replaced, a date not read, front matter ignored) or held nothing (an empty
+    record)."""
+
     path: str
     reason: str
     line: int | None = None
+    level: str = "error"
 
 
 @dataclass

@@ -11,6 +11,9 @@ One index holds four kinds of document, told apart by ``kind``:
   changed, committed atomically with the articles it produced;
 - ``meta``: the schema version, the corpus folder and the time of the last update.
 
+Articles and passages also carry their metadata: ``source`` (words, for ``source:reuters``),
+``tags``, ``date`` (naive UTC), and ``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
+
 The schema is pickled into the index, so it uses only Whoosh's own analyzer classes.
 Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or what goes into a field changes: an
 index of another version is rebuilt by ``newssearch index`` and refused by the other commands.
@@ -23,7 +26,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -56,6 +59,9 @@ def build_schema() -> Schema:
         # Undated articles sort as 0, so "newest first" lists them last (Whoosh's default is the
         # largest value, which put them first).
         date=DATETIME(sortable=NumericColumn("Q", default=0)),
+        # Facet counts (``query --json`` "facets"): the source as written, and the date's month.
+        source_name=ID(sortable=True),
+        month=ID(sortable=True),
         data=STORED(),
         **text,
     )

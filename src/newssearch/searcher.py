@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 
 from newssearch import query, snippets
 from newssearch.documents import article_from_json
-from newssearch.errors import ArticleNotFoundError
+from newssearch.errors import ArticleNotFoundError, UsageError
 from newssearch.highlight import Terms
 from newssearch.models import Article, Hit, IndexStats, PassageHit, SearchResult
 from newssearch.schema import (
@@ -57,11 +57,12 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         filters = _filters(request)
         relaxed = False
         q = query.expand(parsed.strict, reader)
-        page, total = _run(searcher, q, filters, request)
+        page, total, facets = _run(searcher, q, filters, request)
         if total == 0 and parsed.relaxed is not None:
             q = query.expand(parsed.relaxed, reader)
-            page, total = _run(searcher, q, filters, request)
+            page, total, facets = _run(searcher, q, filters, request)
             relaxed = total > 0
+        note = _filter_note(searcher, q, request) if total == 0 else None
         terms = _terms_by_part(query.highlight_terms(q))
         where = _Locator(meta.get("corpus"))
         start = request.offset + 1
@@ -71,7 +72,15 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         else:
             results = [_article_hit(start + n, score, stored, terms, where) for n, (score, stored) in enumerate(page)]
         suggestion = query.suggest(parsed.text, searcher)
-    return SearchResult(query=parsed.text, total=total, relaxed=relaxed, suggestion=suggestion, results=results)
+    return SearchResult(
+        query=parsed.text,
+        total=total,
+        relaxed=relaxed,
+        suggestion=suggestion,
+        results=results,
+        facets=facets,
+        filter_note=note,
+    )
 
 
 class _Locator:
@@ -92,21 +101,87 @@ class _Locator:
             return str(full)
 
 
+def _kind(request: SearchRequest) -> wq.Query:
+    return wq.Term("kind", KIND_PASSAGE if request.passages else KIND_ARTICLE)
+
+
+def _source_filter(source: str) -> wq.Query:
+    """``--source``: the source's words in order, case and accents folded (``bbc`` finds
+    "BBC News")."""
+    words = [t.text for t in UNSTEMMED(source)]
+    if not words:
+        raise UsageError(f"--source {source!r} has no words to match — give a source's name, e.g. --source reuters")
+    return wq.Phrase("source", words) if len(words) > 1 else wq.Term("source", words[0])
+
+
 def _filters(request: SearchRequest) -> wq.Query:
-    parts: list[wq.Query] = [wq.Term("kind", KIND_PASSAGE if request.passages else KIND_ARTICLE)]
-    if request.source:
-        words = [t.text for t in UNSTEMMED(request.source)]
-        if words:
-            parts.append(wq.Phrase("source", words) if len(words) > 1 else wq.Term("source", words[0]))
+    parts: list[wq.Query] = [_kind(request)]
+    if request.source is not None:
+        parts.append(_source_filter(request.source))
     if request.since or request.until:
         parts.append(wq.DateRange("date", request.since, request.until))
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str | None:
+    """Why filters left nothing: the filter that matches no article at all (and what there is
+    instead), or how many articles match without the filters."""
+    if request.source is None and not request.since and not request.until:
+        return None
+    noun = "passage" if request.passages else "article"
+    kind = _kind(request)
+    everything = _facet_counts(searcher.search(kind, limit=1, groupedby=_FACETS, sortedby=_BY_KEY))
+    if request.source is not None and not _count(searcher, wq.And([kind, _source_filter(request.source)])):
+        sources = ", ".join(sorted(everything["source"], key=lambda k: -everything["source"][k])[:8])
+        there = f"the sources are: {sources}" if sources else f"no {noun} has a source"
+        return f"no {noun} has the source {request.source!r} — {there}"
+    if (request.since or request.until) and not _count(
+        searcher, wq.And([kind, wq.DateRange("date", request.since, request.until)])
+    ):
+        months = sorted(everything["month"])
+        there = f"dated {noun}s run from {months[0]} to {months[-1]}" if months else f"no {noun} has a date"
+        return f"no {noun} is dated {_date_span(request)} — {there}"
+    unfiltered = _count(searcher, wq.Require(q, kind))
+    if not unfiltered:
+        return None
+    plural = "" if unfiltered == 1 else "s"
+    return f"{unfiltered} {noun}{plural} match without --source/--since/--until"
+
+
+def _date_span(request: SearchRequest) -> str:
+    since = f"on or after {request.since:%Y-%m-%d}" if request.since else None
+    until = f"on or before {request.until:%Y-%m-%d}" if request.until else None
+    return " and ".join(part for part in (since, until) if part)
+
+
+def _count(searcher: Searcher, q: wq.Query) -> int:
+    return len(searcher.search(q, limit=1, sortedby=_BY_KEY))
+
+
+# Counted over every match of a query, not only the page shown; documents without a source or
+# a date are not counted under either.
+_FACETS = {
+    "source": sorting.FieldFacet("source_name", maptype=sorting.Count),
+    "month": sorting.FieldFacet("month", maptype=sorting.Count),
+}
+_BY_KEY = sorting.FieldFacet("key")
+
+
+def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
+    """Sources by count (most first, then by name); months in date order."""
+    sources = {k: n for k, n in results.groups("source").items() if k}
+    months = {k: n for k, n in results.groups("month").items() if k}
+    return {
+        "source": dict(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+        "month": dict(sorted(months.items())),
+    }
+
+
 def _run(
     searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequest
-) -> tuple[list[tuple[float, dict[str, Any]]], int]:
-    """The requested page as (score, stored fields), and the total number of matches.
+) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]]]:
+    """The requested page as (score, stored fields), the total number of matches, and the
+    facet counts of all matches.
 
     Sorting by score then by key makes ties (common: BM25 gives equal scores to equal texts)
     come back in the same order on every run and after every rebuild."""
@@ -121,11 +196,15 @@ def _run(
     # passed as ``filter=``, which builds a Python set of every matching document per query.
     # Whoosh 2.7.5's Require can fail an assertion when searched without ``sortedby``: keep both.
     results = searcher.search(
-        wq.Require(q, filters), limit=max(wanted, 1), sortedby=sorting.MultiFacet(keys), terms=False
+        wq.Require(q, filters),
+        limit=max(wanted, 1),
+        sortedby=sorting.MultiFacet(keys),
+        groupedby=_FACETS,
+        terms=False,
     )
     total = len(results)
     page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
-    return page, total
+    return page, total, _facet_counts(results)
 
 
 def _terms_by_part(terms: Terms) -> Terms:

@@ -23,8 +23,8 @@ A file with no header at all is one plain article whose first non-blank line is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from newssearch.formats.parsed import Parsed, ParsedArticle
 from newssearch.models import Caption, Paragraph, Section
 
 # White space Python's str.isspace() misses but exports are full of.
@@ -48,16 +48,6 @@ _QUOTES_CLOSE = "\"'\u201d\u2019\u00bb"
 _SENTENCE_END = ".:;,!\u2026"
 _MAX_HEADING_WORDS = 12
 _MAX_HEADING_CHARS = 100
-
-
-@dataclass
-class ParsedArticle:
-    """An article before it gets its id and path."""
-
-    title: str
-    line: int
-    sections: list[Section] = field(default_factory=list)
-    captions: list[Caption] = field(default_factory=list)
 
 
 def is_blank(line: str) -> bool:
@@ -93,6 +83,10 @@ def heading_of(line: str) -> str | None:
     if not any(c.isalpha() for c in line):
         return None
     return line
+
+
+def read_text(text: str) -> Parsed:
+    return Parsed(articles=parse_text(text))
 
 
 def parse_text(text: str) -> list[ParsedArticle]:

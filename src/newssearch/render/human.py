@@ -121,6 +121,9 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
         con.print(_styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
     if result.suggestion:
         con.print(_styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
+    if result.filter_note:
+        note = result.filter_note[0].upper() + result.filter_note[1:] + "."
+        con.print(_styled(safe(note), "yellow"), soft_wrap=True)
     shown = len(result.results)
     if result.total == 0:
         con.print(_styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
@@ -129,6 +132,28 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     else:
         plural = "" if result.total == 1 else "s"
         con.print(_styled(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", "dim"))
+    facets = facet_line(result.facets)
+    if facets and result.total:
+        con.print(_styled(safe(facets), "dim"), soft_wrap=True)
+
+
+FACETS_SHOWN = 4
+
+
+def facet_line(facets: dict[str, dict[str, int]]) -> str:
+    """``By source: Reuters 120, BBC News 3 · by month: 1987-03 100, 1987-04 20, … (+3 more)``:
+    the largest few of each, in count order."""
+    parts = []
+    for name, label in (("source", "source"), ("month", "month")):
+        counts = facets.get(name) or {}
+        if not counts:
+            continue
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACETS_SHOWN]
+        text = ", ".join(f"{key} {count:,}" for key, count in top)
+        if len(counts) > FACETS_SHOWN:
+            text += f", … (+{len(counts) - FACETS_SHOWN} more)"
+        parts.append(f"by {label}: {text}")
+    return (" · ".join(parts)[0].upper() + " · ".join(parts)[1:]) if parts else ""
 
 
 def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
@@ -183,13 +208,16 @@ def index_summary(con: Console, s: IndexSummary) -> None:
         f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped, {s.failed} failed "
         f"in {s.seconds:.2f} s"
     )
+    if s.problems:
+        text += f"; {len(s.problems):,} problem{'' if len(s.problems) == 1 else 's'} listed above"
     con.print(Text(text), soft_wrap=True)
 
 
 def problems(con: Console, s: IndexSummary) -> None:
     for p in s.problems:
         where = f"{p.path}:{p.line}" if p.line else p.path
-        con.print(_styled("warning: ", "yellow") + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
+        label = _styled(f"{p.level}: ", "red" if p.level == "error" else "yellow")
+        con.print(label + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
 
 
 @contextmanager

@@ -1,0 +1,341 @@
+"""``.html``/``.htm``: a saved article page → its headline, sections, captions and metadata.
+
+Parsed with lxml's HTML parser (libxml2: fast, forgiving of broken markup, and every element
+knows its source line). The article is the page's ``<article>`` with the most text, else its
+``articleBody``, ``<main>`` or ``<body>``. Inside it:
+
+- ``<h1>`` is the headline (else JSON-LD ``headline``, ``og:title``, ``<title>``);
+- ``<h2>``…``<h6>`` start sections;
+- each ``<figcaption>`` is a caption (the rest of a ``<figure>`` is not text);
+- paragraphs, list items, quotes, preformatted text and table rows are paragraphs;
+- navigation, site headers and footers, asides, forms, scripts, styles, hidden elements, and
+  anything whose class or id names an ad, a promo, a newsletter box, sharing buttons, related
+  stories, comments or a cookie banner are left out.
+
+Metadata comes from the page's JSON-LD (``NewsArticle`` and kin), then its ``<meta>`` tags
+(``article:published_time``, ``og:site_name``, ``article:tag``, ``keywords`` …), then a
+``<time datetime>`` in the article; the url from ``<link rel=canonical>`` or ``og:url``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from newssearch.formats.parsed import (
+    FormatError,
+    Metadata,
+    Parsed,
+    ParsedArticle,
+    Problem,
+    lead_and_sections,
+    title_from,
+)
+from newssearch.models import Paragraph, Section
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_SKIP_TAGS = _words(
+    "script style noscript template iframe object embed svg canvas form button input select textarea "
+    "nav aside dialog menu video audio picture source map head"
+)
+_PARAGRAPH_TAGS = _words("p li blockquote pre dd dt address")
+_HEADING_TAGS = _words("h2 h3 h4 h5 h6")
+_SKIP_ROLES = _words("navigation banner contentinfo complementary search dialog alert menu menubar toolbar")
+# Words in a class or id that mark page furniture rather than the article.
+_FURNITURE = _words(
+    "ad ads adv advert adverts advertisement advertising adslot adunit dfp gpt sponsor sponsored promo promos "
+    "promotion newsletter newsletters subscribe subscription signup paywall related recommended recirculation "
+    "outbrain taboola share sharing social comment comments disqus cookie cookies consent gdpr popup modal "
+    "breadcrumb breadcrumbs skiplink sidebar"
+)
+_SPLIT_CLASS = re.compile(r"[\s_\-]+")
+_ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report)$")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DATE_METAS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
+
+
+def read_html(text: str) -> Parsed:
+    try:
+        doc = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+    except (etree.ParserError, ValueError):
+        raise FormatError("no HTML page in this file (it is empty)") from None
+    page = _PageMetadata(doc)
+    root = _article_root(doc)
+    walker = _Walker(root)
+    walker.walk(root)
+    title = walker.title or page.title or ""
+    if not walker.paragraphs_seen:
+        what = f" (a headline only: {title[:60]!r})" if title else ""
+        raise FormatError(f"no article text found in this page{what}")
+    parsed = Parsed()
+    sections = walker.sections()
+    line = walker.title_line or root.sourceline or 1
+    article = ParsedArticle(title=title or title_from(sections), line=line, sections=sections)
+    for text_, line in walker.captions:
+        article.add_caption(text_, line)
+    meta = Metadata(parsed.problems, page.date_line or article.line)
+    article.date = page.date(meta, root)
+    article.source = page.source
+    article.url = page.url
+    article.tags = meta.tags(page.tags)
+    parsed.articles.append(article)
+    return parsed
+
+
+def _article_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The element that holds the article: the ``<article>`` with the most paragraph text, else
+    the ``articleBody``, ``<main>``, or the body."""
+    articles = [el for el in doc.iter("article") if not _is_furniture(el)]
+    if articles:
+        return max(articles, key=_paragraph_text_length)
+    for path in ('//*[@itemprop="articleBody"]', "//main", '//*[@role="main"]', "//body"):
+        found = doc.xpath(path)
+        if found:
+            return found[0]
+    return doc
+
+
+def _paragraph_text_length(el: lxml.html.HtmlElement) -> int:
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def _is_furniture(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    if (el.get("role") or "").lower() in _SKIP_ROLES:
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return bool(names.strip()) and any(part in _FURNITURE for part in _SPLIT_CLASS.split(names))
+
+
+def _text(el: lxml.html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+class _Walker:
+    """Collects the article's parts in document order, skipping page furniture."""
+
+    def __init__(self, root: lxml.html.HtmlElement) -> None:
+        self.root = root
+        self.in_article = root.tag == "article"
+        self.title: str | None = None
+        self.title_line = 0
+        self.lead: list[Paragraph] = []
+        self.done: list[Section] = []
+        self.heading: str | None = None
+        self.heading_line = 0
+        self.paragraphs: list[Paragraph] = []
+        self.captions: list[tuple[str, int]] = []
+        self.paragraphs_seen = False
+        # Text written straight into containers is read only from pages without any <p>: on
+        # others it is link lists, labels and buttons.
+        self.loose = next(root.iter("p"), None) is None
+
+    def walk(self, el: lxml.html.HtmlElement) -> None:
+        for child in el:
+            if isinstance(child.tag, str):  # not a comment or processing instruction
+                self._visit(child)
+            self._loose_text(child.tail, child.sourceline or 0)
+
+    def _visit(self, el: lxml.html.HtmlElement) -> None:
+        tag = el.tag.lower()
+        line = el.sourceline or 0
+        if tag in _SKIP_TAGS or _is_furniture(el):
+            return
+        if tag in ("header", "footer") and not self._inside_article(el):
+            return  # the site's header or footer, not the article's
+        if tag == "h1":
+            self._h1(_text(el), line)
+        elif tag in _HEADING_TAGS:
+            self._section(_text(el), line)
+        elif tag in ("figure", "figcaption"):
+            for caption in el.iter("figcaption"):  # the rest of a figure is not text
+                self.captions.append((_text(caption), caption.sourceline or line))
+        elif tag == "table":
+            for row in el.iter("tr"):
+                cells = [_text(cell) for cell in row if isinstance(cell.tag, str)]
+                self._paragraph(" | ".join(c for c in cells if c), row.sourceline or line)
+        elif tag in _PARAGRAPH_TAGS and not _has_blocks(el):
+            self._paragraph(_text(el), line)
+        else:
+            self._loose_text(el.text, line)
+            self.walk(el)
+
+    def _inside_article(self, el: lxml.html.HtmlElement) -> bool:
+        return self.in_article or any(True for _ in el.iterancestors("article"))
+
+    def _h1(self, text: str, line: int) -> None:
+        if not text:
+            return
+        if self.title is None:
+            self.title, self.title_line = text, line
+        elif text != self.title:
+            self._section(text, line)
+
+    def _section(self, text: str, line: int) -> None:
+        if not text:
+            return
+        self._close()
+        self.heading, self.heading_line = text, line
+
+    def _paragraph(self, text: str, line: int) -> None:
+        if text:
+            self.paragraphs.append(Paragraph(text, line))
+            self.paragraphs_seen = True
+
+    def _loose_text(self, text: str | None, line: int) -> None:
+        """Text written straight into a container (``<div>One.<br><br>Two.</div>``)."""
+        if self.loose and text and text.strip():
+            self._paragraph(" ".join(text.split()), line)
+
+    def _close(self) -> None:
+        if self.heading is None:
+            self.lead.extend(self.paragraphs)
+        else:
+            self.done.append(Section(self.heading, self.heading_line, tuple(self.paragraphs)))
+        self.paragraphs = []
+
+    def sections(self) -> list[Section]:
+        self._close()
+        return lead_and_sections(self.lead, self.done)
+
+
+def _has_blocks(el: lxml.html.HtmlElement) -> bool:
+    """Whether an ``<li>`` or ``<blockquote>`` holds paragraphs of its own to walk into."""
+    return any(isinstance(c.tag, str) and c.tag in ("p", "ul", "ol", "figure", "table") for c in el.iterdescendants())
+
+
+class _PageMetadata:
+    """What the page says about the article outside its text: JSON-LD and ``<meta>`` tags."""
+
+    def __init__(self, doc: lxml.html.HtmlElement) -> None:
+        self.doc = doc
+        self.ld = _json_ld_article(doc)
+        self.metas: dict[str, list[tuple[str, int]]] = {}
+        for el in doc.iter("meta"):
+            name = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+            content = el.get("content")
+            if name and content and content.strip():
+                self.metas.setdefault(name, []).append((content.strip(), el.sourceline or 1))
+        self.date_line: int | None = None
+        self.source = _ld_name(self.ld.get("publisher")) or self._meta("og:site_name") or self._meta("application-name")
+        self.url = self._link("canonical") or self._meta("og:url") or _ld_text(self.ld.get("url"))
+        self.title = self._title()
+        tags = [t for t, _ in self.metas.get("article:tag", [])]
+        self.tags: Any = tags or self.ld.get("keywords") or self._meta("news_keywords") or self._meta("keywords")
+
+    def _meta(self, name: str) -> str | None:
+        found = self.metas.get(name)
+        return found[0][0] if found else None
+
+    def _link(self, rel: str) -> str | None:
+        for el in self.doc.iter("link"):
+            if rel in (el.get("rel") or "").lower().split() and el.get("href"):
+                return str(el.get("href")).strip()
+        return None
+
+    def _title(self) -> str | None:
+        title = _ld_text(self.ld.get("headline")) or self._meta("og:title")
+        if title:
+            return title
+        h1 = next(self.doc.iter("h1"), None)
+        if h1 is not None and _text(h1):
+            return _text(h1)
+        el = next(self.doc.iter("title"), None)
+        if el is None:
+            return None
+        text = _text(el)
+        for sep in _TITLE_SEPARATORS:  # "Headline | Site name"
+            if self.source and text.endswith(sep + self.source):
+                return text[: -len(sep + self.source)]
+        return text or None
+
+    def _date_candidates(self, root: lxml.html.HtmlElement) -> Iterator[tuple[Any, int | None]]:
+        if self.ld.get("datePublished"):
+            yield self.ld["datePublished"], self.ld.get("_line")
+        for name in _DATE_METAS:
+            yield from self.metas.get(name, [])
+        times = [t for t in root.iter("time") if t.get("datetime")]
+        times.sort(key=lambda t: t.get("pubdate") is None and t.get("itemprop") != "datePublished")
+        for t in times[:1]:
+            yield t.get("datetime"), t.sourceline
+
+    def date(self, meta: Metadata, root: lxml.html.HtmlElement) -> str | None:
+        """The first publication date the page gives that can be read; when none can, the first
+        one is reported."""
+        unread: list[Problem] = []
+        for value, line in self._date_candidates(root):
+            attempt = Metadata(unread, line)
+            found = attempt.date(value)
+            if found:
+                self.date_line = line
+                return found
+        if unread:
+            meta.problems.append(unread[0])
+        return None
+
+
+def _json_ld_article(doc: lxml.html.HtmlElement) -> dict[str, Any]:
+    """The page's JSON-LD object for the article (``NewsArticle``, ``Article``, ``BlogPosting`` …)."""
+    for script in doc.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        for item in _ld_items(data):
+            types = item.get("@type")
+            names = types if isinstance(types, list) else [types]
+            if any(isinstance(n, str) and _ARTICLE_TYPES.search(n) for n in names):
+                return {**item, "_line": script.sourceline}
+    return {}
+
+
+def _ld_items(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 3:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_items(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _ld_items(data["@graph"], depth + 1)
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    return None
+
+
+def _ld_name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return _ld_text(value.get("name"))
+    return _ld_text(value)

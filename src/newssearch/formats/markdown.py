@@ -1,0 +1,239 @@
+"""``.md`` notes: optional YAML front matter, ``#`` headings as sections, images as captions.
+
+Front matter is the block between a first line ``---`` and the next ``---`` (or ``...``) line,
+read with PyYAML's safe loader; keys ``id``, ``title``, ``date``, ``source``, ``url``, ``tags``.
+Front matter that does not parse is reported and ignored: the article is indexed from the rest.
+
+The Markdown itself is read by markdown-it-py (CommonMark, with tables), whose tokens carry
+source lines. The title is the front matter's ``title``, else a ``#`` heading before any text,
+else the first line of text. Every other heading starts a section. An image's alt text is a
+caption, unless the line right under the image is wholly emphasised (``*Photo: … (AP)*``): then
+that line is the caption. Paragraphs, list items, quotes, table rows and code blocks are
+paragraphs, as plain text (link text kept, markup and URLs dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from newssearch.formats.parsed import WARNING, Metadata, Parsed, ParsedArticle, Problem
+from newssearch.models import Paragraph, Section
+
+_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_BREAKS = ("softbreak", "hardbreak")
+_EMPHASIS = ("em_open", "strong_open")
+
+
+def read_markdown(text: str) -> Parsed:
+    parsed = Parsed()
+    lines = text.split("\n")
+    record, body_from = _front_matter(lines, parsed.problems)
+    meta = Metadata(parsed.problems, 1, _key_lines(lines[:body_from]))
+    title = meta.text(record, "title") if record else None
+    builder = _Builder(title=title)
+    tokens = _MARKDOWN.parse("\n".join(lines[body_from:]))
+    builder.feed(tokens, offset=body_from)
+    article = builder.article()
+    if title:  # the article starts with its front matter
+        article.line = 1
+    if record:
+        meta.apply(article, record)
+    if not article.is_empty:
+        parsed.articles.append(article)
+    return parsed
+
+
+def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, Any], int]:
+    """The front matter as a mapping (empty when absent or unreadable) and the index of the
+    first line after it."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i].rstrip("\r"))), None)
+    if end is None:  # a thematic break, not front matter
+        return {}, 0
+    try:
+        record = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        what = getattr(exc, "problem", None) or "not valid YAML"
+        problems.append(
+            Problem(f"the front matter is not valid YAML ({what}); its metadata was ignored", line, WARNING)
+        )
+        return {}, end + 1
+    except RecursionError:
+        problems.append(Problem("the front matter is nested too deeply; its metadata was ignored", 1, WARNING))
+        return {}, end + 1
+    if record is None:
+        return {}, end + 1
+    if not isinstance(record, dict):
+        problems.append(Problem("the front matter is not a set of keys (key: value); ignored", 1, WARNING))
+        return {}, end + 1
+    return {str(k): v for k, v in record.items()}, end + 1
+
+
+def _key_lines(front_matter: list[str]) -> dict[str, int]:
+    """The line of each top-level key of the front matter, for problems about its value."""
+    found: dict[str, int] = {}
+    for n, line in enumerate(front_matter, start=1):
+        key = _TOP_KEY.match(line)
+        if key:
+            found.setdefault(key.group(1), n)
+    return found
+
+
+@dataclass
+class _Builder:
+    """Walks markdown-it's tokens and collects the article's parts, with file lines."""
+
+    title: str | None
+    title_line: int = 1
+    sections: list[Section] = field(default_factory=list)
+    captions: list[tuple[str, int]] = field(default_factory=list)
+    heading: str | None = None
+    heading_line: int = 0
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    seen_text: bool = False
+    image: tuple[str, int] | None = None  # an image whose caption may be the next line
+
+    def feed(self, tokens: list[Token], offset: int) -> None:
+        """``offset``: the file line the Markdown starts after (the front matter's end)."""
+        block: Token | None = None
+        block_line = 0
+        row: list[str] = []
+        for token in tokens:
+            line = (token.map[0] if token.map else 0) + offset + 1
+            if token.type in ("heading_open", "paragraph_open", "tr_open"):
+                block, block_line = token, line
+            elif token.type == "inline" and block is not None:
+                children = token.children or []
+                if block.type == "heading_open":
+                    self._heading(block.tag, _plain(children), block_line)
+                elif block.type == "paragraph_open":
+                    self._paragraph(children, block_line)
+                else:
+                    row.append(_plain(children))
+            elif token.type == "tr_close":
+                self._add_text(" | ".join(cell for cell in row if cell), block_line)
+                row, block = [], None
+            elif token.type in ("fence", "code_block"):
+                self._add_text(token.content, line)
+            elif token.type in ("heading_close", "paragraph_close"):
+                block = None
+
+    def _heading(self, tag: str, text: str, line: int) -> None:
+        self._flush_image()
+        if not text:
+            return
+        if self.title is None and tag == "h1" and not self.seen_text and not self.sections:
+            self.title, self.title_line = text, line
+            return
+        if text == self.title and not self.seen_text and not self.sections:
+            self.title_line = line
+            return
+        self._close_section()
+        self.heading, self.heading_line = text, line
+
+    def _paragraph(self, children: list[Token], first_line: int) -> None:
+        """A paragraph's lines: an image line is a caption (alt text, or the emphasised line
+        right under it); the other lines make paragraphs."""
+        pending: list[str] = []
+        pending_line = first_line
+        for n, line_tokens in enumerate(_split_lines(children)):
+            line = first_line + n
+            images = [t for t in line_tokens if t.type == "image"]
+            others = [t for t in line_tokens if t.type != "image" and not (t.type == "text" and not t.content.strip())]
+            if images and not others:
+                self._add_text(" ".join(pending), pending_line)
+                pending = []
+                self._flush_image()
+                self.image = (_plain(images[-1].children or []) or images[-1].content, line)
+                for extra in images[:-1]:
+                    self._add_caption(_plain(extra.children or []) or extra.content, line)
+                continue
+            if self.image is not None and _wholly_emphasised(line_tokens):
+                self._add_caption(_plain(line_tokens), line)
+                self.image = None
+                continue
+            self._flush_image()
+            if not pending:
+                pending_line = line
+            pending.append(_plain(line_tokens))
+        self._add_text(" ".join(p for p in pending if p), pending_line)
+
+    def _flush_image(self) -> None:
+        if self.image is not None:
+            self._add_caption(*self.image)
+            self.image = None
+
+    def _add_caption(self, text: str, line: int) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.captions.append((text, line))
+
+    def _add_text(self, text: str, line: int) -> None:
+        text = " ".join(text.split())
+        if not text:
+            return
+        self._flush_image()
+        if self.title is None:  # no title yet: the first line of text is the title
+            self.title, self.title_line = text, line
+            self.seen_text = True
+            return
+        self.seen_text = True
+        self.paragraphs.append(Paragraph(text, line))
+
+    def _close_section(self) -> None:
+        if self.heading is not None or self.paragraphs:
+            line = self.heading_line if self.heading is not None else self.paragraphs[0].line
+            self.sections.append(Section(self.heading, line, tuple(self.paragraphs)))
+        self.heading, self.paragraphs = None, []
+
+    def article(self) -> ParsedArticle:
+        self._flush_image()
+        self._close_section()
+        article = ParsedArticle(title=self.title or "", line=self.title_line, sections=self.sections)
+        for text, line in self.captions:
+            article.add_caption(text, line)
+        return article
+
+
+def _split_lines(children: list[Token]) -> list[list[Token]]:
+    lines: list[list[Token]] = [[]]
+    for token in children:
+        if token.type in _BREAKS:
+            lines.append([])
+        else:
+            lines[-1].append(token)
+    return lines
+
+
+def _wholly_emphasised(tokens: list[Token]) -> bool:
+    """``*text*``, ``_text_`` or ``**text**`` and nothing else on the line."""
+    meaningful = [t for t in tokens if not (t.type == "text" and not t.content.strip())]
+    return (
+        len(meaningful) >= 3
+        and meaningful[0].type in _EMPHASIS
+        and meaningful[-1].type == meaningful[0].type.replace("_open", "_close")
+    )
+
+
+def _plain(tokens: list[Token]) -> str:
+    """Inline tokens as plain text: text, code and link text kept; markup, URLs and HTML dropped."""
+    out: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type in _BREAKS:
+            out.append(" ")
+        elif token.type == "image":
+            out.append(_plain(token.children or []))
+    return " ".join("".join(out).split())
