@@ -323,6 +323,38 @@ def test_facets_follow_the_filters(summary: dict[str, Any], cli: Cli) -> None:
     assert sum(data["facets"]["source"].values()) == 4
 
 
+def test_a_source_that_no_article_has_is_named_with_the_sources_there_are(summary: dict[str, Any], cli: Cli) -> None:
+    result = cli("query", "residents", "--source", "Associated Press", "--json")
+    assert result.exit_code == 1
+    note = as_json(result)["filter_note"]
+    assert "'Associated Press'" in note and "Wire Desk" in note and "The Harbour Gazette" in note
+    human = cli("query", "residents", "--source", "Associated Press")
+    assert human.exit_code == 1 and "No article has the source 'Associated Press'" in human.stderr
+
+
+def test_a_date_filter_that_no_article_meets_says_which_dates_there_are(summary: dict[str, Any], cli: Cli) -> None:
+    result = cli("query", "residents", "--since", "2030", "--json")
+    assert result.exit_code == 1
+    assert as_json(result)["filter_note"] == (
+        "no article is dated on or after 2030-01-01 — dated articles run from 2024-06 to 2025-03"
+    )
+
+
+def test_filters_that_each_match_but_not_together_say_how_many_match_without(summary: dict[str, Any], cli: Cli) -> None:
+    result = cli("query", "residents", "--source", "Rail Weekly", "--since", "2025-02", "--json")
+    assert result.exit_code == 1
+    assert as_json(result)["filter_note"] == "7 articles match without --source/--since/--until"
+    assert as_json(cli("query", "residents", "--json"))["filter_note"] is None
+
+
+def test_human_results_end_with_counts_by_source_and_month(summary: dict[str, Any], cli: Cli) -> None:
+    result = cli("query", "residents", "--limit", "1")
+    assert result.exit_code == 0
+    line = next(line for line in result.stderr.splitlines() if line.startswith("By source:"))
+    assert "The Harbour Gazette 2" in line and "Wire Desk 2" in line
+    assert "by month: 2025-01 2" in line and "(+" in line  # seven sources: the largest four shown
+
+
 # --------------------------------------------------------------------------- HTML
 
 HARBOUR = "html/harbour-strike.html"

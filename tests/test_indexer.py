@@ -422,3 +422,21 @@ def test_scores_after_many_updates_stay_close_to_a_rebuilt_index(corpus: Path, t
     rebuilt = scores()
     assert [doc for doc, _ in updated] == [doc for doc, _ in rebuilt]
     assert [score for _, score in updated] == pytest.approx([score for _, score in rebuilt], rel=0.05)
+
+
+def test_progress_moves_through_one_large_file_as_its_articles_are_added(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"id": str(n), "title": f"Story {n}", "body": f"Text of story number {n}."} for n in range(300)]
+    (corpus / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (corpus / "note.txt").write_text("A Note\n\nA short plain note.\n")
+    calls: list[tuple[int, int, str]] = []
+
+    update_index(corpus, tmp_path / "index", progress=lambda done, total, path: calls.append((done, total, path)))
+
+    total = sum(f.stat().st_size for f in corpus.iterdir())
+    assert {t for _, t, _ in calls} == {total}
+    dones = [d for d, _, _ in calls]
+    assert dones == sorted(dones) and dones[-1] == total
+    inside_feed = {d for d, _, path in calls if path == "feed.jsonl"}
+    assert len(inside_feed) >= 5  # the bar moves while the 300 articles are added, not only after

@@ -31,12 +31,15 @@ from newssearch.models import FileProblem, IndexSummary
 from newssearch.schema import KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
 from newssearch.store import INDEX_NAME, display, exists, manifest_totals, read_manifest, read_meta, update_lock
 
-# progress(done, total, current relative path)
+# progress(bytes done, bytes in all, current relative path): in bytes of corpus files, so that one
+# large file (a .jsonl of 20,000 articles) moves the bar as its articles are added.
 Progress = Callable[[int, int, str], None]
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
 # Merge all segments at a commit once this share of the index's documents are deleted ones.
 MERGE_DELETED_SHARE = 0.1
+# Within a file, report progress after every this many articles.
+PROGRESS_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -211,21 +214,34 @@ def _apply_changes(
             continue
         writer.delete_path(relpath)
         summary.removed += 1
-    for done, cfile in enumerate(files):
-        if progress:
-            progress(done, len(files), cfile.relpath)
+    total = sum(f.size for f in files)
+    done = 0
+    for cfile in files:
         old = manifest.get(cfile.relpath)
-        entry = _update_file(writer, cfile, old, summary)
+        within = _within_file(progress, done, total, cfile) if progress else None
+        if within:
+            within(0.0)
+        entry = _update_file(writer, cfile, old, summary, within)
         if entry is not None:
             entries[cfile.relpath] = entry
+        done += cfile.size
     if progress:
-        progress(len(files), len(files), "")
+        progress(total, total, "")
     summary.articles, summary.sections, summary.captions, summary.files = manifest_totals(entries.values())
     summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)
 
 
+def _within_file(progress: Progress, done: int, total: int, cfile: CorpusFile) -> Callable[[float], None]:
+    """Progress through one file, given as the share of its articles added so far."""
+    return lambda share: progress(done + int(cfile.size * share), total, cfile.relpath)
+
+
 def _update_file(
-    writer: _LazyWriter, cfile: CorpusFile, old: dict[str, Any] | None, summary: IndexSummary
+    writer: _LazyWriter,
+    cfile: CorpusFile,
+    old: dict[str, Any] | None,
+    summary: IndexSummary,
+    within: Callable[[float], None] | None = None,
 ) -> dict[str, Any] | None:
     """Bring one file up to date; its manifest entry (None: nothing to keep of it)."""
     if old and old.get("size") == cfile.size and old.get("mtime_ns") == cfile.mtime_ns:
@@ -243,7 +259,7 @@ def _update_file(
     else:
         if old:
             writer.delete_path(cfile.relpath)
-        entry.update(_add_articles(writer.get(), cfile.relpath, data, summary))
+        entry.update(_add_articles(writer.get(), cfile.relpath, data, summary, within))
         if "error" in entry:
             summary.failed += 1
         elif old:
@@ -265,7 +281,13 @@ def _unchanged(cfile: CorpusFile, entry: dict[str, Any], summary: IndexSummary) 
     return entry
 
 
-def _add_articles(writer: writing.IndexWriter, relpath: str, data: bytes, summary: IndexSummary) -> dict[str, Any]:
+def _add_articles(
+    writer: writing.IndexWriter,
+    relpath: str,
+    data: bytes,
+    summary: IndexSummary,
+    within: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
     """Parse one file's bytes and add its articles; the counts, problems (and error) for its
     manifest entry."""
     read = read_bytes(data, relpath)
@@ -277,9 +299,11 @@ def _add_articles(writer: writing.IndexWriter, relpath: str, data: bytes, summar
     summary.problems.extend(_problems_from(relpath, entry))
     if read.error:
         return entry
-    for article in read.articles:
+    for n, article in enumerate(read.articles, start=1):
         for doc in article_documents(article):
             writer.add_document(**doc)
+        if within and n % PROGRESS_EVERY == 0:
+            within(n / len(read.articles))
     entry["articles"] = len(read.articles)
     entry["sections"] = sum(len(a.sections) for a in read.articles)
     entry["captions"] = sum(len(a.captions) for a in read.articles)

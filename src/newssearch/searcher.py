@@ -144,8 +144,8 @@ def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str
     unfiltered = _count(searcher, wq.Require(q, kind))
     if not unfiltered:
         return None
-    plural = "" if unfiltered == 1 else "s"
-    return f"{unfiltered} {noun}{plural} match without --source/--since/--until"
+    matches = f"1 {noun} matches" if unfiltered == 1 else f"{unfiltered:,} {noun}s match"
+    return f"{matches} without --source/--since/--until"
 
 
 def _date_span(request: SearchRequest) -> str:

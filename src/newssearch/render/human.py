@@ -11,7 +11,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
@@ -229,7 +229,7 @@ def progress_bar(con: Console) -> Iterator[Callable[[int, int, str], None]]:
     bar = Progress(
         TextColumn("indexing"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.description}", style="dim"),
         console=con,
