@@ -1,22 +1,18 @@
-"""--source, --since, --until and --sort date on articles that have dates and sources.
-
-No reader of this version gives articles metadata (the .txt export has none), so these articles
-go into a real index through the same path the indexer uses (``article_documents``).
+"""--source, --since, --until, --sort date and source:/date: in queries, on articles whose
+dates and sources come from a ``.jsonl`` file, indexed as a user would. Results are named by
+their ``doc_id`` (the record's ``id``).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from whoosh import index as windex
 
-from newssearch.documents import article_documents
 from newssearch.indexer import update_index
-from newssearch.models import Article, Paragraph, Section
 from newssearch.query import date_bound
 from newssearch.searcher import SearchRequest, search
-from newssearch.store import INDEX_NAME
 
 DATED = [
     ("a1", "Border crossing reopens", "2024-12-31T22:00:00", "Reuters"),
@@ -30,19 +26,18 @@ DATED = [
 def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dated")
     (root / "corpus").mkdir()
-    update_index(root / "corpus", root / "index")
-    writer = windex.open_dir(str(root / "index"), indexname=INDEX_NAME).writer()
-    for key, title, date, source in DATED:
-        section = Section(None, 3, (Paragraph(f"The crossing story {key}.", 3),))
-        article = Article(key, f"{key}.txt", 1, title, (section,), (), date=date, source=source)
-        for doc in article_documents(article):
-            writer.add_document(**doc)
-    writer.commit()
+    records = [
+        {"id": key, "title": title, "body": f"The crossing story {key}.", "date": date, "source": source}
+        for key, title, date, source in DATED
+    ]
+    (root / "corpus" / "dated.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    summary = update_index(root / "corpus", root / "index")
+    assert (summary.articles, summary.problems) == (len(DATED), [])
     return root / "index"
 
 
-def ids(index_dir: Path, **options: object) -> list[str]:
-    return [hit.id for hit in search(index_dir, SearchRequest("crossing", **options)).results]  # type: ignore[arg-type]
+def ids(index_dir: Path, query: str = "crossing", **options: object) -> list[str | None]:
+    return [hit.doc_id for hit in search(index_dir, SearchRequest(query, **options)).results]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -76,11 +71,18 @@ def test_sort_by_date_is_newest_first_and_undated_last(dated_index: Path) -> Non
 
 
 def test_dates_and_sources_come_back_in_results(dated_index: Path) -> None:
-    hits = {hit.id: hit for hit in search(dated_index, SearchRequest("crossing")).results}
+    hits = {hit.doc_id: hit for hit in search(dated_index, SearchRequest("crossing")).results}
     assert (hits["a1"].date, hits["a1"].source) == ("2024-12-31T22:00:00", "Reuters")
     assert (hits["a4"].date, hits["a4"].source) == (None, "AFP")
 
 
 def test_date_field_in_the_query(dated_index: Path) -> None:
-    found = [hit.id for hit in search(dated_index, SearchRequest("crossing date:[2025-01-01 TO 2025-01-31]")).results]
-    assert found == ["a2"]
+    assert ids(dated_index, "crossing date:[2025-01-01 TO 2025-01-31]") == ["a2"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("source:afp", {"a2", "a4"}), ('source:"asharq al-awsat"', {"a3"}), ("crossing -source:afp", {"a1", "a3"})],
+)
+def test_source_field_in_the_query(dated_index: Path, query: str, expected: set[str]) -> None:
+    assert set(ids(dated_index, query)) == expected
