@@ -146,6 +146,9 @@ def query(
         _fail(UsageError("--json and --jsonl cannot be used together — pick one"))
 
     def request() -> SearchRequest:
+        start, end = date_bound(since, "--since"), date_bound(until, "--until", end=True)
+        if start and end and start > end:
+            raise UsageError(f"--since {since} is after --until {until} — swap them")
         return SearchRequest(
             text=text,
             limit=limit,
@@ -153,8 +156,8 @@ def query(
             any_words=any_words,
             passages=passages,
             source=source,
-            since=date_bound(since, "--since"),
-            until=date_bound(until, "--until", end=True),
+            since=start,
+            until=end,
             field=in_field.value if in_field else None,
             sort=sort.value,
         )

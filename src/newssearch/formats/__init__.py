@@ -35,7 +35,10 @@ READERS: dict[str, tuple[str, str]] = {
 SUPPORTED = frozenset(READERS)
 # How far into an HTML page to look for its <meta charset>.
 _CHARSET_WINDOW = 4096
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -87,6 +90,13 @@ def read_bytes(data: bytes, relpath: str) -> FileRead:
     except FormatError as exc:
         result.error = FileProblem(relpath, exc.reason, exc.line)
         return result
+    except RecursionError:
+        result.error = FileProblem(relpath, "nested too deeply to read; skipped")
+        return result
+    except Exception as exc:  # a reader's bug must cost one file, never the whole run
+        reason = f"could not be read ({exc.__class__.__name__}: {exc}); skipped — please report this file"
+        result.error = FileProblem(relpath, reason)
+        return result
     result.problems.extend(FileProblem(relpath, p.reason, p.line, p.level) for p in parsed.problems)
     result.articles = _with_ids(relpath, parsed.articles)
     if not result.articles and any(p.level == ERROR for p in parsed.problems):
@@ -101,15 +111,19 @@ def reader(suffix: str) -> Callable[[str], Parsed]:
 
 
 def _declared_charset(data: bytes) -> str | None:
-    """The encoding an HTML page declares in its ``<meta charset>``, when Python knows it."""
+    """The encoding an HTML page declares (``<meta charset>``, ``http-equiv``, an XML
+    declaration), when Python knows it. A UTF-8 byte-order mark wins over any declaration, and a
+    page that declares UTF-16 in ASCII is UTF-8, as browsers read it."""
+    if data.startswith(codecs.BOM_UTF8):
+        return None
     found = _CHARSET.search(data[:_CHARSET_WINDOW])
     if not found:
         return None
     try:
-        name = codecs.lookup(found.group(1).decode("ascii")).name
+        name = codecs.lookup((found.group(1) or found.group(2)).decode("ascii")).name
     except LookupError:
         return None
-    return None if name == "utf-8" else name
+    return None if name == "utf-8" or name.startswith(("utf-16", "utf-32")) else name
 
 
 def _with_ids(relpath: str, parsed: list[ParsedArticle]) -> list[Article]:

@@ -1,6 +1,6 @@
 """Publication dates as the inputs write them → ISO 8601, or a reason they cannot be read.
 
-Read: ISO 8601 (``2025-03-14``, ``2025-03-14T09:30:00+01:00``, ``…Z``), RFC 2822 as feeds write
+Read: ISO 8601 (``2025-03-14``, ``2025-03-14T09:30:00+01:00``, ``…Z``, ``2025-03``, ``2025``), RFC 2822 as feeds write
 it (``Fri, 14 Mar 2025 09:30:00 +0000``) and dates with the month in words (``14 March 2025``,
 ``March 14, 2025``, ``Mar 14 2025``). Not read: anything that needs a guess — ``03/04/2025`` is
 March or April depending on the country, a bare number may be seconds or milliseconds since 1970.
@@ -23,6 +23,7 @@ _NAMED_MONTH = (
     "%A %B %d %Y",
     "%a %b %d %Y",
 )
+_YEAR_OR_MONTH = re.compile(r"^\d{4}(-\d\d)?$")
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _MAX_SHOWN = 60
 
@@ -59,15 +60,19 @@ def wall_time(iso: str) -> dt.datetime:
     """A normalised date as the index keeps it (filters, sorting, months): the date and time as
     written, offset dropped. ``2025-03-01T00:30:00+01:00`` is filed under 1 March, the day the
     article shows, not under 28 February (UTC); across offsets, sorting may be off by hours."""
+    if _YEAR_OR_MONTH.match(iso):  # 2025 → 1 January 2025; 2025-03 → 1 March
+        iso += "-01-01" if len(iso) == 4 else "-01"
     return dt.datetime.fromisoformat(iso).replace(tzinfo=None)
 
 
 def _iso(text: str) -> str | None:
     if not text[:4].isdigit():
         return None
+    if _YEAR_OR_MONTH.match(text):  # a reduced-precision date stays as precise as it was given
+        return text if len(text) == 4 or 1 <= int(text[5:]) <= 12 else None
     candidate = text.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", text) else text
     try:
-        if len(candidate) == 10:
+        if "T" not in candidate and ":" not in candidate:
             return dt.date.fromisoformat(candidate).isoformat()
         return dt.datetime.fromisoformat(candidate.replace("z", "Z")).isoformat()
     except ValueError:

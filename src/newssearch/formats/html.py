@@ -74,6 +74,19 @@ _DATE_METAS = (
     "sailthru.date",
     "parsely-pub-date",
 )
+# An <article> with less than this share of the main container's paragraph text is a teaser.
+_TEASER_SHARE = 0.3
+# A block named like furniture is kept when it holds at least this share of the article's text
+# (``<div class="article-body has-ads">``, ``<article class="tone-comment">``).
+_FURNITURE_MAX_SHARE = 0.5
+# Text written straight into a container, outside any <p>, is read when it is at least this many
+# words (shorter runs are labels and buttons), or always on pages without a <p>.
+_LOOSE_MIN_WORDS = 8
+# Elements whose edges separate words: <p>a</p><p>b</p> is "a b", not "ab".
+_BLOCK_TAGS = _words(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li "
+    "main nav ol p pre section table td th tr ul"
+)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
 
 
@@ -85,9 +98,9 @@ def read_html(text: str) -> Parsed:
     page = _PageMetadata(doc)
     root = _article_root(doc)
     walker = _Walker(root)
-    walker.walk(root)
+    walker.start()
     title = walker.title or page.title or ""
-    if not walker.paragraphs_seen:
+    if not walker.paragraphs_seen and not walker.captions:  # a gallery of captions is an article
         what = f" (a headline only: {title[:60]!r})" if title else ""
         raise FormatError(f"no article text found in this page{what}")
     parsed = Parsed()
@@ -106,16 +119,16 @@ def read_html(text: str) -> Parsed:
 
 
 def _article_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """The element that holds the article: the ``<article>`` with the most paragraph text, else
-    the ``articleBody``, ``<main>``, or the body."""
-    articles = [el for el in doc.iter("article") if not _is_furniture(el)]
-    if articles:
-        return max(articles, key=_paragraph_text_length)
-    for path in ('//*[@itemprop="articleBody"]', "//main", '//*[@role="main"]', "//body"):
-        found = doc.xpath(path)
-        if found:
-            return found[0]
-    return doc
+    """The element that holds the article: of the ``<article>``s and ``articleBody``s, the one
+    with the most paragraph text — unless that is a teaser next to the page's main text, in which
+    case ``<main>`` (or the body) is."""
+    candidates = [*doc.iter("article"), *doc.xpath('//*[@itemprop="articleBody"]')]
+    container = next(iter(doc.xpath('//main | //*[@role="main"] | //body')), doc)
+    if candidates:
+        best = max(candidates, key=_paragraph_text_length)
+        if _paragraph_text_length(best) >= _TEASER_SHARE * _paragraph_text_length(container):
+            return best
+    return container
 
 
 def _paragraph_text_length(el: lxml.html.HtmlElement) -> int:
@@ -132,7 +145,24 @@ def _is_furniture(el: lxml.html.HtmlElement) -> bool:
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
-    return " ".join(el.text_content().split())
+    """An element's text, words kept apart at ``<br>`` and block edges, white space folded."""
+    parts: list[str] = []
+
+    def visit(node: lxml.html.HtmlElement) -> None:
+        block = isinstance(node.tag, str) and node.tag.lower() in _BLOCK_TAGS
+        if block:
+            parts.append(" ")
+        if isinstance(node.tag, str) and node.tag.lower() not in ("script", "style", "template"):
+            parts.append(node.text or "")
+            for child in node:
+                visit(child)
+        if block:
+            parts.append(" ")
+        if node is not el:
+            parts.append(node.tail or "")
+
+    visit(el)
+    return " ".join("".join(parts).split())
 
 
 class _Walker:
@@ -150,9 +180,12 @@ class _Walker:
         self.paragraphs: list[Paragraph] = []
         self.captions: list[tuple[str, int]] = []
         self.paragraphs_seen = False
-        # Text written straight into containers is read only from pages without any <p>: on
-        # others it is link lists, labels and buttons.
-        self.loose = next(root.iter("p"), None) is None
+        self.no_paragraphs = next(root.iter("p"), None) is None
+        self.root_text = max(_paragraph_text_length(root), 1)
+
+    def start(self) -> None:
+        self._loose_text(self.root.text, self.root.sourceline or 1)
+        self.walk(self.root)
 
     def walk(self, el: lxml.html.HtmlElement) -> None:
         for child in el:
@@ -163,7 +196,9 @@ class _Walker:
     def _visit(self, el: lxml.html.HtmlElement) -> None:
         tag = el.tag.lower()
         line = el.sourceline or 0
-        if tag in _SKIP_TAGS or _is_furniture(el):
+        if tag in _SKIP_TAGS:
+            return
+        if _is_furniture(el) and _paragraph_text_length(el) < _FURNITURE_MAX_SHARE * self.root_text:
             return
         if tag in ("header", "footer") and not self._inside_article(el):
             return  # the site's header or footer, not the article's
@@ -208,8 +243,9 @@ class _Walker:
 
     def _loose_text(self, text: str | None, line: int) -> None:
         """Text written straight into a container (``<div>One.<br><br>Two.</div>``)."""
-        if self.loose and text and text.strip():
-            self._paragraph(" ".join(text.split()), line)
+        words = text.split() if text else []
+        if words and (self.no_paragraphs or len(words) >= _LOOSE_MIN_WORDS):
+            self._paragraph(" ".join(words), line)
 
     def _close(self) -> None:
         if self.heading is None:
@@ -221,6 +257,18 @@ class _Walker:
     def sections(self) -> list[Section]:
         self._close()
         return lead_and_sections(self.lead, self.done)
+
+
+def html_text(html: str) -> tuple[list[str], str]:
+    """A piece of HTML (written into a Markdown note) as its figcaptions and the rest of its text."""
+    try:
+        fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return [], ""
+    captions = [_text(el) for el in fragment.iter("figcaption")]
+    for el in list(fragment.iter("figcaption", "script", "style")):
+        el.drop_tree()
+    return [c for c in captions if c], _text(fragment)
 
 
 def _has_blocks(el: lxml.html.HtmlElement) -> bool:

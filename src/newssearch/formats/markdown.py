@@ -22,23 +22,40 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from newssearch.formats.parsed import WARNING, Metadata, Parsed, ParsedArticle, Problem
+from newssearch.formats.parsed import WARNING, Metadata, Parsed, ParsedArticle, Problem, title_from
 from newssearch.models import Paragraph, Section
 
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but dates stay text: ``dates.normalise_date`` reads them, and a
+    ``date: 2025-02-30`` costs that one value, not the whole front matter."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _BREAKS = ("softbreak", "hardbreak")
 _EMPHASIS = ("em_open", "strong_open")
+# What a line may hold besides images and still be an image line: ``[![alt](img)](url)``.
+_IMAGE_LINE = ("image", "link_open", "link_close")
 
 
 def read_markdown(text: str) -> Parsed:
     parsed = Parsed()
-    lines = text.split("\n")
+    # markdown-it takes a lone CR for a line break, editors and grep do not: keep lines theirs.
+    lines = text.replace("\r\n", "\n").replace("\r", " ").split("\n")
     record, body_from = _front_matter(lines, parsed.problems)
     meta = Metadata(parsed.problems, 1, _key_lines(lines[:body_from]))
     title = meta.text(record, "title") if record else None
     builder = _Builder(title=title)
+    if body_from and not record and any(p.level == WARNING and "front matter" in p.reason for p in parsed.problems):
+        # Front matter that could not be read is kept as text: nothing in the file is lost.
+        builder.keep(" ".join(" ".join(lines[1 : body_from - 1]).split()), 2)
     tokens = _MARKDOWN.parse("\n".join(lines[body_from:]))
     builder.feed(tokens, offset=body_from)
     article = builder.article()
@@ -53,14 +70,16 @@ def read_markdown(text: str) -> Parsed:
 
 def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, Any], int]:
     """The front matter as a mapping (empty when absent or unreadable) and the index of the
-    first line after it."""
-    if not lines or lines[0].strip() != "---":
+    first line after it. A first line ``---`` not followed by a ``key:`` line is a thematic
+    break, and the text after it is Markdown."""
+    if len(lines) < 2 or lines[0].strip() != "---" or not _TOP_KEY.match(lines[1]):
         return {}, 0
-    end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i].rstrip("\r"))), None)
-    if end is None:  # a thematic break, not front matter
+    end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
+    if end is None:
+        problems.append(Problem("the front matter has no closing --- line; the file was read as text", 1, WARNING))
         return {}, 0
     try:
-        record = yaml.safe_load("\n".join(lines[1:end]))
+        record = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -69,8 +88,9 @@ def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, 
             Problem(f"the front matter is not valid YAML ({what}); its metadata was ignored", line, WARNING)
         )
         return {}, end + 1
-    except RecursionError:
-        problems.append(Problem("the front matter is nested too deeply; its metadata was ignored", 1, WARNING))
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # !!int abc
+        reason = f"the front matter has a value that cannot be read ({exc}); its metadata was ignored"
+        problems.append(Problem(reason, 1, WARNING))
         return {}, end + 1
     if record is None:
         return {}, end + 1
@@ -122,10 +142,12 @@ class _Builder:
                 else:
                     row.append(_plain(children))
             elif token.type == "tr_close":
-                self._add_text(" | ".join(cell for cell in row if cell), block_line)
+                self.add_text(" | ".join(cell for cell in row if cell), block_line)
                 row, block = [], None
             elif token.type in ("fence", "code_block"):
-                self._add_text(token.content, line)
+                self.add_text(token.content, line)
+            elif token.type == "html_block":
+                self._html(token.content, line)
             elif token.type in ("heading_close", "paragraph_close"):
                 block = None
 
@@ -150,9 +172,9 @@ class _Builder:
         for n, line_tokens in enumerate(_split_lines(children)):
             line = first_line + n
             images = [t for t in line_tokens if t.type == "image"]
-            others = [t for t in line_tokens if t.type != "image" and not (t.type == "text" and not t.content.strip())]
+            others = [t for t in line_tokens if t.type not in _IMAGE_LINE and not _is_space(t)]
             if images and not others:
-                self._add_text(" ".join(pending), pending_line)
+                self.add_text(" ".join(pending), pending_line)
                 pending = []
                 self._flush_image()
                 self.image = (_plain(images[-1].children or []) or images[-1].content, line)
@@ -164,10 +186,23 @@ class _Builder:
                 self.image = None
                 continue
             self._flush_image()
+            text = _plain(line_tokens)
+            if self.title is None and text:  # no title yet: the first line of text is the title
+                self.title, self.title_line = text, line
+                continue
             if not pending:
                 pending_line = line
-            pending.append(_plain(line_tokens))
-        self._add_text(" ".join(p for p in pending if p), pending_line)
+            pending.append(text)
+        self.add_text(" ".join(p for p in pending if p), pending_line)
+
+    def _html(self, html: str, line: int) -> None:
+        """HTML written into the Markdown: its figcaptions are captions, its text a paragraph."""
+        from newssearch.formats.html import html_text  # lxml: only for notes that hold HTML
+
+        captions, text = html_text(html)
+        for caption in captions:
+            self._add_caption(caption, line)
+        self.add_text(text, line)
 
     def _flush_image(self) -> None:
         if self.image is not None:
@@ -179,15 +214,17 @@ class _Builder:
         if text:
             self.captions.append((text, line))
 
-    def _add_text(self, text: str, line: int) -> None:
+    def keep(self, text: str, line: int) -> None:
+        """Text to keep that is not the article's own (unreadable front matter): it does not
+        take the place of a ``#`` title."""
+        if text:
+            self.paragraphs.append(Paragraph(text, line))
+
+    def add_text(self, text: str, line: int) -> None:
         text = " ".join(text.split())
         if not text:
             return
         self._flush_image()
-        if self.title is None:  # no title yet: the first line of text is the title
-            self.title, self.title_line = text, line
-            self.seen_text = True
-            return
         self.seen_text = True
         self.paragraphs.append(Paragraph(text, line))
 
@@ -200,7 +237,8 @@ class _Builder:
     def article(self) -> ParsedArticle:
         self._flush_image()
         self._close_section()
-        article = ParsedArticle(title=self.title or "", line=self.title_line, sections=self.sections)
+        title = self.title if self.title is not None else title_from(self.sections)
+        article = ParsedArticle(title=title, line=self.title_line, sections=self.sections)
         for text, line in self.captions:
             article.add_caption(text, line)
         return article
@@ -218,12 +256,16 @@ def _split_lines(children: list[Token]) -> list[list[Token]]:
 
 def _wholly_emphasised(tokens: list[Token]) -> bool:
     """``*text*``, ``_text_`` or ``**text**`` and nothing else on the line."""
-    meaningful = [t for t in tokens if not (t.type == "text" and not t.content.strip())]
+    meaningful = [t for t in tokens if not _is_space(t)]
     return (
         len(meaningful) >= 3
         and meaningful[0].type in _EMPHASIS
         and meaningful[-1].type == meaningful[0].type.replace("_open", "_close")
     )
+
+
+def _is_space(token: Token) -> bool:
+    return token.type == "text" and not token.content.strip()
 
 
 def _plain(tokens: list[Token]) -> str:

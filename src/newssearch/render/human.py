@@ -213,11 +213,23 @@ def index_summary(con: Console, s: IndexSummary) -> None:
     con.print(Text(text), soft_wrap=True)
 
 
+# Problems listed per file on the terminal; the rest are counted (``index --json`` lists all).
+PROBLEMS_PER_FILE = 20
+
+
 def problems(con: Console, s: IndexSummary) -> None:
+    shown: dict[str, int] = {}
     for p in s.problems:
+        shown[p.path] = shown.get(p.path, 0) + 1
+        if shown[p.path] > PROBLEMS_PER_FILE:
+            continue
         where = f"{p.path}:{p.line}" if p.line else p.path
         label = _styled(f"{p.level}: ", "red" if p.level == "error" else "yellow")
         con.print(label + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
+    for path, count in shown.items():
+        if count > PROBLEMS_PER_FILE:
+            more = f"{path}: … and {count - PROBLEMS_PER_FILE:,} more problems in this file (`index --json` lists all)"
+            con.print(_styled("warning: ", "yellow") + Text(safe(more)), soft_wrap=True)
 
 
 @contextmanager
