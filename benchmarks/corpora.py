@@ -75,28 +75,6 @@ def read_jsonl(path: Path) -> Iterator[dict[str, object]]:
                 yield json.loads(line)
 
 
-def time_docs() -> list[Doc]:
-    """The 423 TIME articles. ``id`` is the judgement number of TIME.REL (PROVENANCE: file
-    positions 371–423 are ids 373–425), so it matches ``qrels.txt`` as is. ``title`` is synthetic:
-    the first physical line of the article, which the body repeats."""
-    return [Doc(str(r["id"]), str(r["title"]), str(r["body"])) for r in read_jsonl(data_path("time", "time.jsonl"))]
-
-
-def time_queries() -> list[tuple[str, str]]:
-    """(query id, text) for the 83 TIME queries, in file order."""
-    out = []
-    for line in data_path("time", "queries.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            qid, text = line.split("\t", 1)
-            out.append((qid.strip(), text.strip()))
-    return out
-
-
-def time_qrels(which: str = "rel") -> Path:
-    """``qrels.txt`` (TIME.REL, 79 judged queries) or, for ``all``, ``qrels_all.txt`` (TIME.REL.ALL)."""
-    return data_path("time", "qrels_all.txt" if which == "all" else "qrels.txt")
-
-
 def bbc_docs() -> list[Doc]:
     """The 2,225 BBC articles; paragraphs are separated by blank lines, the title is not repeated."""
     return [Doc(str(r["id"]), str(r["title"]), str(r["body"])) for r in read_jsonl(data_path("bbc", "bbc.jsonl.gz"))]

@@ -74,10 +74,11 @@ def parse_query(text: str, *, passages: bool = False, any_words: bool = False, f
     if not text:
         raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
     check_syntax(text)
-    strict = _parse(text, passages=passages, group="any" if any_words else "all", field=field)
+    weights = ranking.weights(passages=passages, question=any_words)
+    strict = _parse(text, weights, group="any" if any_words else "all", field=field, passages=passages)
     relaxed = None
     if not any_words:
-        loose = _parse(text, passages=passages, group="any", field=field)
+        loose = _parse(text, weights, group="any", field=field, passages=passages)
         if loose != strict:
             relaxed = loose
     return ParsedQuery(text=text, strict=strict, relaxed=relaxed)
@@ -146,9 +147,8 @@ _TEXT_FIELDS = frozenset({*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values()})
 _SCHEMA = build_schema()
 
 
-def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Query:
+def _parse(text: str, weights: dict[str, float], *, group: str, field: str | None, passages: bool) -> wq.Query:
     names = PASSAGE_FIELDS if passages else ARTICLE_FIELDS
-    weights = ranking.PASSAGE_WEIGHTS if passages else ranking.ARTICLE_WEIGHTS
     defaults = [names[field]] if field is not None else list(weights)
     og = qparser.OrGroup if group == "any" else qparser.AndGroup
     parser = _Parser(None, _SCHEMA, group=og)
@@ -160,7 +160,9 @@ def _parse(text: str, *, passages: bool, group: str, field: str | None) -> wq.Qu
     # Users name the logical fields; in passage mode they map to the p_* fields.
     parser.add_plugin(qparser.FieldAliasPlugin({real: [name] for name, real in names.items() if real != name}))
     try:
-        q = parser.parse(text)
+        # "?" is a question mark, not Whoosh's one-letter wildcard: "What reopens Rafah?" must
+        # not look for six-letter words starting "rafah". Only "*" is a wildcard here.
+        q = parser.parse(text.replace("?", " "))
     except Exception as exc:  # Whoosh raises bare ValueErrors for, e.g., unreadable dates
         if "date:" in text:
             raise QuerySyntaxError(
@@ -318,7 +320,7 @@ def suggest(text: str, searcher: Searcher) -> str | None:
     for m in _WORD.finditer(text):
         word = m.group()
         tail = text[m.end() : m.end() + 1]
-        if word in _BINARY | {"NOT"} or tail in (":", "*", "?", "~") or any(c.isdigit() for c in word):
+        if word in _BINARY | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
             continue
         folded = [t.text for t in UNSTEMMED(word)]
         if len(folded) != 1 or len(folded[0]) < 3:

@@ -1,7 +1,10 @@
 """How results are scored: field weights and BM25 with statistics of the right kind of document.
 
 An article's score is BM25F in Whoosh's sense: BM25 computed per field, multiplied by the
-field's weight, and summed over the fields a query word matches in.
+field's weight, and summed over the fields a query word matches in. The idf is BM25's
+(Robertson–Spärck Jones, in Lucene's form that stays positive), not Whoosh's
+``log(N/(n+1)) + 1``: Whoosh's gives every word a weight of at least 1, so the common words of a
+pasted question ("what", "number", "united") outweighed the rare ones that say what it is about.
 
 The index holds articles, passages, manifest entries and a metadata document side by side
 (see ``schema``). Whoosh's own BM25 counts all of them as "documents": the number behind the idf
@@ -20,15 +23,32 @@ from whoosh import scoring
 
 from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
 
-# Field weights for whole articles, measured on the TIME collection (benchmarks/relevance_time.py,
-# benchmarks/README.md): with KindBM25F's statistics, a title weight of 1.5 cost 0.06 MAP against
-# 1.0 (38 queries worse, 8 better, p = 0.0003), 2.0 and 3.0 cost more, and 0.5 was no better than
-# 1.0. Scoring each field on its own and summing already rewards a headline match: a word in a
-# short field gets a high BM25 score of its own, on top of its body score. Subheadings are short
-# fields like headlines and get the same weight; captions, like the body, are plain text.
+# Field weights for whole articles. Two sets, because two kinds of query want different things:
+#
+# - QUESTION_WEIGHTS, for --any (pasted sentences, questions): measured with
+#   benchmarks/relevance.py on TIME and Cranfield (MAP / nDCG@10; benchmarks/README.md). With the
+#   idf below: title 0.5 → TIME 0.6638 / 0.7286, Cranfield 0.3154 / 0.3768; 0.35 → 0.6571 /
+#   0.7250 and 0.3135 / 0.3735; 1.0 → 0.6225 / 0.6924 and 0.3120 / 0.3810 (with the floored
+#   idf). A question's words are spread over the article; scoring each field on its own and
+#   summing already rewards a headline that has them, so the title needs less weight.
+# - ARTICLE_WEIGHTS, for typed keywords (all words required, relaxed to any): a few words are
+#   often a headline remembered ("US to rule on Yukos refuge call"), and a headline match should
+#   lead; with title 0.5, 1 of 25 BBC headlines (tests/test_data_formats.py) came second to an
+#   article that says "Yukos" more often.
+#
+# Subheadings and captions are in neither collection: their weights are unmeasured and stay at 1.
 ARTICLE_WEIGHTS = {"title": 1.0, "section": 1.0, "caption": 1.0, "body": 1.0}
+QUESTION_WEIGHTS = {**ARTICLE_WEIGHTS, "title": 0.5}
 # Passages are ranked on their own text; the article title only serves ``title:`` filters.
 PASSAGE_WEIGHTS = {"p_section": 1.0, "p_caption": 1.0, "p_body": 1.0}
+
+
+def weights(*, passages: bool, question: bool) -> dict[str, float]:
+    """The field weights for a query: passages, a question (``--any``), or typed keywords."""
+    if passages:
+        return PASSAGE_WEIGHTS
+    return QUESTION_WEIGHTS if question else ARTICLE_WEIGHTS
+
 
 _PASSAGE_FIELD_NAMES = frozenset(PASSAGE_FIELDS.values())
 
@@ -42,9 +62,15 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
     """BM25F whose document count and average field length count one kind of document."""
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        """``log(1 + (N - n + 0.5) / (n + 0.5))``: Robertson–Spärck Jones as Lucene writes it.
+        The plain form (FTS5's) is 0 for a word in half the articles or more, which in a small
+        corpus (the four articles of the seed) scores every result 0.00 and leaves the order to
+        chance; this one keeps such a word small but positive. On TIME and Cranfield the two
+        measure within 0.003 MAP of each other."""
         parent = searcher.get_parent()
         n = parent.doc_frequency(fieldname, text)
-        return float(log(_kind_count(parent, fieldname) / (n + 1)) + 1)
+        total = _kind_count(parent, fieldname)
+        return log(1 + (total - n + 0.5) / (n + 0.5))
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         scorer = super().scorer(searcher, fieldname, text, qf=qf)

@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import query, snippets
+from newssearch import feedback, query, ranking, snippets
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError, UsageError
 from newssearch.highlight import Terms
@@ -57,7 +57,10 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         filters = _filters(request)
         relaxed = False
         q = query.expand(parsed.strict, reader)
-        page, total, facets = _run(searcher, q, filters, request)
+        ranked = q
+        if request.any_words and not request.passages and feedback.applies(parsed.strict):
+            ranked = feedback.with_feedback(searcher, q, filters, ranking.weights(passages=False, question=True))
+        page, total, facets = _run(searcher, ranked, filters, request)
         if total == 0 and parsed.relaxed is not None:
             q = query.expand(parsed.relaxed, reader)
             page, total, facets = _run(searcher, q, filters, request)
