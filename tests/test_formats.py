@@ -322,6 +322,13 @@ def test_facets_follow_the_filters(summary: dict[str, Any], cli: Cli) -> None:
     assert sum(data["facets"]["source"].values()) == 4
 
 
+def test_jsonl_results_are_the_json_results_without_counting_facets(summary: dict[str, Any], cli: Cli) -> None:
+    whole = as_json(cli("query", "residents", "--json"))
+    lines = cli("query", "residents", "--jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == whole["results"]
+    assert whole["facets"]["source"]  # counted for --json; --jsonl has nowhere to print them
+
+
 def test_a_source_that_no_article_has_is_named_with_the_sources_there_are(summary: dict[str, Any], cli: Cli) -> None:
     result = cli("query", "residents", "--source", "Associated Press", "--json")
     assert result.exit_code == 1

@@ -160,6 +160,7 @@ def query(
             until=end,
             field=in_field.value if in_field else None,
             sort=sort.value,
+            facets=not jsonl,
         )
 
     result = _run(lambda: search(index_dir, request()))

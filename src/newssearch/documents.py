@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from newssearch.formats.dates import wall_time
 from newssearch.models import Article, Caption, Paragraph, Section
 from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE
 
@@ -83,6 +82,10 @@ def parse_date(value: str | None) -> datetime | None:
     """An article's (normalised ISO 8601) date as the index keeps it: see ``wall_time``."""
     if not value:
         return None
+    # Imported here, not at the top: every query imports this module (to read stored articles)
+    # and would otherwise load the readers' package for a function only indexing calls.
+    from newssearch.formats.dates import wall_time
+
     try:
         return wall_time(value)
     except ValueError:

@@ -25,6 +25,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from newssearch import ranking
 from newssearch.documents import article_from_json
 from newssearch.schema import ARTICLE_FIELDS, KIND_ARTICLE, STEMMED
 
@@ -71,7 +72,7 @@ def _only_terms(q: wq.Query) -> bool:
     return isinstance(q, wq.Or) and all(_only_terms(child) for child in q.children())
 
 
-def with_feedback(searcher: Searcher, q: wq.Query, filters: wq.Query, weights: dict[str, float]) -> wq.Query:
+def with_feedback(searcher: Searcher, q: wq.Query, filters: wq.Query) -> wq.Query:
     """``q`` (plain words) re-weighted RM3-style from its best ``FEEDBACK_DOCS`` articles
     (within ``filters``); ``q`` itself when nothing matches."""
     articles = searcher.doc_frequency("kind", KIND_ARTICLE)
@@ -89,10 +90,14 @@ def with_feedback(searcher: Searcher, q: wq.Query, filters: wq.Query, weights: d
         for word, count in Counter(words).items():
             if len(word) >= MIN_TERM_LENGTH and not word.isdigit():
                 model[word] += (score / total_score) * count / max(len(words), 1)
-    for word in list(model):  # common words say little and cost a long posting list each
-        if word not in original and searcher.doc_frequency("body", word) > MAX_SHARE * articles:
-            del model[word]
-    chosen = dict(sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS])
+    chosen: dict[str, float] = {}
+    for word, value in sorted(model.items(), key=lambda item: (-item[1], item[0])):
+        # Common words say little and cost a long posting list each; the heaviest rare ones are
+        # looked up one by one until there are enough.
+        if word in original or searcher.doc_frequency("body", word) <= MAX_SHARE * articles:
+            chosen[word] = value
+            if len(chosen) == FEEDBACK_TERMS:
+                break
     chosen_total = sum(chosen.values()) or 1.0
     original_total = sum(original.values())
     weight: defaultdict[str, float] = defaultdict(float)
@@ -100,6 +105,7 @@ def with_feedback(searcher: Searcher, q: wq.Query, filters: wq.Query, weights: d
         weight[word] += ORIGINAL_WEIGHT * count / original_total
     for word, value in chosen.items():
         weight[word] += (1 - ORIGINAL_WEIGHT) * value / chosen_total
+    weights = ranking.QUESTION_WEIGHTS
     asked = _weighted(weights, {w: v for w, v in weight.items() if w in original})
     found = _weighted({f: weights[f] for f in FEEDBACK_FIELDS}, {w: v for w, v in weight.items() if w not in original})
     return wq.AndMaybe(asked, found) if found else asked

@@ -12,7 +12,8 @@ One index holds four kinds of document, told apart by ``kind``:
 - ``meta``: the schema version, the corpus folder and the time of the last update.
 
 Articles and passages also carry their metadata: ``source`` (words, for ``source:reuters``),
-``tags``, ``date`` (naive UTC), and ``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
+``tags``, ``date`` (as written, offset dropped: ``formats.dates.wall_time``), and
+``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
 
 The schema is pickled into the index, so it uses only Whoosh's own analyzer classes.
 Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or what goes into a field changes: an

@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import feedback, query, ranking, snippets
+from newssearch import feedback, query, snippets
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError, UsageError
 from newssearch.highlight import Terms
@@ -46,6 +46,7 @@ class SearchRequest:
     until: datetime | None = None
     field: str | None = None  # --in: title | section | caption | body
     sort: str = "relevance"  # relevance | date
+    facets: bool = True  # count all matches by source and month (--jsonl prints no counts)
 
 
 def search(index_dir: Path, request: SearchRequest) -> SearchResult:
@@ -59,7 +60,7 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         q = query.expand(parsed.strict, reader)
         ranked = q
         if request.any_words and not request.passages and feedback.applies(parsed.strict):
-            ranked = feedback.with_feedback(searcher, q, filters, ranking.weights(passages=False, question=True))
+            ranked = feedback.with_feedback(searcher, q, filters)
         page, total, facets = _run(searcher, ranked, filters, request)
         if total == 0 and parsed.relaxed is not None:
             q = query.expand(parsed.relaxed, reader)
@@ -133,15 +134,19 @@ def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str
         return None
     noun = "passage" if request.passages else "article"
     kind = _kind(request)
-    everything = _facet_counts(searcher.search(kind, limit=1, groupedby=_FACETS, sortedby=_BY_KEY))
+
+    def everything() -> dict[str, dict[str, int]]:
+        """Sources and months of every article (or passage): what there is instead."""
+        return _facet_counts(searcher.search(kind, limit=1, groupedby=_FACETS, sortedby=_BY_KEY))
+
     if request.source is not None and not _count(searcher, wq.And([kind, _source_filter(request.source)])):
-        sources = ", ".join(sorted(everything["source"], key=lambda k: -everything["source"][k])[:8])
+        sources = ", ".join(list(everything()["source"])[:8])  # most articles first
         there = f"the sources are: {sources}" if sources else f"no {noun} has a source"
         return f"no {noun} has the source {request.source!r} — {there}"
     if (request.since or request.until) and not _count(
         searcher, wq.And([kind, wq.DateRange("date", request.since, request.until)])
     ):
-        months = sorted(everything["month"])
+        months = list(everything()["month"])  # in date order
         there = f"dated {noun}s run from {months[0]} to {months[-1]}" if months else f"no {noun} has a date"
         return f"no {noun} is dated {_date_span(request)} — {there}"
     unfiltered = _count(searcher, wq.Require(q, kind))
@@ -202,12 +207,12 @@ def _run(
         wq.Require(q, filters),
         limit=max(wanted, 1),
         sortedby=sorting.MultiFacet(keys),
-        groupedby=_FACETS,
+        groupedby=_FACETS if request.facets else None,
         terms=False,
     )
     total = len(results)
     page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
-    return page, total, _facet_counts(results)
+    return page, total, _facet_counts(results) if request.facets else {}
 
 
 def _terms_by_part(terms: Terms) -> Terms:

@@ -107,9 +107,9 @@ def read_html(text: str) -> Parsed:
     sections = walker.sections()
     line = walker.title_line or root.sourceline or 1
     article = ParsedArticle(title=title or title_from(sections), line=line, sections=sections)
-    for text_, line in walker.captions:
-        article.add_caption(text_, line)
-    meta = Metadata(parsed.problems, page.date_line or article.line)
+    for caption, caption_line in walker.captions:
+        article.add_caption(caption, caption_line)
+    meta = Metadata(parsed.problems, article.line)
     article.date = page.date(meta, root)
     article.source = page.source
     article.url = page.url
@@ -288,7 +288,6 @@ class _PageMetadata:
             content = el.get("content")
             if name and content and content.strip():
                 self.metas.setdefault(name, []).append((content.strip(), el.sourceline or 1))
-        self.date_line: int | None = None
         self.source = _ld_name(self.ld.get("publisher")) or self._meta("og:site_name") or self._meta("application-name")
         self.url = self._link("canonical") or self._meta("og:url") or _ld_text(self.ld.get("url"))
         self.title = self._title()
@@ -310,8 +309,8 @@ class _PageMetadata:
         if title:
             return title
         h1 = next(self.doc.iter("h1"), None)
-        if h1 is not None and _text(h1):
-            return _text(h1)
+        if h1 is not None and (headline := _text(h1)):
+            return headline
         el = next(self.doc.iter("title"), None)
         if el is None:
             return None
@@ -339,7 +338,6 @@ class _PageMetadata:
             attempt = Metadata(unread, line)
             found = attempt.date(value)
             if found:
-                self.date_line = line
                 return found
         if unread:
             meta.problems.append(unread[0])

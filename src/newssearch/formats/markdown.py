@@ -2,7 +2,8 @@
 
 Front matter is the block between a first line ``---`` and the next ``---`` (or ``...``) line,
 read with PyYAML's safe loader; keys ``id``, ``title``, ``date``, ``source``, ``url``, ``tags``.
-Front matter that does not parse is reported and ignored: the article is indexed from the rest.
+Front matter that does not parse is reported, and its lines are kept as text of the lead (its
+metadata is not guessed from them); the rest of the file is read as usual.
 
 The Markdown itself is read by markdown-it-py (CommonMark, with tables), whose tokens carry
 source lines. The title is the front matter's ``title``, else a ``#`` heading before any text,
@@ -49,12 +50,11 @@ def read_markdown(text: str) -> Parsed:
     parsed = Parsed()
     # markdown-it takes a lone CR for a line break, editors and grep do not: keep lines theirs.
     lines = text.replace("\r\n", "\n").replace("\r", " ").split("\n")
-    record, body_from = _front_matter(lines, parsed.problems)
+    record, body_from, unread = _front_matter(lines, parsed.problems)
     meta = Metadata(parsed.problems, 1, _key_lines(lines[:body_from]))
     title = meta.text(record, "title") if record else None
     builder = _Builder(title=title)
-    if body_from and not record and any(p.level == WARNING and "front matter" in p.reason for p in parsed.problems):
-        # Front matter that could not be read is kept as text: nothing in the file is lost.
+    if unread:  # front matter that could not be read is kept as text: nothing in the file is lost
         builder.keep(" ".join(" ".join(lines[1 : body_from - 1]).split()), 2)
     tokens = _MARKDOWN.parse("\n".join(lines[body_from:]))
     builder.feed(tokens, offset=body_from)
@@ -68,16 +68,16 @@ def read_markdown(text: str) -> Parsed:
     return parsed
 
 
-def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, Any], int]:
-    """The front matter as a mapping (empty when absent or unreadable) and the index of the
-    first line after it. A first line ``---`` not followed by a ``key:`` line is a thematic
-    break, and the text after it is Markdown."""
+def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, Any], int, bool]:
+    """The front matter as a mapping (empty when absent or unreadable), the index of the first
+    line after it, and whether it was there but could not be read. A first line ``---`` not
+    followed by a ``key:`` line is a thematic break, and the text after it is Markdown."""
     if len(lines) < 2 or lines[0].strip() != "---" or not _TOP_KEY.match(lines[1]):
-        return {}, 0
+        return {}, 0, False
     end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
     if end is None:
         problems.append(Problem("the front matter has no closing --- line; the file was read as text", 1, WARNING))
-        return {}, 0
+        return {}, 0, False
     try:
         record = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
@@ -87,17 +87,17 @@ def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, 
         problems.append(
             Problem(f"the front matter is not valid YAML ({what}); its metadata was ignored", line, WARNING)
         )
-        return {}, end + 1
+        return {}, end + 1, True
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # !!int abc
         reason = f"the front matter has a value that cannot be read ({exc}); its metadata was ignored"
         problems.append(Problem(reason, 1, WARNING))
-        return {}, end + 1
+        return {}, end + 1, True
     if record is None:
-        return {}, end + 1
+        return {}, end + 1, False
     if not isinstance(record, dict):
         problems.append(Problem("the front matter is not a set of keys (key: value); ignored", 1, WARNING))
-        return {}, end + 1
-    return {str(k): v for k, v in record.items()}, end + 1
+        return {}, end + 1, True
+    return {str(k): v for k, v in record.items()}, end + 1, False
 
 
 def _key_lines(front_matter: list[str]) -> dict[str, int]:
@@ -210,9 +210,7 @@ class _Builder:
             self.image = None
 
     def _add_caption(self, text: str, line: int) -> None:
-        text = " ".join(text.split())
-        if text:
-            self.captions.append((text, line))
+        self.captions.append((text, line))  # folded, and kept once, by ParsedArticle.add_caption
 
     def keep(self, text: str, line: int) -> None:
         """Text to keep that is not the article's own (unreadable front matter): it does not

@@ -171,14 +171,19 @@ def article_of(record: dict[str, Any], line: int, problems: list[Problem]) -> Pa
     return article
 
 
-def _sections(value: Any, line: int, meta: Metadata) -> list[Section]:
+def _list(value: Any, key: str, meta: Metadata) -> list[Any]:
+    """An optional list value: missing is empty, anything else but a list is a warning."""
     if value is None:
         return []
     if not isinstance(value, list):
-        meta.warn('"sections" is not a list; ignored')
+        meta.warn(f'"{key}" is not a list; ignored')
         return []
+    return value
+
+
+def _sections(value: Any, line: int, meta: Metadata) -> list[Section]:
     sections = []
-    for item in value:
+    for item in _list(value, "sections", meta):
         if not isinstance(item, dict):
             meta.warn('a section is not an object with "heading" and "text"; ignored')
             continue
@@ -192,13 +197,8 @@ def _sections(value: Any, line: int, meta: Metadata) -> list[Section]:
 
 
 def _captions(value: Any, meta: Metadata) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        meta.warn('"captions" is not a list; ignored')
-        return []
     texts = []
-    for item in value:
+    for item in _list(value, "captions", meta):
         if isinstance(item, dict):
             text, credit = item.get("text"), item.get("credit")
             if isinstance(text, str) and isinstance(credit, str) and credit.strip() and credit not in text:

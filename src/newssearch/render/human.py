@@ -122,8 +122,7 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     if result.suggestion:
         con.print(_styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
     if result.filter_note:
-        note = result.filter_note[0].upper() + result.filter_note[1:] + "."
-        con.print(_styled(safe(note), "yellow"), soft_wrap=True)
+        con.print(_styled(safe(_sentence(result.filter_note) + "."), "yellow"), soft_wrap=True)
     shown = len(result.results)
     if result.total == 0:
         con.print(_styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
@@ -144,7 +143,7 @@ def facet_line(facets: dict[str, dict[str, int]]) -> str:
     """``By source: Reuters 120, BBC News 3 · by month: 1987-03 100, 1987-04 20, … (+3 more)``:
     the largest few of each, in count order."""
     parts = []
-    for name, label in (("source", "source"), ("month", "month")):
+    for name in ("source", "month"):
         counts = facets.get(name) or {}
         if not counts:
             continue
@@ -152,8 +151,13 @@ def facet_line(facets: dict[str, dict[str, int]]) -> str:
         text = ", ".join(f"{key} {count:,}" for key, count in top)
         if len(counts) > FACETS_SHOWN:
             text += f", … (+{len(counts) - FACETS_SHOWN} more)"
-        parts.append(f"by {label}: {text}")
-    return (" · ".join(parts)[0].upper() + " · ".join(parts)[1:]) if parts else ""
+        parts.append(f"by {name}: {text}")
+    return _sentence(" · ".join(parts))
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter (the core writes notes to go mid-sentence too)."""
+    return text[:1].upper() + text[1:]
 
 
 def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
