@@ -1,44 +1,25 @@
-"""Shared helpers for the benchmarks: where the research collections are, how to read them, and how
-to write one into a temporary corpus of ``.txt`` files that ``newssearch index`` reads.
+"""Shared helpers for the benchmarks: where the research collections are, how to read them, how
+to write the Reuters records as a corpus of any size, and which newssearch is being measured.
 
 The collections live beside the repository (``../shared/data``), never in it: their licences
 allow research use only, not redistribution. Corpora and indexes go to temporary folders.
-
-A document becomes ``<name>.txt``: its title on the first line, a blank line, then its body
-(one paragraph per line). A plain ``.txt`` without the news-site export layout is one article
-whose first non-blank line is its title, so every file is exactly one article, and a search
-result's ``path`` ends with that file name: ``Corpus.doc_id(path)`` gives the collection's id back.
 """
 
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 if str(REPO / "src") not in sys.path:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO / "src"))
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-@dataclass(frozen=True)
-class Doc:
-    id: str
-    title: str
-    body: str
-
-    @property
-    def text(self) -> str:
-        """What a file of this document holds, and what a one-field baseline indexes."""
-        return f"{self.title}\n\n{self.body}\n"
 
 
 def source_state() -> str:
@@ -75,56 +56,44 @@ def read_jsonl(path: Path) -> Iterator[dict[str, object]]:
                 yield json.loads(line)
 
 
-def bbc_docs() -> list[Doc]:
-    """The 2,225 BBC articles; paragraphs are separated by blank lines, the title is not repeated."""
-    return [Doc(str(r["id"]), str(r["title"]), str(r["body"])) for r in read_jsonl(data_path("bbc", "bbc.jsonl.gz"))]
-
-
-def reuters_docs() -> list[Doc]:
-    """The 21,578 Reuters stories, each body reflowed to one paragraph a line (the wire text is
-    wrapped at ~70 columns; an indented line starts a paragraph)."""
+def reuters_records() -> list[dict[str, Any]]:
+    """The Reuters-21578 records as stored (wire text and metadata unchanged), in file order, without
+    the one with neither title nor body (id 12793, which newssearch skips as an empty article): 21,577
+    records, each exactly one article."""
     return [
-        Doc(str(r["id"]), str(r["title"]), _reflow(str(r.get("body") or "")))
+        r
         for r in read_jsonl(data_path("reuters21578", "reuters21578.jsonl.gz"))
+        if str(r.get("title") or "").strip() or str(r.get("body") or "").strip()
     ]
 
 
-def _reflow(body: str) -> str:
-    paragraphs: list[list[str]] = []
-    for line in body.split("\n"):
-        if not line.strip():
-            if paragraphs and paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if not paragraphs or (line[:1].isspace() and paragraphs[-1]):
-            paragraphs.append([])
-        paragraphs[-1].append(line.strip())
-    return "\n".join(" ".join(p) for p in paragraphs if p)
+def replicate(records: list[dict[str, Any]], count: int, suffix: str = "c") -> Iterator[dict[str, Any]]:
+    """``count`` records: ``records`` over and over, everything unchanged but the id, which gets the
+    copy's number: ``"17"`` becomes ``"17-c0"``, ``"17-c1"``, … (``suffix`` names the series)."""
+    for i in range(count):
+        copy, j = divmod(i, len(records))
+        yield {**records[j], "id": f"{records[j]['id']}-{suffix}{copy}"}
 
 
-@dataclass
-class Corpus:
-    """A folder of one ``.txt`` file per document, and the way back from a file to its doc id."""
-
-    folder: Path
-    ids: dict[str, str]  # file name → collection doc id
-
-    def doc_id(self, path: str) -> str:
-        """The collection id of a search result's ``path`` (which ends with the file name)."""
-        return self.ids[Path(path).name]
-
-    def files(self) -> list[Path]:
-        return [self.folder / name for name in sorted(self.ids)]
+def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write one record a line (UTF-8, not ASCII-escaped); the number written."""
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    return n
 
 
-def write_corpus(docs: Iterable[Doc], folder: Path) -> Corpus:
-    """Write each document to ``folder/<doc id>.txt`` (characters unsafe in a file name become ``_``)."""
+def write_replicated_jsonl(records: list[dict[str, Any]], count: int, folder: Path, files: int) -> list[Path]:
+    """``replicate(records, count)`` as ``files`` files ``part-00.jsonl``, … of (nearly) equal size
+    in ``folder``, in order."""
     folder.mkdir(parents=True, exist_ok=True)
-    ids: dict[str, str] = {}
-    for doc in docs:
-        name = _UNSAFE.sub("_", doc.id) + ".txt"
-        if name in ids:
-            raise ValueError(f"two documents map to the file name {name}: {ids[name]!r} and {doc.id!r}")
-        ids[name] = doc.id
-        (folder / name).write_text(doc.text, encoding="utf-8")
-    return Corpus(folder, ids)
+    stream = replicate(records, count)
+    paths = []
+    for k in range(files):
+        share = count // files + (k < count % files)
+        path = folder / f"part-{k:02d}.jsonl"
+        write_jsonl(itertools.islice(stream, share), path)
+        paths.append(path)
+    return paths

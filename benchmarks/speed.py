@@ -1,433 +1,657 @@
-"""Index and query speed of newssearch, as ratios against plain Whoosh measured side by side.
+"""newssearch from the shell at 10,000 and 100,000 articles, each cost beside a baseline run in the
+same benchmark run, and issue 6's targets met or not.
 
-    .venv/bin/python benchmarks/speed.py [--reuters] [--index-repeats N] [--query-repeats N] [--json FILE]
+    .venv/bin/python benchmarks/speed.py                 # 10k and 100k, 3 full indexes each: ~40 min
+    .venv/bin/python benchmarks/speed.py --index-repeats 1 --repeats 5   # ~15 min
+    .venv/bin/python benchmarks/speed.py --quick         # 10k only, 3 repeats, 1 full index: ~1.5 min
+    .venv/bin/python benchmarks/speed.py --work /tmp/ns-speed --json speed.json
+    # also: --sizes 10000 100000, --repeats N (queries, add 100), --index-repeats N (full index)
 
-BBC (2,225 articles) always; with ``--reuters`` also Reuters-21578 (21,578 stories). Each
-collection is written to a temporary corpus of .txt files (one article a file) and then:
+Corpus: the Reuters-21578 records (``../shared/data/reuters21578/reuters21578.jsonl.gz``, less the
+one record with neither title nor body) over and over to N articles, unchanged but for the id
+(``"17"`` → ``"17-c0"``, ``"17-c1"``, …), as 10 ``.jsonl`` files in ``WORK/reuters-N/corpus``.
+``--work DIR`` keeps it (and the indexes) for the next run; by default WORK is a temporary folder
+deleted at the end.
 
-- full index: ``newssearch.indexer.update_index`` vs a baseline plain-Whoosh indexer that reads the
-  same files and adds each one's text to a single stemmed body field (``StemmingAnalyzer``,
-  stored for highlighting), one writer (same 256 MB buffer), one commit;
-- re-index with nothing changed: ``update_index`` again, vs walking the corpus and stat-ing every
-  file (the least any "what changed?" check must do);
-- queries: ~20 queries made of words taken from the collection, each through
-  ``newssearch.searcher.search`` (limit 10, all words, snippets) vs the baseline
-  ``searcher.search(q, limit=10)`` plus ``hit.highlights("body")`` for every hit. ``search``
-  opens the index on every call, so the main baseline does too ("cold": ``open_dir`` +
-  searcher per query); a "warm" baseline keeps one searcher open for all queries.
+Every measurement is a fresh process, timed from spawn to exit (wall clock), stdout and stderr to
+pipes, run under GNU ``/usr/bin/time -f %M`` for its own peak RSS (``ru_maxrss``: the largest single
+process, if it starts workers). Medians are reported; peak RSS is the largest run's.
 
-Every phase runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is its own and no cache
-survives from one phase to the next. Index phases alternate newssearch / baseline and the best
-of ``--index-repeats`` is kept; query latencies are the median and p95 over all repetitions.
+- **full index**: ``newssearch index --corpus C --index I --json`` into an empty folder, then
+  ``newssearch stats --json`` must count N articles; vs ``bare_whoosh.py index`` (stemmed title and
+  body, stored, one single-process writer, one commit) over the same files. Alternating, each
+  ``--index-repeats`` times; the queries then use the last two indexes.
+- **queries**: ``newssearch query Q --limit 10 --index I`` (the human output, with snippets) and the
+  same with ``--json``, vs ``bare_whoosh.py query I Q`` (open, parse, search 10, highlight every
+  hit's body, print) and vs ``python -c pass``. One warm-up run of each, then ``--repeats`` rounds of
+  all 20 commands, their order rotating.
+- **add 100**: a file of 100 more records (ids ``…-add0``) is copied into the corpus and
+  ``newssearch index`` run (counted: N + 100), then removed and ``newssearch index`` run again
+  (timed apart, counted: N); vs ``bare_whoosh.py add`` into a fresh copy of its index. ``--repeats``
+  times.
+
+The five queries come from the first 10,000 records (the 10k corpus, so the same queries run at
+every size). Words are the lower-case runs of a–z in title and body, of ≥ 4 letters, not Whoosh stop
+words, counted once per article; pairs are two such words next to each other in a title or a body:
+
+- rare: the alphabetically first word of ≥ 8 letters whose Porter stem is in exactly 2 articles;
+- common: the word in the most articles;
+- two words: the pair in the most articles among pairs whose words are each in ≤ 5 % of articles;
+- phrase: the second such pair, in double quotes;
+- fuzzy: the word of ≥ 7 letters in the most articles among words in ≤ 5 % of them, with ``~1``.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import hashlib
 import json
 import os
 import platform
-import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve()
-WRITER_MEMORY_MB = 256  # as newssearch.indexer.WRITER_MEMORY_MB
+import corpora  # beside this script
+
+HERE = Path(__file__).resolve().parent
+BARE = HERE / "bare_whoosh.py"
+PYTHON = sys.executable
+NEWSSEARCH = str(Path(sys.executable).parent / "newssearch")
+FILES = 10  # .jsonl files a corpus
+ADDED = 100  # articles in the file that "add 100" puts in the corpus
+CORPUS_LAYOUT = 1  # bump when the corpus written here changes, so --work folders are rewritten
+KINDS = ("rare word", "common word", "two words", "phrase", "fuzzy word")
+VARIANTS = ("python -c pass", "bare Whoosh", "newssearch", "newssearch --json")
+# Issue 6, "Done when" (100k articles, medians).
+QUERY_MS = 100
+QUERY_RATIO = 1.0
+QUERY_RSS_MB = 150
+INDEX_S = 45
+ADD_S = 1.0
 
 
-import corpora as coll  # noqa: E402  (beside this script; also puts src/ on sys.path)
-
-# -- phases, each run in its own process ---------------------------------------------------------
+# -- running one process -------------------------------------------------------------------------
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+@dataclass
+class Run:
+    seconds: float
+    rss_mb: float
+    code: int
+    out: str
+    err: str
 
 
-def phase_ns_index(work: Path, reps: int) -> dict[str, Any]:
-    from newssearch.indexer import update_index
+def _gnu_time() -> str | None:
+    try:
+        probe = subprocess.run(["/usr/bin/time", "-f", "%M", "true"], capture_output=True, text=True)
+    except OSError:
+        return None
+    return "/usr/bin/time" if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
 
-    index_dir = work / "ns-index"
-    shutil.rmtree(index_dir, ignore_errors=True)
-    rss0 = _rss_mb()
-    started = time.perf_counter()
-    summary = update_index(work / "corpus", index_dir, rebuild=True)
-    seconds = time.perf_counter() - started
+
+# A child's ru_maxrss starts at its parent's (Linux carries the high-water mark through fork and exec):
+# read with os.wait4 here, every command would report at least this process's peak (~160 MB with the
+# records loaded; checked: `python -c pass` spawned from a 300 MB process reports 307 MB). GNU time is
+# a small process, so its %M (its child's ru_maxrss) is the command's own peak (8 MB for that one).
+TIME = _gnu_time()
+
+
+def spawn(cmd: list[str]) -> Run:
+    """Run ``cmd`` to its end: wall time from spawn to exit, and its own peak RSS."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NEWSSEARCH_INDEX", "NEWSSEARCH_CORPUS")}
+    with tempfile.NamedTemporaryFile("r", prefix="rss-", suffix=".txt") as rss:
+        full = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME else cmd
+        started = time.perf_counter()
+        proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - started
+        # The last word: GNU time writes "Command exited with non-zero status 1" before it; nothing
+        # when time itself was killed.
+        words = rss.read().split() if TIME else []
+        kb = float(words[-1]) if words and words[-1].isdigit() else float("nan")
+    return Run(seconds, kb / 1024, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+class Failed(Exception):
+    pass
+
+
+def checked(run: Run, what: str, codes: tuple[int, ...] = (0,)) -> Run:
+    if run.code not in codes:
+        how = f"was killed by signal {-run.code}" if run.code < 0 else f"exited {run.code}"
+        raise Failed(f"{what} {how} after {run.seconds:.1f} s: {run.err.strip()[-2000:]}")
+    return run
+
+
+def article_count(index: Path) -> int:
+    run = checked(spawn([NEWSSEARCH, "stats", "--json", "--index", str(index)]), "newssearch stats")
+    return int(json.loads(run.out)["articles"])
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- corpus and queries --------------------------------------------------------------------------
+
+
+def prepare_corpus(base: Path, size: int, records: list[dict[str, Any]]) -> Path:
+    """``base/corpus``: ``size`` replicated records in FILES files; reused when a previous run
+    wrote the same (``base/corpus.json`` lists the files and their sizes)."""
+    corpus, manifest = base / "corpus", base / "corpus.json"
+    source = corpora.data_path("reuters21578", "reuters21578.jsonl.gz")
+    want = {"layout": CORPUS_LAYOUT, "articles": size, "files": FILES, "source_bytes": source.stat().st_size}
+    if manifest.exists() and corpus.is_dir():
+        known = json.loads(manifest.read_text())
+        sizes = {p.name: p.stat().st_size for p in corpus.iterdir()}
+        if {k: known.get(k) for k in want} == want and known.get("sizes") == sizes:
+            log(f"{size:,} articles: reusing {corpus}")
+            return corpus
+    shutil.rmtree(base, ignore_errors=True)
+    log(f"{size:,} articles: writing {corpus} ...")
+    paths = corpora.write_replicated_jsonl(records, size, corpus, FILES)
+    manifest.write_text(json.dumps({**want, "sizes": {p.name: p.stat().st_size for p in paths}}, indent=1))
+    return corpus
+
+
+def pick_queries(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The five queries, by the rules in this module's docstring."""
+    from whoosh.analysis import STOP_WORDS
+    from whoosh.lang.porter import stem
+
+    words = re.compile(r"[a-z]+")
+    df: collections.Counter[str] = collections.Counter()
+    stem_df: collections.Counter[str] = collections.Counter()
+    pair_df: collections.Counter[tuple[str, str]] = collections.Counter()
+    for r in records:
+        fields = [words.findall(str(r.get(key) or "").lower()) for key in ("title", "body")]
+        tokens = {t for f in fields for t in f}
+        df.update(t for t in tokens if len(t) >= 4 and t not in STOP_WORDS)
+        stem_df.update({stem(t) for t in tokens})
+        pair_df.update(
+            {
+                (a, b)
+                for f in fields
+                for a, b in zip(f, f[1:], strict=False)
+                if min(len(a), len(b)) >= 4 and not {a, b} & STOP_WORDS
+            }
+        )
+    few = 0.05 * len(records)
+    ordered = sorted(df.items(), key=lambda item: (-item[1], item[0]))
+    pairs = [
+        p for p, _ in sorted(pair_df.items(), key=lambda item: (-item[1], item[0])) if max(df[p[0]], df[p[1]]) <= few
+    ]
+    rare = min(w for w in df if len(w) >= 8 and stem_df[stem(w)] == 2)
+    fuzzy = next(w for w, n in ordered if len(w) >= 7 and n <= few)
     return {
-        "seconds": seconds,
-        "articles": summary.articles,
-        "sections": summary.sections,
-        "captions": summary.captions,
-        "failed": summary.failed,
-        "rss_start_mb": rss0,
-        "bytes": _size(index_dir),
+        "rare word": rare,
+        "common word": ordered[0][0],
+        "two words": " ".join(pairs[0]),
+        "phrase": '"{} {}"'.format(*pairs[1]),
+        "fuzzy word": f"{fuzzy}~1",
     }
 
 
-def phase_base_index(work: Path, reps: int) -> dict[str, Any]:
-    from whoosh import index as windex
-    from whoosh.analysis import StemmingAnalyzer
-    from whoosh.fields import ID, TEXT, Schema
-
-    index_dir = work / "base-index"
-    shutil.rmtree(index_dir, ignore_errors=True)
-    rss0 = _rss_mb()
-    started = time.perf_counter()
-    index_dir.mkdir()
-    schema = Schema(path=ID(stored=True, unique=True), body=TEXT(analyzer=StemmingAnalyzer(), stored=True))
-    ix = windex.create_in(str(index_dir), schema)
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    docs = 0
-    for path in sorted((work / "corpus").iterdir()):
-        writer.add_document(path=path.name, body=path.read_text(encoding="utf-8"))
-        docs += 1
-    writer.commit()
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "articles": docs, "rss_start_mb": rss0, "bytes": _size(index_dir)}
+# -- measurements --------------------------------------------------------------------------------
 
 
-def phase_ns_reindex(work: Path, reps: int) -> dict[str, Any]:
-    from newssearch.indexer import update_index
-
-    rss0 = _rss_mb()
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        summary = update_index(work / "corpus", work / "ns-index")
-        times.append(time.perf_counter() - started)
-        if summary.added or summary.changed or summary.removed:
-            raise SystemExit(f"the no-change re-index changed something: {summary}")
-    return {"seconds": statistics.median(times), "times": times, "unchanged": summary.unchanged, "rss_start_mb": rss0}
-
-
-def phase_base_rescan(work: Path, reps: int) -> dict[str, Any]:
-    rss0 = _rss_mb()
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        seen = 0
-        for root, _dirs, names in os.walk(work / "corpus"):
-            for name in names:
-                os.stat(os.path.join(root, name))
-                seen += 1
-        times.append(time.perf_counter() - started)
-    return {"seconds": statistics.median(times), "times": times, "files": seen, "rss_start_mb": rss0}
-
-
-def phase_ns_query(work: Path, reps: int) -> dict[str, Any]:
-    from newssearch.searcher import SearchRequest, search
-
-    queries = json.loads((work / "queries.json").read_text())
-    index_dir = work / "ns-index"
-    rss0 = _rss_mb()
-    hits = [len(search(index_dir, SearchRequest(q, limit=10)).results) for q in queries]  # warm-up
-    times = []
-    for _ in range(reps):
-        for q in queries:
-            started = time.perf_counter()
-            result = search(index_dir, SearchRequest(q, limit=10))
-            for hit in result.results:  # the snippets are part of the result
-                _ = [m.text for m in hit.matches]
-            times.append(time.perf_counter() - started)
-    return {"times_ms": [t * 1000 for t in times], "hits": hits, "rss_start_mb": rss0}
-
-
-def _base_query(work: Path, reps: int, warm: bool) -> dict[str, Any]:
-    from whoosh import index as windex
-    from whoosh import qparser
-
-    queries = json.loads((work / "queries.json").read_text())
-    index_dir = str(work / "base-index")
-    rss0 = _rss_mb()
-
-    def one(searcher: Any, parser: Any, q: str) -> int:
-        results = searcher.search(parser.parse(q), limit=10)
-        snippets = [hit.highlights("body") for hit in results]
-        return len(snippets)
-
-    times = []
-    if warm:
-        ix = windex.open_dir(index_dir)
-        parser = qparser.QueryParser("body", ix.schema)
-        with ix.searcher() as searcher:
-            hits = [one(searcher, parser, q) for q in queries]  # warm-up
-            for _ in range(reps):
-                for q in queries:
-                    started = time.perf_counter()
-                    one(searcher, parser, q)
-                    times.append(time.perf_counter() - started)
-    else:
-
-        def cold(q: str) -> int:
-            ix = windex.open_dir(index_dir)
-            with ix.searcher() as searcher:
-                return one(searcher, qparser.QueryParser("body", ix.schema), q)
-
-        hits = [cold(q) for q in queries]  # warm-up
-        for _ in range(reps):
-            for q in queries:
-                started = time.perf_counter()
-                cold(q)
-                times.append(time.perf_counter() - started)
-    return {"times_ms": [t * 1000 for t in times], "hits": hits, "rss_start_mb": rss0}
-
-
-def phase_base_query_cold(work: Path, reps: int) -> dict[str, Any]:
-    return _base_query(work, reps, warm=False)
-
-
-def phase_base_query_warm(work: Path, reps: int) -> dict[str, Any]:
-    return _base_query(work, reps, warm=True)
-
-
-PHASES = {
-    "ns-index": phase_ns_index,
-    "base-index": phase_base_index,
-    "ns-reindex": phase_ns_reindex,
-    "base-rescan": phase_base_rescan,
-    "ns-query": phase_ns_query,
-    "base-query-cold": phase_base_query_cold,
-    "base-query-warm": phase_base_query_warm,
-}
-
-
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
-
-
-def run_phase(name: str, work: Path, reps: int = 1) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter; its measurements plus its peak RSS."""
-    proc = subprocess.run(
-        [sys.executable, str(HERE), "--phase", name, "--work", str(work), "--reps", str(reps)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"phase {name} failed (exit {proc.returncode}):\n{proc.stderr}")
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+def measure_index(corpus: Path, base: Path, size: int, repeats: int) -> dict[str, Any]:
+    ns_index, bare_index = base / "ns-index", base / "bare-index"
+    out: dict[str, Any] = {"newssearch": [], "baseline": [], "counts": [], "summaries": []}
+    for r in range(repeats):
+        shutil.rmtree(ns_index, ignore_errors=True)
+        ns = checked(
+            spawn([NEWSSEARCH, "index", "--corpus", str(corpus), "--index", str(ns_index), "--json"]),
+            "newssearch index",
+        )
+        count = article_count(ns_index)
+        summary = json.loads(ns.out)
+        summary["problems"] = summary.get("problems", [])[:20]
+        shutil.rmtree(bare_index, ignore_errors=True)
+        bare = checked(spawn([PYTHON, str(BARE), "index", str(corpus), str(bare_index)]), "bare_whoosh.py index")
+        docs = int(json.loads(bare.out)["documents"])
+        out["newssearch"].append({"seconds": ns.seconds, "rss_mb": ns.rss_mb, "articles": count})
+        out["baseline"].append({"seconds": bare.seconds, "rss_mb": bare.rss_mb, "documents": docs})
+        out["counts"].append(count)
+        out["summaries"].append(summary)
+        flag = "" if count == size else f"  <-- MISMATCH: {size:,} in the corpus"
+        log(
+            f"  full index {r + 1}/{repeats}: newssearch {ns.seconds:.1f} s, {ns.rss_mb:.0f} MB, "
+            f"{count:,} articles{flag}; bare Whoosh {bare.seconds:.1f} s, {bare.rss_mb:.0f} MB, {docs:,} documents"
+        )
+    out["index_mb"] = {"newssearch": folder_mb(ns_index), "baseline": folder_mb(bare_index)}
     return out
 
 
-# -- queries -------------------------------------------------------------------------------------
+def _bare_hits(out: str) -> int:
+    n = 0
+    while f"\n{n + 1}. " in "\n" + out:
+        n += 1
+    return n
 
 
-def pick_queries(docs: list[Any], seed: int = 20261124) -> list[str]:
-    """20 queries of words taken from the collection: 7 of one word, 7 of two and 4 of three
-    neighbouring content words of a paragraph, and 2 quoted two-word phrases. All lower case
-    and alphabetic, so nothing is read as an operator; every query matches its source article."""
-    from whoosh.analysis import STOP_WORDS
-
-    rng = random.Random(seed)
-    plan = [1] * 7 + [2] * 7 + [3] * 4 + [-2] * 2  # -2: a phrase
-    queries: list[str] = []
-    while len(queries) < len(plan):
-        doc = rng.choice(docs)
-        paragraphs = [p for p in doc.body.split("\n") if len(p) > 80]
-        if not paragraphs:
-            continue
-        tokens = re.findall(r"[A-Za-z]+", rng.choice(paragraphs).lower())
-        size = plan[len(queries)]
-        if size > 0:
-            words = [t for t in tokens if len(t) >= 4 and t not in STOP_WORDS]
-            if len(words) < size:
-                continue
-            start = rng.randrange(len(words) - size + 1)
-            q = " ".join(words[start : start + size])
-        else:
-            pairs = [
-                (a, b)
-                for a, b in zip(tokens, tokens[1:], strict=False)
-                if min(len(a), len(b)) >= 4 and not {a, b} & STOP_WORDS
-            ]
-            if not pairs:
-                continue
-            q = '"{} {}"'.format(*rng.choice(pairs))
-        if q not in queries:
-            queries.append(q)
-    return queries
-
-
-# -- orchestration -------------------------------------------------------------------------------
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def bench(name: str, docs: list[Any], args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    work = tmp / name
-    work.mkdir()
-    corpus = coll.write_corpus(docs, work / "corpus")
-    text_bytes = sum(p.stat().st_size for p in corpus.files())
-    queries = pick_queries(docs)
-    (work / "queries.json").write_text(json.dumps(queries))
-    print(f"{name}: {len(docs):,} documents, {text_bytes / 1e6:.1f} MB of text; indexing ...", file=sys.stderr)
-
-    ns_runs, base_runs = [], []
-    for _ in range(args.index_repeats):  # alternate, so drift on a shared machine hits both
-        ns_runs.append(run_phase("ns-index", work))
-        base_runs.append(run_phase("base-index", work))
-    ns_index = min(ns_runs, key=lambda r: r["seconds"])
-    base_index = min(base_runs, key=lambda r: r["seconds"])
-    print(
-        f"  index: newssearch {ns_index['seconds']:.1f} s, baseline {base_index['seconds']:.1f} s; "
-        "re-index and queries ...",
-        file=sys.stderr,
-    )
-    reindex = run_phase("ns-reindex", work, args.reindex_repeats)
-    rescan = run_phase("base-rescan", work, args.reindex_repeats)
-    ns_query = run_phase("ns-query", work, args.query_repeats)
-    base_cold = run_phase("base-query-cold", work, args.query_repeats)
-    base_warm = run_phase("base-query-warm", work, args.query_repeats)
-
-    def lat(r: dict[str, Any]) -> dict[str, float]:
-        return {"median_ms": statistics.median(r["times_ms"]), "p95_ms": _pct(r["times_ms"], 0.95)}
-
-    return {
-        "collection": name,
-        "documents": len(docs),
-        "text_bytes": text_bytes,
-        "queries": queries,
-        "index": {
-            "newssearch": ns_index,
-            "baseline": base_index,
-            "all_seconds": {
-                "newssearch": [r["seconds"] for r in ns_runs],
-                "baseline": [r["seconds"] for r in base_runs],
-            },
-        },
-        "reindex": {"newssearch": reindex, "baseline": rescan},
-        "query": {
-            "newssearch": {**lat(ns_query), "rss_mb": ns_query["rss_mb"], "hits": ns_query["hits"]},
-            "baseline_cold": {**lat(base_cold), "rss_mb": base_cold["rss_mb"], "hits": base_cold["hits"]},
-            "baseline_warm": {**lat(base_warm), "rss_mb": base_warm["rss_mb"], "hits": base_warm["hits"]},
-            "repeats": args.query_repeats,
-        },
+def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[str, Any]:
+    ns_index, bare_index = str(base / "ns-index"), str(base / "bare-index")
+    commands: dict[str, Callable[[str], list[str]]] = {
+        "python -c pass": lambda q: [PYTHON, "-c", "pass"],
+        "bare Whoosh": lambda q: [PYTHON, str(BARE), "query", bare_index, q],
+        "newssearch": lambda q: [NEWSSEARCH, "query", q, "--limit", "10", "--index", ns_index],
+        "newssearch --json": lambda q: [NEWSSEARCH, "query", q, "--limit", "10", "--index", ns_index, "--json"],
     }
+    runs: dict[str, dict[str, list[Run]]] = {kind: {v: [] for v in VARIANTS} for kind in KINDS}
+    for round_ in range(repeats + 1):  # round 0 is the warm-up
+        order = VARIANTS[round_ % len(VARIANTS) :] + VARIANTS[: round_ % len(VARIANTS)]
+        for kind in KINDS:
+            for variant in order:
+                run = spawn(commands[variant](queries[kind]))
+                if round_:
+                    runs[kind][variant].append(run)
+                if run.code not in (0, 1):  # 1: newssearch found nothing
+                    log(f"  {variant} {queries[kind]!r} exited {run.code}: {run.err.strip()[-500:]}")
+    out: dict[str, Any] = {}
+    for kind in KINDS:
+        by = runs[kind]
+        last_json = by["newssearch --json"][-1]
+        try:
+            result = json.loads(last_json.out)
+            total, shown = result["total"], len(result["results"])
+        except (ValueError, KeyError):
+            total = shown = -1
+        out[kind] = {
+            "query": queries[kind],
+            **{
+                v: {
+                    "median_ms": statistics.median(r.seconds for r in by[v]) * 1000,
+                    "ms": [r.seconds * 1000 for r in by[v]],
+                    "peak_rss_mb": max(r.rss_mb for r in by[v]),
+                    "exit_codes": sorted({r.code for r in by[v]}),
+                }
+                for v in VARIANTS
+            },
+            "newssearch_total": total,
+            "newssearch_shown": shown,
+            "bare_shown": _bare_hits(by["bare Whoosh"][-1].out),
+            "newssearch_stderr": by["newssearch"][-1].err.strip()[-300:],
+        }
+        q = out[kind]
+        log(
+            f"  {kind} {queries[kind]}: newssearch {q['newssearch']['median_ms']:.0f} ms, "
+            f"--json {q['newssearch --json']['median_ms']:.0f} ms, bare Whoosh {q['bare Whoosh']['median_ms']:.0f} ms, "
+            f"python -c pass {q['python -c pass']['median_ms']:.0f} ms; {total} matches"
+        )
+    return out
 
 
-def report(r: dict[str, Any]) -> None:
-    ix, rx, q = r["index"], r["reindex"], r["query"]
-    ns, base = ix["newssearch"], ix["baseline"]
-    rows: list[tuple[str, str, str, str]] = []
+def measure_add(corpus: Path, base: Path, size: int, records: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    ns_index, bare_index, scratch = base / "ns-index", base / "bare-index", base / "bare-index-add"
+    added = base / f"added-{ADDED}.jsonl"
+    corpora.write_jsonl(corpora.replicate(records[:ADDED], ADDED, suffix="add"), added)
+    target = corpus / added.name
+    out: dict[str, Any] = {"newssearch": [], "remove": [], "baseline": [], "counts": []}
+    try:
+        for r in range(repeats):
+            shutil.copy(added, target)  # a new file, with a new mtime
+            add = checked(
+                spawn([NEWSSEARCH, "index", "--corpus", str(corpus), "--index", str(ns_index), "--json"]),
+                "newssearch index (add)",
+            )
+            after_add = article_count(ns_index)
+            target.unlink()
+            remove = checked(
+                spawn([NEWSSEARCH, "index", "--corpus", str(corpus), "--index", str(ns_index), "--json"]),
+                "newssearch index (remove)",
+            )
+            after_remove = article_count(ns_index)
+            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.copytree(bare_index, scratch)
+            bare = checked(spawn([PYTHON, str(BARE), "add", str(added), str(scratch)]), "bare_whoosh.py add")
+            docs = int(json.loads(bare.out)["documents"])
+            shutil.rmtree(scratch)
+            out["newssearch"].append({"seconds": add.seconds, "rss_mb": add.rss_mb, "summary": json.loads(add.out)})
+            out["remove"].append({"seconds": remove.seconds, "rss_mb": remove.rss_mb})
+            out["baseline"].append({"seconds": bare.seconds, "rss_mb": bare.rss_mb, "documents": docs})
+            out["counts"].append({"after_add": after_add, "after_remove": after_remove, "baseline_after_add": docs})
+            ok = after_add == size + ADDED and after_remove == size and docs == size + ADDED
+            log(
+                f"  add {ADDED} {r + 1}/{repeats}: newssearch {add.seconds * 1000:.0f} ms "
+                f"(then {after_add:,} articles), remove {remove.seconds * 1000:.0f} ms (then {after_remove:,}); "
+                f"bare Whoosh {bare.seconds * 1000:.0f} ms" + ("" if ok else "  <-- COUNT MISMATCH")
+            )
+    finally:
+        target.unlink(missing_ok=True)
+    return out
 
-    def row(what: str, a: float, b: float, unit: str, fmt: str = "{:.2f}") -> None:
-        rows.append((what, fmt.format(a) + unit, fmt.format(b) + unit, f"{a / b:.2f}×" if b else "–"))
 
-    row("full index, s", ns["seconds"], base["seconds"], " s")
-    rows.append(
-        ("  documents / s", f"{ns['articles'] / ns['seconds']:.0f}", f"{base['articles'] / base['seconds']:.0f}", "")
-    )
-    row("  index size on disk", ns["bytes"] / 1e6, base["bytes"] / 1e6, " MB", "{:.1f}")
-    row("  peak RSS", ns["rss_mb"], base["rss_mb"], " MB", "{:.0f}")
-    row(
-        "re-index, nothing changed (baseline: walk+stat)",
-        rx["newssearch"]["seconds"] * 1000,
-        rx["baseline"]["seconds"] * 1000,
-        " ms",
-        "{:.1f}",
-    )
-    row("  peak RSS", rx["newssearch"]["rss_mb"], rx["baseline"]["rss_mb"], " MB", "{:.0f}")
-    for label, key in (("cold", "baseline_cold"), ("warm", "baseline_warm")):
-        b = q[key]
-        row(f"query median vs {label} baseline", q["newssearch"]["median_ms"], b["median_ms"], " ms", "{:.1f}")
-        row(f"query p95 vs {label} baseline", q["newssearch"]["p95_ms"], b["p95_ms"], " ms", "{:.1f}")
-        row(f"  peak RSS ({label})", q["newssearch"]["rss_mb"], b["rss_mb"], " MB", "{:.0f}")
+# -- the table -----------------------------------------------------------------------------------
 
-    print(
-        f"\n{r['collection']}: {r['documents']:,} documents ({r['text_bytes'] / 1e6:.1f} MB of .txt), "
-        f"newssearch indexed {ns['articles']:,} articles, {ns['sections']:,} sections, {ns['captions']:,} captions"
-    )
-    w = max(len(x[0]) for x in rows)
-    header = f"{'':<{w}}  {'newssearch':>11}  {'baseline':>11}  {'ratio':>7}"
-    print(header)
-    print("-" * len(header))
-    for what, a, b, ratio in rows:
-        print(f"{what:<{w}}  {a:>11}  {b:>11}  {ratio:>7}")
-    runs = {side: ", ".join(f"{s:.2f}" for s in ix["all_seconds"][side]) for side in ("newssearch", "baseline")}
-    print(
-        f"index: best of {len(ix['all_seconds']['newssearch'])} "
-        f"(newssearch {runs['newssearch']} s; baseline {runs['baseline']} s)"
-    )
-    print(
-        f"queries: {len(r['queries'])} × {q['repeats']} runs after a warm-up; results returned in all "
-        f"(newssearch/baseline): {sum(q['newssearch']['hits'])}/{sum(q['baseline_cold']['hits'])}"
-    )
-    print("  " + "; ".join(r["queries"]))
+
+@dataclass
+class Row:
+    measurement: str
+    size: str
+    newssearch: str
+    baseline: str
+    ratio: str
+    target: str
+
+
+def count_problems(size: int, r: dict[str, Any]) -> list[str]:
+    """Every article count that is not what the corpus holds."""
+    problems = [
+        f"newssearch index counted {c:,} articles, not {size:,}"
+        for c in r.get("index", {}).get("counts", [])
+        if c != size
+    ]
+    problems += [
+        f"bare Whoosh indexed {x['documents']:,} documents, not {size:,}"
+        for x in r.get("index", {}).get("baseline", [])
+        if x["documents"] != size
+    ]
+    for c in r.get("add", {}).get("counts", []):
+        if (c["after_add"], c["after_remove"], c["baseline_after_add"]) != (size + ADDED, size, size + ADDED):
+            problems.append(f"add {ADDED}: counts {c}, expected {size + ADDED:,} / {size:,} / {size + ADDED:,}")
+    return problems
+
+
+def _short(size: int) -> str:
+    return f"{size // 1000}k" if size % 1000 == 0 else f"{size:,}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def rows_for(size: int, r: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(row key, cells: measurement, size, newssearch, baseline, ratio, target) for one size."""
+    rows: list[tuple[str, list[str]]] = []
+    s = _short(size)
+
+    def row(key: str, label: str, a: float, b: float, unit: str, fmt: str, target: str = "") -> None:
+        ratio = f"{a / b:.2f}×" if b else "–"
+        rows.append((key, [label, s, fmt.format(a) + unit, fmt.format(b) + unit, ratio, target]))
+
+    if "index" in r:
+        ix = r["index"]
+        ns_s = statistics.median(x["seconds"] for x in ix["newssearch"])
+        bare_s = statistics.median(x["seconds"] for x in ix["baseline"])
+        row("index", "full index", ns_s, bare_s, " s", "{:.1f}", f"≤ {INDEX_S} s: {_met(ns_s <= INDEX_S)}")
+        counts = ix["counts"]
+        rows.append(
+            (
+                "count",
+                [
+                    "  articles in the index (stats --json) / in the corpus",
+                    s,
+                    " / ".join(f"{c:,}" for c in sorted(set(counts))),
+                    f"{size:,}",
+                    "",
+                    f"all present: {_met(all(c == size for c in counts))}",
+                ],
+            )
+        )
+        ns_rss = max(x["rss_mb"] for x in ix["newssearch"])
+        row("index-rss", "  peak RSS, full index", ns_rss, max(x["rss_mb"] for x in ix["baseline"]), " MB", "{:.0f}")
+        row(
+            "index-mb",
+            "  index size on disk",
+            ix["index_mb"]["newssearch"],
+            ix["index_mb"]["baseline"],
+            " MB",
+            "{:.0f}",
+        )
+    for kind, q in r.get("queries", {}).items():
+        ns, js, bare, floor = q["newssearch"], q["newssearch --json"], q["bare Whoosh"], q["python -c pass"]
+        ms = ns["median_ms"]
+        fast, close = ms <= QUERY_MS, ms <= bare["median_ms"] * QUERY_RATIO
+        target = f"≤ {QUERY_MS} ms: {_met(fast)}; ≤ {QUERY_RATIO:.1f}×: {_met(close)}"
+        row(f"q-{kind}", f"query, {kind}: `{q['query']}`", ms, bare["median_ms"], " ms", "{:.0f}", target)
+        row(f"q-{kind}-pass", "  vs `python -c pass`", ms, floor["median_ms"], " ms", "{:.0f}")
+        json_ok = js["median_ms"] <= ms
+        row(f"q-{kind}-json", "  `--json` vs human", js["median_ms"], ms, " ms", "{:.0f}", f"≤ 1.0×: {_met(json_ok)}")
+        rss = max(ns["peak_rss_mb"], js["peak_rss_mb"])
+        row(
+            f"q-{kind}-rss",
+            "  peak RSS (human or --json) vs bare",
+            rss,
+            bare["peak_rss_mb"],
+            " MB",
+            "{:.0f}",
+            f"≤ {QUERY_RSS_MB} MB: {_met(rss <= QUERY_RSS_MB)}",
+        )
+    if "add" in r:
+        add = r["add"]
+        ns_s = statistics.median(x["seconds"] for x in add["newssearch"])
+        bare_s = statistics.median(x["seconds"] for x in add["baseline"])
+        row(
+            "add",
+            f"add a file of {ADDED} articles + index",
+            ns_s * 1000,
+            bare_s * 1000,
+            " ms",
+            "{:.0f}",
+            f"≤ {ADD_S:.0f} s: {_met(ns_s <= ADD_S)}",
+        )
+        ok = all(c["after_add"] == size + ADDED and c["after_remove"] == size for c in add["counts"])
+        rows.append(
+            (
+                "add-count",
+                [
+                    "  articles after add / after removing it again",
+                    s,
+                    f"{size + ADDED:,} / {size:,}" if ok else "**MISMATCH** (see JSON)",
+                    "",
+                    "",
+                    "",
+                ],
+            )
+        )
+        row(
+            "add-rss",
+            "  peak RSS, add",
+            max(x["rss_mb"] for x in add["newssearch"]),
+            max(x["rss_mb"] for x in add["baseline"]),
+            " MB",
+            "{:.0f}",
+        )
+    return rows
+
+
+def table(results: dict[int, dict[str, Any]]) -> str:
+    per_size = {size: dict(rows_for(size, r)) for size, r in results.items()}
+    keys: list[str] = []
+    for rows in per_size.values():
+        keys += [k for k in rows if k not in keys]
+    header = ["measurement", "size", "newssearch", "baseline", "ratio", "target (issue 6, at 100k)"]
+    lines = [header] + [per_size[size][k] for k in keys for size in per_size if k in per_size[size]]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    right = {2, 3, 4}
+
+    def fmt(cells: list[str]) -> str:
+        return (
+            "| "
+            + " | ".join(
+                c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+            + " |"
+        )
+
+    rule = "|" + "|".join("-" * (w + 1) + ":" if i in right else "-" * (w + 2) for i, w in enumerate(widths)) + "|"
+    return "\n".join([fmt(header), rule, *(fmt(line) for line in lines[1:])])
+
+
+# -- machine and source --------------------------------------------------------------------------
+
+
+def src_digest() -> str:
+    """A digest of src/ as it is now: other people edit it while this runs."""
+    h = hashlib.sha256()
+    for p in sorted((corpora.REPO / "src").rglob("*.py")):
+        h.update(p.relative_to(corpora.REPO).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def machine() -> dict[str, Any]:
+    import whoosh
+
+    facts: dict[str, Any] = {
+        "python": platform.python_version(),
+        "whoosh": ".".join(map(str, whoosh.__version__)),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+    }
+    for path, key, field in (("/proc/cpuinfo", "cpu", "model name"), ("/proc/meminfo", "memory", "MemTotal")):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(field):
+                    value = line.split(":", 1)[1].strip()
+                    facts[key] = f"{int(value.split()[0]) / 2**20:.1f} GiB" if value.endswith(" kB") else value
+                    break
+        except OSError:
+            pass
+    return facts
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def run_size(
+    work: Path, size: int, records: list[dict[str, Any]], queries: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    base = work / f"reuters-{size}"
+    corpus = prepare_corpus(base, size, records)
+    r: dict[str, Any] = {"articles": size, "corpus_mb": folder_mb(corpus)}
+    try:
+        log(f"{size:,} articles ({r['corpus_mb']:.0f} MB of .jsonl): full index × {args.index_repeats} ...")
+        r["index"] = measure_index(corpus, base, size, args.index_repeats)
+        log(f"{size:,} articles: queries, {args.repeats} rounds after a warm-up ...")
+        r["queries"] = measure_queries(base, queries, args.repeats)
+        log(f"{size:,} articles: add {ADDED} × {args.repeats} ...")
+        r["add"] = measure_add(corpus, base, size, records, args.repeats)
+    except Failed as e:
+        log(f"  FAILED: {e}")
+        r["error"] = str(e)
+    return r
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", metavar="N", help="corpus sizes in articles (default 10000 100000)")
     ap.add_argument(
-        "--reuters", action="store_true", help="also benchmark Reuters-21578 (21,578 stories; a few minutes)"
+        "--repeats", type=int, metavar="N", help="measured runs of every query command and of add 100 (default 7)"
     )
+    ap.add_argument("--index-repeats", type=int, metavar="N", help="full index runs per side (default 3)")
+    ap.add_argument("--quick", action="store_true", help="a fast check: --sizes 10000 --repeats 3 --index-repeats 1")
     ap.add_argument(
-        "--index-repeats",
-        type=int,
-        default=2,
-        metavar="N",
-        help="full index runs per side; the best is kept (default 2)",
+        "--work",
+        type=Path,
+        metavar="DIR",
+        help="keep corpora and indexes here and reuse them (default: a temporary folder)",
     )
-    ap.add_argument(
-        "--reindex-repeats",
-        type=int,
-        default=5,
-        metavar="N",
-        help="no-change re-index runs; the median is kept (default 5)",
-    )
-    ap.add_argument(
-        "--query-repeats", type=int, default=5, metavar="N", help="passes over the queries after a warm-up (default 5)"
-    )
-    ap.add_argument("--json", type=Path, metavar="FILE", help="also write every measurement to FILE")
-    ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
-    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--reps", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE")
     args = ap.parse_args(argv)
+    quick = {"sizes": [10_000], "repeats": 3, "index_repeats": 1}
+    full = {"sizes": [10_000, 100_000], "repeats": 7, "index_repeats": 3}
+    for key, value in (quick if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if not Path(NEWSSEARCH).exists():
+        raise SystemExit(f"{NEWSSEARCH} not found: run this with the Python of the venv newssearch is installed in")
 
-    if args.phase:  # a child process: one phase, one JSON line on stdout
-        out = PHASES[args.phase](args.work, args.reps)
-        out["rss_mb"] = _rss_mb()
-        print(json.dumps(out))
-        return 0
-
-    collections = [("BBC", coll.bbc_docs)]
-    if args.reuters:
-        collections.append(("Reuters-21578", coll.reuters_docs))
     started = time.perf_counter()
-    results = []
-    with tempfile.TemporaryDirectory(prefix="newssearch-speed-") as tmp:
-        for name, load in collections:
-            results.append(bench(name, load(), args, Path(tmp)))
-            shutil.rmtree(Path(tmp) / name)
-    total = time.perf_counter() - started
-    import whoosh
+    state, digest = corpora.source_state(), src_digest()
+    facts = machine()
+    facts["load_average_start"] = os.getloadavg()
+    log(f"newssearch {state} (src {digest}); {facts.get('cpu', '?')}, {facts['cpus_usable']} CPUs")
+    if not TIME:
+        log("no GNU /usr/bin/time: peak RSS is not measured (see TIME)")
+    records = corpora.reuters_records()
+    queries = pick_queries(records[:10_000])
+    log("queries: " + "; ".join(f"{k}: {v}" for k, v in queries.items()))
 
-    print(f"newssearch {coll.source_state()}; measured {time.strftime('%Y-%m-%d %H:%M')}")
+    results: dict[int, dict[str, Any]] = {}
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+        for size in sorted(args.sizes):
+            results[size] = run_size(args.work, size, records, queries, args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="newssearch-speed-") as tmp:
+            for size in sorted(args.sizes):
+                results[size] = run_size(Path(tmp), size, records, queries, args)
+                shutil.rmtree(Path(tmp) / f"reuters-{size}")
+    total = time.perf_counter() - started
+    facts["load_average_end"] = os.getloadavg()
+    digest_end = src_digest()
+
     print(
-        f"Python {platform.python_version()}, Whoosh {'.'.join(map(str, whoosh.__version__))}, "
-        f"{os.cpu_count()} CPUs, {platform.machine()}; ratio = newssearch / baseline (lower is better for newssearch)"
+        f"newssearch {state}, src digest {digest}"
+        + ("" if digest_end == digest else f" → {digest_end} (src/ CHANGED during the run)")
     )
-    for r in results:
-        report(r)
-    print(f"\ntotal {total:.0f} s")
+    print(
+        f"measured {time.strftime('%Y-%m-%d %H:%M')}; Python {facts['python']}, Whoosh {facts['whoosh']}, "
+        f"{facts['cpus_usable']} CPUs ({facts.get('cpu', '?')}), {facts.get('memory', '?')} RAM; "
+        f"load average {facts['load_average_start'][0]:.1f} at the start, {facts['load_average_end'][0]:.1f} at the end"
+    )
+    print(
+        f"medians of {args.repeats} runs (full index: {args.index_repeats}); "
+        "peak RSS: the largest run's own ru_maxrss; ratio = newssearch / baseline; "
+        "baseline = bare_whoosh.py unless the row says otherwise\n"
+    )
+    print(table(results))
+    print()
+    for size, r in results.items():
+        if "error" in r:
+            print(f"{_short(size)}: FAILED — {r['error']}")
+        for kind, q in r.get("queries", {}).items():
+            codes = {v: q[v]["exit_codes"] for v in VARIANTS if q[v]["exit_codes"] not in ([0], [1])}
+            print(
+                f"{_short(size)} {kind} `{q['query']}`: newssearch {q['newssearch_total']:,} matches, shows "
+                f"{q['newssearch_shown']}; bare Whoosh shows {q['bare_shown']}"
+                + (f"; exit codes {codes}" if codes else "")
+            )
+        if "index" in r:
+            runs = ", ".join(f"{x['seconds']:.1f}" for x in r["index"]["newssearch"])
+            bare = ", ".join(f"{x['seconds']:.1f}" for x in r["index"]["baseline"])
+            problems = sum(len(s.get("problems", [])) for s in r["index"]["summaries"])
+            print(
+                f"{_short(size)} full index runs: newssearch {runs} s; bare Whoosh {bare} s; "
+                f"problems newssearch reported: {problems}"
+            )
+    print(f"total {total / 60:.1f} min")
+
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(
-            json.dumps({"source": coll.source_state(), "total_seconds": total, "results": results}, indent=2) + "\n",
-            encoding="utf-8",
-        )
-    return 0
+        payload = {
+            "source": state,
+            "src_digest": {"start": digest, "end": digest_end},
+            "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": facts,
+            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "queries": queries,
+            "total_seconds": total,
+            "results": {str(size): r for size, r in results.items()},
+            "table": [asdict(Row(*cells)) for size, r in results.items() for _, cells in rows_for(size, r)],
+        }
+        args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    bad = [f"{_short(size)}: {p}" for size, r in results.items() for p in count_problems(size, r)]
+    for line in bad:
+        print("PROBLEM " + line)
+    return 1 if bad or any("error" in r for r in results.values()) else 0
 
 
 if __name__ == "__main__":

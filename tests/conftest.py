@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
 import shutil
+import struct
+import subprocess
+import sys
+import termios
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,3 +56,56 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
         return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def seed_index_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of the seed, built once per test module (for tests that only read it)."""
+    folder = tmp_path_factory.mktemp("seed")
+    (folder / "corpus").mkdir()
+    shutil.copy(SEED, folder / "corpus" / SEED.name)
+    update_index(folder / "corpus", folder / "index")
+    return folder / "index"
+
+
+def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], columns: int = 40) -> tuple[int, str, str]:
+    """Run the command with stdout on a pseudo-terminal ``columns`` wide; (exit code, stdout,
+    stderr). Killed after 60 s."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=subprocess.PIPE, cwd=cwd, env=env)
+    os.close(slave)
+    timer = threading.Timer(60, proc.kill)
+    timer.start()
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait()
+    timer.cancel()
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n"), err
+
+
+def entry_point() -> Path:
+    """The installed ``newssearch`` command (beside this Python, else on PATH)."""
+    beside = Path(sys.executable).parent / "newssearch"
+    found = beside if beside.exists() else (Path(p) if (p := shutil.which("newssearch")) else None)
+    if found is None:
+        pytest.skip("the newssearch entry point is not installed (pip install -e .)")
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without newssearch's variables and terminal settings."""
+    drop = {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSEARCH_") and k not in drop}
+    env.update(extra)
+    return env

@@ -4,23 +4,18 @@ installed entry point in a subprocess for what only a real process shows (termin
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
 import re
 import shutil
 import signal
-import struct
 import subprocess
-import sys
-import termios
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
+from conftest import clean_env, entry_point, run_in_terminal
 from newssearch.highlight import ELLIPSIS
 from newssearch.indexer import update_index
 
@@ -70,47 +65,6 @@ def colour_codes(text: str) -> list[str]:
         if any(30 <= p <= 49 or 90 <= p <= 107 for p in params):
             found.append(m.group())
     return found
-
-
-def entry_point() -> Path:
-    beside = Path(sys.executable).parent / "newssearch"
-    found = beside if beside.exists() else (Path(p) if (p := shutil.which("newssearch")) else None)
-    if found is None:
-        pytest.skip("the newssearch entry point is not installed (pip install -e .)")
-    return found
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("NEWSSEARCH_") and k not in {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM"}
-    }
-    env.update(extra)
-    return env
-
-
-def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], columns: int = 40) -> tuple[int, str, str]:
-    """Run the command with stdout on a pseudo-terminal ``columns`` wide; (exit code, stdout, stderr)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=subprocess.PIPE, cwd=cwd, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    proc.wait(timeout=60)
-    out = b"".join(chunks).decode().replace("\r\n", "\n")
-    return proc.returncode, out, err
 
 
 @pytest.fixture

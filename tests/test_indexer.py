@@ -440,3 +440,87 @@ def test_progress_moves_through_one_large_file_as_its_articles_are_added(tmp_pat
     assert dones == sorted(dones) and dones[-1] == total
     inside_feed = {d for d, _, path in calls if path == "feed.jsonl"}
     assert len(inside_feed) >= 5  # the bar moves while the 300 articles are added, not only after
+
+
+def feed(corpus: Path, name: str, first: int, count: int) -> None:
+    """A .jsonl file of ``count`` articles, each with a word of its own (``uniq<n>``)."""
+    records = [
+        {"id": str(n), "title": f"Dispatch {n}", "body": f"Report uniq{n} from the harbour, filed at dawn."}
+        for n in range(first, first + count)
+    ]
+    (corpus / name).write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_indexing_in_two_processes_gives_the_same_results_as_one(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for part in range(3):
+        feed(corpus, f"part{part}.jsonl", part * 400, 400)
+    one = update_index(corpus, tmp_path / "one", procs=1)
+    two = update_index(corpus, tmp_path / "two", procs=2)
+
+    assert counts(two) == counts(one) and two.articles == 1200
+    for text in ("uniq7", "uniq1199", "harbour dawn", "dispatch"):
+        assert hits(tmp_path / "two", text) == hits(tmp_path / "one", text)
+    # and an update after a parallel run changes only what changed
+    feed(corpus, "part1.jsonl", 400, 399)
+    again = update_index(corpus, tmp_path / "two", procs=2)
+    assert (again.changed, again.unchanged, again.articles) == (1, 2, 1199)
+    assert [title for _, title in hits(tmp_path / "two", "uniq798")] == ["Dispatch 798"]
+    assert not hits(tmp_path / "two", "uniq799")
+
+
+def test_articles_a_worker_process_loses_are_indexed_again_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh's parallel writer commits without the documents of a worker that failed; the run
+    notices the count is short and builds the index again in one process."""
+    import multiprocessing
+
+    from whoosh import writing
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    feed(corpus, "feed.jsonl", 0, 600)
+    add_document = writing.SegmentWriter.add_document
+
+    def failing_in_workers(self: Any, **fields: Any) -> Any:
+        if multiprocessing.current_process().name != "MainProcess" and fields.get("title") == "Dispatch 300":
+            raise RuntimeError("worker failed")
+        return add_document(self, **fields)
+
+    monkeypatch.setattr(writing.SegmentWriter, "add_document", failing_in_workers)
+
+    summary = update_index(corpus, tmp_path / "index", procs=2)
+
+    assert summary.articles == 600
+    with open_searcher(tmp_path / "index") as (searcher, _):
+        assert searcher.doc_frequency("kind", "article") == 600
+    assert all(hits(tmp_path / "index", f"uniq{n}") for n in (0, 299, 300, 301, 599))
+
+
+def test_a_run_whose_worker_processes_all_die_finishes_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More batches than the workers' queue holds: with every worker dead, handing over the
+    next batch would wait forever; the run notices and indexes in this process instead."""
+    import multiprocessing
+
+    from whoosh import writing
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    feed(corpus, "feed.jsonl", 0, 1500)
+    add_document = writing.SegmentWriter.add_document
+
+    def failing_in_workers(self: Any, **fields: Any) -> Any:
+        if multiprocessing.current_process().name != "MainProcess":
+            raise RuntimeError("worker failed")
+        return add_document(self, **fields)
+
+    monkeypatch.setattr(writing.SegmentWriter, "add_document", failing_in_workers)
+
+    summary = update_index(corpus, tmp_path / "index", procs=2)
+
+    assert summary.articles == 1500
+    assert all(hits(tmp_path / "index", f"uniq{n}") for n in (0, 750, 1499))

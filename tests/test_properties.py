@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,6 @@ from newssearch.searcher import SearchRequest, search, stats
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_f49d05269f99023b.txt"
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def seed_index_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("seed")
-    (folder / "corpus").mkdir()
-    shutil.copy(SEED, folder / "corpus" / SEED.name)
-    update_index(folder / "corpus", folder / "index")
-    return folder / "index"
 
 
 @pytest.fixture(scope="module")

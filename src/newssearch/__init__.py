@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from newssearch import whoosh_patches
+
+# Before any other module imports Whoosh: see whoosh_patches for what changes and why.
+whoosh_patches.install()
+
 
 def __getattr__(name: str) -> str:
     # The version comes from the package metadata, read only when asked for: importing

@@ -18,6 +18,7 @@ import typer
 
 import newssearch
 from newssearch.errors import NewsSearchError, UsageError
+from newssearch.render.text import safe
 
 T = TypeVar("T")
 
@@ -97,14 +98,40 @@ def index(
     index_dir: IndexOpt = Path("index"),
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from an empty index.")] = False,
     json_out: JsonOpt = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Compare the index with the corpus and report; change nothing (exit 1: not in step)."
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Processes to index with [default: one per core when there is a lot to parse]"
+        ),
+    ] = None,
 ) -> None:
     """Bring the index up to date with the corpus: parse new and changed files, drop deleted ones."""
-    from newssearch.indexer import update_index
     from newssearch.render import as_json, human
+
+    if check:
+        if rebuild:
+            _fail(UsageError("--check only reads the index; run it without --rebuild"))
+        from newssearch.check import check_index
+
+        found = _run(lambda: check_index(corpus, index_dir))
+        if json_out:
+            _write(lambda: as_json.write(as_json.index_check(found)))
+        else:
+            _write(lambda: human.index_check(human.console(), found))
+        raise typer.Exit(1 if found.advice else 0)
+    from newssearch.indexer import update_index
 
     err = human.console(file=sys.stderr)
     with human.progress_bar(err) as progress:
-        summary = _run(lambda: update_index(corpus, index_dir, rebuild=rebuild, progress=progress), index_cmd=True)
+        summary = _run(
+            lambda: update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs), index_cmd=True
+        )
     human.problems(err, summary)
     if json_out:
         _write(lambda: as_json.write(as_json.index_summary(summary)))
@@ -222,15 +249,17 @@ def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
         if os.environ.get("NEWSSEARCH_DEBUG"):
             raise
         typer.echo(
-            f"newssearch: internal error: {exc.__class__.__name__}: {exc} — "
-            f"run again with NEWSSEARCH_DEBUG=1 for the traceback and report it",
+            safe(
+                f"newssearch: internal error: {exc.__class__.__name__}: {exc} — "
+                f"run again with NEWSSEARCH_DEBUG=1 for the traceback and report it"
+            ),
             err=True,
         )
         raise typer.Exit(3 if index_cmd else 2) from None
 
 
 def _fail(exc: NewsSearchError) -> NoReturn:
-    typer.echo(f"newssearch: {exc.message}", err=True)
+    typer.echo(safe(f"newssearch: {exc.message}"), err=True)
     raise typer.Exit(exc.exit_code)
 
 

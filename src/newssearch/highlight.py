@@ -7,6 +7,7 @@ into the snippet's own text. No markup anywhere: renderers decide how a span loo
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from newssearch.schema import STEMMED
@@ -20,9 +21,16 @@ MAX_SNIPPET = 280
 # A sentence shorter than this takes its neighbour along, so a snippet says something.
 MIN_SNIPPET = 90
 ELLIPSIS = "\u2026"
-# Highlights are looked for in the first this many characters of a paragraph: a megabyte-long
-# line (a data dump saved as .txt) must not make every query that hits it take seconds.
+# A paragraph up to this long is analyzed whole. In a longer one (a megabyte-long line: a data
+# dump saved as .txt), only the stretches around words that may be matches are: analyzing it all
+# would make every query that hits it take seconds, and a match deep inside still lights up.
 MAX_ANALYZED = 100_000
+# Around each possible match in a long paragraph, this many characters either side are analyzed,
+# in at most MAX_WINDOWS stretches and MAX_ANALYZED characters.
+WINDOW = 300
+MAX_WINDOWS = 200
+# The sentences around a long paragraph's first highlight are looked for this far either side.
+SNIPPET_REACH = 2_000
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
@@ -33,21 +41,63 @@ def find(text: str, terms: set[str | tuple[str, ...]]) -> tuple[list[Span], set[
     its words stand together. One pass of the analyzer, over at most MAX_ANALYZED characters."""
     if not terms or not text:
         return [], set()
-    tokens = [(t.text, t.startchar, t.endchar) for t in STEMMED(text[:MAX_ANALYZED], chars=True, mode="index")]
-    found = [(word, start, end) for word, start, end in tokens if word in terms]
-    for phrase in (t for t in terms if isinstance(t, tuple)):
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(word for word, _, _ in tokens[i : i + n]) == phrase:
-                found.extend(tokens[i : i + n])
+    found: list[tuple[str, int, int]] = []
+    for start, end in _stretches(text, terms):
+        tokens = [(t.text, start + t.startchar, start + t.endchar) for t in STEMMED(text[start:end], chars=True)]
+        found.extend(token for token in tokens if token[0] in terms)
+        for phrase in (t for t in terms if isinstance(t, tuple)):
+            n = len(phrase)
+            for i in range(len(tokens) - n + 1):
+                if tuple(word for word, _, _ in tokens[i : i + n]) == phrase:
+                    found.extend(tokens[i : i + n])
     return sorted({(start, end) for _, start, end in found}), {word for word, _, _ in found}
+
+
+def _stretches(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
+    """The parts of ``text`` to analyze: all of it when it is short. In a long text, the words
+    around the first places where each term's stem may begin (its first four letters, any case),
+    so a common word does not crowd out a rare one; else the first MAX_ANALYZED characters (a
+    stem can differ from the word's start: "ü" is "u")."""
+    if len(text) <= MAX_ANALYZED:
+        return [(0, len(text))]
+    words = sorted({w[:4] for t in terms for w in (t if isinstance(t, tuple) else (t,))})
+    each = max(MAX_WINDOWS // max(len(words), 1), 1)
+    places = sorted(
+        m.start() for w in words for m in itertools.islice(re.finditer(r"\b" + re.escape(w), text, re.IGNORECASE), each)
+    )
+    stretches: list[Span] = []
+    budget = MAX_ANALYZED  # characters, over all the stretches
+    for place in places:
+        start, end = _word_bounds_out(text, place - WINDOW, place + WINDOW)
+        if stretches and start <= stretches[-1][1]:
+            budget -= max(end - stretches[-1][1], 0)
+            stretches[-1] = (stretches[-1][0], max(end, stretches[-1][1]))
+        else:
+            budget -= end - start
+            stretches.append((start, end))
+        if budget <= 0:
+            break
+    return stretches or [(0, MAX_ANALYZED)]
+
+
+def _word_bounds_out(text: str, start: int, end: int) -> Span:
+    """``[start, end)`` widened to whole words (to the spaces around them)."""
+    start, end = max(start, 0), min(end, len(text))
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
 
 
 def snippet(text: str, found: list[Span]) -> tuple[str, list[Span]]:
     """The best sentence(s) of ``text`` for the spans ``found``, and the spans moved into it."""
     if len(text) <= MAX_SNIPPET:
         return text, found
-    sentences = _sentences(text[:MAX_ANALYZED])  # highlights lie within it, so snippets do too
+    # In a long text, only the sentences near the first highlight (or the opening ones).
+    first = found[0][0] if found else 0
+    reach_start, reach_end = _word_bounds_out(text, first - SNIPPET_REACH, first + SNIPPET_REACH)
+    sentences = [(reach_start + s, reach_start + e) for s, e in _sentences(text[reach_start:reach_end])]
     if not found:
         start, end = sentences[0]
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import stat
 import time
 from collections.abc import Callable
@@ -23,13 +24,25 @@ from typing import Any
 
 from whoosh import index as windex
 from whoosh import writing
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from newssearch.documents import article_documents
 from newssearch.errors import CorpusMissingError, IndexUpdateError
 from newssearch.formats import is_supported, read_bytes
 from newssearch.models import FileProblem, IndexSummary
-from newssearch.schema import KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
-from newssearch.store import INDEX_NAME, display, exists, manifest_totals, read_manifest, read_meta, update_lock
+from newssearch.schema import KIND_ARTICLE, KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
+from newssearch.store import (
+    INDEX_NAME,
+    LOCK_NAME,
+    DurableStorage,
+    display,
+    exists,
+    manifest_totals,
+    open_index,
+    read_manifest,
+    read_meta,
+    update_lock,
+)
 
 # progress(bytes done, bytes in all, current relative path): in bytes of corpus files, so that one
 # large file (a .jsonl of 20,000 articles) moves the bar as its articles are added.
@@ -40,6 +53,9 @@ WRITER_MEMORY_MB = 256
 MERGE_DELETED_SHARE = 0.1
 # Within a file, report progress after every this many articles.
 PROGRESS_EVERY = 50
+# A run with at least this many bytes of files to parse indexes them in worker processes, one per
+# core (Whoosh's MpWriter, one new segment each); a smaller run is not worth starting them.
+PARALLEL_FROM_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,12 @@ def scan_corpus(corpus_dir: Path) -> Scan:
                 continue
             path = Path(root) / name
             relpath = path.relative_to(corpus_dir).as_posix()
+            if not _utf8(relpath):  # an index stores names as UTF-8; shown with \x escapes
+                shown = relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                scan.problems.append(
+                    FileProblem(shown, "its name is not valid UTF-8 — rename it (e.g. with convmv) to index it")
+                )
+                continue
             if not is_supported(path):
                 scan.skipped.append(relpath)
                 continue
@@ -110,20 +132,37 @@ def scan_corpus(corpus_dir: Path) -> Scan:
     return scan
 
 
+def _utf8(name: str) -> bool:
+    """Whether a file name decoded from the file system is UTF-8 (undecodable bytes come
+    through as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 class _LazyWriter:
     """A Whoosh writer opened on first use: a run that changes nothing writes nothing (an
-    opened and cancelled writer leaves orphan segment files behind)."""
+    opened and cancelled writer leaves orphan segment files behind). With ``procs`` > 1, the
+    documents are indexed by that many worker processes."""
 
-    def __init__(self, ix: windex.Index, index_dir: Path) -> None:
+    def __init__(self, ix: windex.Index, index_dir: Path, procs: int = 1) -> None:
         self.ix = ix
         self.index_dir = index_dir
+        self.procs = procs
         self.writer: writing.IndexWriter | None = None
         self.deleted = 0
 
     def get(self) -> writing.IndexWriter:
         if self.writer is None:
             try:
-                self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+                if self.procs > 1:  # each worker writes a segment of its own: nothing to merge
+                    self.writer = _ParallelWriter(
+                        self.ix, procs=self.procs, multisegment=True, limitmb=WRITER_MEMORY_MB
+                    )
+                else:
+                    self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
             except windex.LockError as exc:  # a writer outside newssearch holds Whoosh's own lock
                 raise IndexUpdateError(
                     f"the index at {display(self.index_dir)} is locked by another program — close it and try again"
@@ -138,32 +177,156 @@ class _LazyWriter:
             self.writer.cancel()
 
 
+class _ParallelWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's parallel writer, except that it never waits forever for workers that are gone:
+    it hands batches of documents to its workers through a bounded queue, and once every
+    worker has died, putting one more batch in would block for good."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._queue: Any = self.jobqueue
+        self.jobqueue: Any = self  # put() below; the workers are given the real queue
+
+    def _new_task(self) -> Any:
+        task = _Worker(self.storage, self.indexname, self._queue, self.resultqueue, self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def put(self, item: Any) -> None:
+        while True:
+            try:
+                self._queue.put(item, timeout=1)
+                return
+            except queue.Full:
+                if not any(task.is_alive() for task in self.tasks):
+                    raise _WorkersGone from None
+
+    def cancel(self) -> None:
+        """Stop the workers too (Whoosh's cancel only flags them in this process, and a worker
+        left waiting for work would keep this process from exiting)."""
+        for task in self.tasks:
+            task.terminate()
+            task.join()
+        writing.SegmentWriter.cancel(self)
+
+
+class _Worker(SubWriterTask):  # type: ignore[misc]
+    """A worker process that does not outlive this one, nor keep its locks: forked, it holds
+    this process's lock files open, so a worker left behind by a killed run (waiting for work
+    forever) would keep every later run out."""
+
+    def run(self) -> None:
+        _close_lock_files(Path(self.storage.folder))
+        _die_with_parent()
+        super().run()
+
+
+def _close_lock_files(index_dir: Path) -> None:
+    locks = set()
+    for name in (LOCK_NAME, f"{INDEX_NAME}_WRITELOCK"):
+        try:
+            st = os.stat(index_dir / name)
+            locks.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    for fd in os.listdir("/dev/fd"):
+        try:
+            st = os.fstat(int(fd))
+            if (st.st_dev, st.st_ino) in locks:
+                os.close(int(fd))
+        except (OSError, ValueError):
+            pass
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (elsewhere the closed locks suffice)."""
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
+
+
+class _WorkersGone(Exception):
+    """Every worker process of a parallel run has died."""
+
+
 def update_index(
-    corpus_dir: Path, index_dir: Path, *, rebuild: bool = False, progress: Progress | None = None
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    procs: int | None = None,
 ) -> IndexSummary:
+    """Bring the index at ``index_dir`` up to date with ``corpus_dir``. ``procs``: how many
+    processes index (default: one per core, up to 4, when there is enough to parse)."""
     started = time.monotonic()
     scan = scan_corpus(corpus_dir)
-    summary = IndexSummary(skipped=len(scan.skipped), problems=list(scan.problems))
-    summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
     with update_lock(index_dir):
-        ix, meta, manifest = _open_for_update(index_dir, rebuild)
-        summary.rebuilt = rebuild or not meta
-        writer = _LazyWriter(ix, index_dir)
         try:
-            _apply_changes(writer, scan, manifest, summary, progress)
-            new_meta = _meta(corpus_dir)
-            if writer.writer is not None or summary.rebuilt or meta.get("corpus") != new_meta["corpus"]:
-                w = writer.get()
-                w.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(new_meta))
-                if summary.rebuilt:
-                    w.commit(mergetype=writing.CLEAR)
-                else:
-                    w.commit(optimize=_worth_merging(ix, writer.deleted))
-        except BaseException:
-            writer.cancel()
-            raise
+            summary = _update(corpus_dir, index_dir, scan, rebuild, progress, procs)
+        except _WorkersGone:  # nothing was committed: do the same in this process
+            summary = _update(corpus_dir, index_dir, scan, rebuild, progress, 1)
+        if summary is None:
+            # Whoosh's parallel writer commits without the documents of a worker that failed.
+            # Never keep such an index: build it again in this process, which reports any error.
+            summary = _update(corpus_dir, index_dir, scan, True, progress, 1)
+    assert summary is not None  # a run in one process always has its summary
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def _update(
+    corpus_dir: Path, index_dir: Path, scan: Scan, rebuild: bool, progress: Progress | None, procs: int | None
+) -> IndexSummary | None:
+    """One update under the lock; None when a parallel run committed fewer articles than it
+    added."""
+    summary = IndexSummary(skipped=len(scan.skipped), problems=list(scan.problems))
+    summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
+    ix, meta, manifest = _open_for_update(index_dir, rebuild)
+    summary.rebuilt = rebuild or not meta
+    writer = _LazyWriter(ix, index_dir, procs=procs or _processes_for(scan, manifest))
+    try:
+        _apply_changes(writer, scan, manifest, summary, progress)
+        new_meta = _meta(corpus_dir)
+        if writer.writer is not None or summary.rebuilt or meta.get("corpus") != new_meta["corpus"]:
+            if progress:  # a commit of many new articles takes a while: say what is going on
+                size = sum(f.size for f in scan.files)
+                progress(size, size, "writing the index to disk")
+            w = writer.get()
+            w.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(new_meta))
+            if summary.rebuilt:
+                w.commit(mergetype=writing.CLEAR)
+            else:
+                w.commit(optimize=_worth_merging(ix, writer.deleted))
+    except BaseException:
+        writer.cancel()
+        raise
+    if writer.procs > 1 and _articles_in(ix) != summary.articles:
+        return None
+    return summary
+
+
+def _processes_for(scan: Scan, manifest: dict[str, dict[str, Any]]) -> int:
+    """How many processes to index with: one per core when there is enough to parse."""
+    to_parse = sum(
+        f.size
+        for f in scan.files
+        if (old := manifest.get(f.relpath)) is None or (old.get("size"), old.get("mtime_ns")) != (f.size, f.mtime_ns)
+    )
+    return min(os.cpu_count() or 1, 4) if to_parse >= PARALLEL_FROM_BYTES else 1
+
+
+def _articles_in(ix: windex.Index) -> int:
+    with ix.searcher() as searcher:
+        return int(searcher.doc_frequency("kind", KIND_ARTICLE))
 
 
 def _worth_merging(ix: windex.Index, deleted_now: int) -> bool:
@@ -181,7 +344,7 @@ def _open_for_update(index_dir: Path, rebuild: bool) -> tuple[windex.Index, dict
     for a rebuild the manifest is not read."""
     if exists(index_dir):
         try:
-            ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
+            ix = open_index(index_dir)
             with ix.searcher() as searcher:
                 meta = read_meta(searcher)
                 if meta.get("schema") == SCHEMA_VERSION:
@@ -190,7 +353,7 @@ def _open_for_update(index_dir: Path, rebuild: bool) -> tuple[windex.Index, dict
             pass  # unreadable: start again below
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        return windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME), {}, {}
+        return DurableStorage(str(index_dir)).create_index(build_schema(), indexname=INDEX_NAME), {}, {}
     except OSError as exc:
         raise IndexUpdateError(f"cannot create the index at {display(index_dir)}: {exc.strerror or exc}") from exc
 

@@ -38,6 +38,8 @@ from newssearch.schema import (
 
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
+# The most parentheses a query may have open at once (Whoosh's parser recurses on each).
+MAX_NESTING = 50
 
 _QUOTES = str.maketrans(
     {
@@ -50,6 +52,7 @@ _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|\{[^}]*\}?|[^\s()"\[{]+')
 _FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_FUZZY = re.compile(r"~([^~]*)$")  # word~, word~2: what follows the last ~
 _ONLY_EXCLUDES = "the query only leaves articles out — add a word to find, e.g. rafah -egypt"
 
 
@@ -97,6 +100,10 @@ def check_syntax(text: str) -> None:
             raise QuerySyntaxError(f"unclosed range at column {col} — write ranges as date:[2025-01-01 TO 2025-12-31]")
         if tok == "(":
             depth.append(col)
+            if len(depth) > MAX_NESTING:
+                raise QuerySyntaxError(
+                    f"more than {MAX_NESTING} parentheses open at column {col} — write the query with fewer"
+                )
         elif tok == ")":
             if not depth:
                 raise QuerySyntaxError(f"unmatched ')' at column {col} — remove it or add a '(' before it")
@@ -108,9 +115,15 @@ def check_syntax(text: str) -> None:
                     f"(write it in lower case to search for the word itself)"
                 )
         elif tok == "NOT":
-            if nxt is None or nxt in _BINARY or nxt == ")":
+            if nxt is None or nxt in _BINARY or nxt in (")", "NOT"):
                 raise QuerySyntaxError(f"'NOT' at column {col} needs a word after it — e.g. rafah NOT egypt")
         else:
+            fuzzy = _FUZZY.search(tok)
+            if fuzzy and not tok.startswith(('"', "~")) and fuzzy.group(1) not in ("", "1", "2"):
+                raise QuerySyntaxError(
+                    f"'{tok}' at column {col}: a word matches within 1 or 2 edits at most — "
+                    f"write {tok[: fuzzy.start()]}~1 or {tok[: fuzzy.start()]}~2"
+                )
             m = _FIELD.match(tok)
             if m and not m.group(1).isdigit():
                 name, rest = m.group(1), m.group(2)
@@ -169,7 +182,7 @@ def _parse(text: str, weights: dict[str, float], *, group: str, field: str | Non
                 "could not read a date in the query — write dates as YYYY, YYYY-MM or YYYY-MM-DD, "
                 "e.g. date:[2025-01-01 TO 2025-06-30]"
             ) from exc
-        raise QuerySyntaxError(f"could not read the query ({exc}) — see `newssearch query --help`") from exc
+        raise QuerySyntaxError("could not read the query — see `newssearch query --help` for the syntax") from exc
     for leaf in _leaves(q):
         error = getattr(leaf, "error", None)
         if error:

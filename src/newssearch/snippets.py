@@ -19,8 +19,9 @@ def article_matches(article: Article, terms: Terms, limit: int = MAX_MATCHES) ->
     match at all (``*``, a date range), the lead paragraph, unhighlighted."""
     candidates: list[tuple[int, int, Match]] = []  # (distinct terms, order, match)
     title_spans, _ = find(article.title, terms.get("title", set()))
-    if title_spans:
-        candidates.append((1_000, 0, Match("title", None, article.line, article.title, title_spans)))
+    if title_spans:  # a title is short, unless a file's one long line made it: then a snippet
+        text, spans = snippet(article.title, title_spans)
+        candidates.append((1_000, 0, Match("title", None, article.line, text, spans)))
     order = 1
     for section in article.sections:
         heading_spans, heading_terms = find(section.heading or "", terms.get("section", set()))

@@ -6,6 +6,7 @@ Every failure here is a sentence that says which command fixes it.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from newssearch.ranking import KindBM25F
 from newssearch.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
-_LOCK_NAME = "newssearch_UPDATE"
+LOCK_NAME = "newssearch_UPDATE"
 
 
 def display(path: Path) -> str:
@@ -28,8 +29,56 @@ def display(path: Path) -> str:
     return text if path.is_absolute() or text.startswith(".") else f"./{text}"
 
 
+# Reading the table of contents can race with a commit, which writes the next one and deletes it.
+OPEN_ATTEMPTS = 5
+
+
+class DurableStorage(FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, except that every file it writes is on disk (fsync) before the
+    table of contents that names it is renamed into place, and the rename itself is too. Whoosh
+    alone syncs nothing: a power cut after a commit could leave a table of contents naming a
+    segment the disk never got. Costs a few milliseconds a commit (benchmarks/README.md)."""
+
+    def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
+        f = super().create_file(name, excl, mode, **kwargs)
+        then = f.onclose
+
+        def synced(sf: Any) -> None:
+            if then:
+                then(sf)
+            sf.file.flush()
+            os.fsync(sf.file.fileno())
+
+        f.onclose = synced
+        return f
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        super().rename_file(oldname, newname, safe)
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
 def exists(index_dir: Path) -> bool:
-    return index_dir.is_dir() and windex.exists_in(str(index_dir), indexname=INDEX_NAME)
+    """Whether the folder holds an index (a table of contents), without opening it."""
+    try:
+        return any(n.startswith(f"_{INDEX_NAME}_") and n.endswith(".toc") for n in os.listdir(index_dir))
+    except OSError:
+        return False
+
+
+def open_index(index_dir: Path) -> windex.Index:
+    """The index in ``index_dir``; tries again when a commit replaced the table of contents
+    between finding and reading it."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return DurableStorage(str(index_dir)).open_index(INDEX_NAME)
+        except FileNotFoundError:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -39,7 +88,7 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
     if not exists(index_dir):
         raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
     try:
-        searcher = windex.open_dir(str(index_dir), indexname=INDEX_NAME).searcher(weighting=KindBM25F())
+        searcher = _searcher(index_dir)
         meta = read_meta(searcher)
     except Exception as exc:
         raise IndexOutdatedError(
@@ -47,12 +96,27 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
             f"run `newssearch index --rebuild`"
         ) from exc
     with searcher:
+        if not meta:  # created, and the first run stopped before its commit
+            raise IndexMissingError(
+                f"the index at {display(index_dir)} is empty: its first `newssearch index` run did not finish — "
+                f"run `newssearch index` to build it"
+            )
         if meta.get("schema") != SCHEMA_VERSION:
             raise IndexOutdatedError(
                 f"the index at {display(index_dir)} was built by another version of newssearch "
                 f"(schema {meta.get('schema')}, this one reads {SCHEMA_VERSION}) — run `newssearch index` to rebuild it"
             )
         yield searcher, meta
+
+
+def _searcher(index_dir: Path) -> Searcher:
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return open_index(index_dir).searcher(weighting=KindBM25F())
+        except FileNotFoundError:  # the table of contents went between opening and reading
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def read_meta(searcher: Searcher) -> dict[str, Any]:
@@ -82,7 +146,7 @@ def manifest_totals(entries: Iterable[dict[str, Any]]) -> tuple[int, int, int, i
 @contextmanager
 def update_lock(index_dir: Path) -> Iterator[None]:
     """Held for a whole ``index`` run, so two runs never write at once; the second one is told."""
-    lock = FileStorage(str(index_dir)).lock(_LOCK_NAME)
+    lock = FileStorage(str(index_dir)).lock(LOCK_NAME)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         acquired = lock.acquire(blocking=False)
@@ -103,4 +167,11 @@ def update_lock(index_dir: Path) -> Iterator[None]:
 
 
 def size_on_disk(index_dir: Path) -> int:
-    return sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    total = 0
+    for entry in os.scandir(index_dir):
+        try:
+            if entry.is_file() and not entry.name.startswith("."):
+                total += entry.stat().st_size
+        except FileNotFoundError:  # deleted by a commit meanwhile
+            pass
+    return total

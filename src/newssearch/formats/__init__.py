@@ -85,6 +85,9 @@ def read_bytes(data: bytes, relpath: str) -> FileRead:
         result.problems.append(
             FileProblem(relpath, f"not valid {name}; undecodable bytes were replaced with \ufffd", level=WARNING)
         )
+    if not text.strip():  # the same for every format: nothing to index, said once
+        result.problems.append(FileProblem(relpath, "empty file; nothing to index", level=WARNING))
+        return result
     try:
         parsed = reader(suffix)(text)
     except FormatError as exc:

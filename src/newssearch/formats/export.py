@@ -33,9 +33,9 @@ _ARTIFACT = "TT"
 # How many non-blank lines after a headline may hold the header's captions and markers.
 _HEADER_SPAN = 8
 
-_DASH_HEADING = re.compile(
-    r"^[-\u2013\u2014]\s*['\"\u2018\u2019\u201c\u201d]?(.+?)['\"\u2018\u2019\u201c\u201d]?\s*[-\u2013\u2014]$"
-)
+# A subheading written between dashes, its text maybe quoted: - 'Lifeline' -
+_DASHES = "-\u2013\u2014"
+_HEADING_QUOTES = "'\"\u2018\u2019\u201c\u201d"
 _TRAILING_PAREN = re.compile(r"\(([^()]{1,120})\)\s*$")
 _AGENCIES = re.compile(
     r"\b(AP|AFP|Reuters|REUTERS|EPA|EPA-EFE|Getty Images|Xinhua|Anadolu|WAFA|SPA|WAM|UPI|"
@@ -69,11 +69,22 @@ def credit_of(line: str) -> str | None:
     return None
 
 
+def _between_dashes(line: str) -> str | None:
+    """The text of a ``- Heading -`` line (quotes dropped), or None. Not a regular expression: one
+    with a lazy group and optional spaces took quadratic time on a long line of spaces."""
+    if len(line) < 3 or line[0] not in _DASHES or line[-1] not in _DASHES:
+        return None
+    inner = line[1:-1].strip()
+    unquoted = inner[1:] if inner[:1] in _HEADING_QUOTES else inner
+    unquoted = unquoted[:-1] if unquoted[-1:] in _HEADING_QUOTES else unquoted
+    return unquoted.strip() or inner or None
+
+
 def heading_of(line: str) -> str | None:
     """The subheading text if ``line`` is a subheading, else None (it is a paragraph)."""
-    m = _DASH_HEADING.match(line)
-    if m:
-        return m.group(1).strip()
+    dashed = _between_dashes(line)
+    if dashed:
+        return dashed
     if len(line) > _MAX_HEADING_CHARS or len(line.split()) > _MAX_HEADING_WORDS:
         return None
     if line[-1] in _SENTENCE_END or line[0] in _QUOTES_OPEN or line[-1] in _QUOTES_CLOSE:

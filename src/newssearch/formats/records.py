@@ -33,7 +33,15 @@ from newssearch.models import Section
 TITLE_KEYS = ("title", "headline")
 BODY_KEYS = ("body", "text", "content")
 _ARTICLE_KEYS = frozenset({*TITLE_KEYS, *BODY_KEYS, "sections", "captions"})
-_DECODER = json.JSONDecoder()
+
+
+def _number(text: str) -> int | str:
+    """A JSON integer; one too long for Python to convert (over 4,300 digits, a limit against
+    slow conversions) is kept as its digits: a record holding one is still an article."""
+    return int(text) if len(text) <= 4000 else text
+
+
+_DECODER = json.JSONDecoder(parse_int=_number)
 
 
 def read_jsonl(text: str) -> Parsed:
@@ -42,7 +50,7 @@ def read_jsonl(text: str) -> Parsed:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = _DECODER.decode(raw)
         except json.JSONDecodeError as exc:
             parsed.problems.append(Problem(f"not valid JSON: {exc.msg} (column {exc.colno}); line skipped", lineno))
             continue

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch.documents import article_to_json
 from newssearch.models import Article, IndexStats, IndexSummary, SearchResult
+from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
+
+if TYPE_CHECKING:  # importing it at run time would load the indexer
+    from newssearch.check import IndexCheck
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    return json_safe(json.dumps(obj, ensure_ascii=False))
 
 
 def write(obj: Any, out: TextIO | None = None) -> None:
@@ -56,3 +60,7 @@ def stats(s: IndexStats) -> dict[str, Any]:
 
 def index_summary(s: IndexSummary) -> dict[str, Any]:
     return asdict(s)
+
+
+def index_check(c: IndexCheck) -> dict[str, Any]:
+    return {**asdict(c), "out_of_date": c.out_of_date, "damaged": c.damaged, "advice": c.advice}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -15,13 +15,14 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.text import Text
 
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
+from newssearch.render.text import safe
 from newssearch.snippets import ArticleHighlights, article_highlights
+
+if TYPE_CHECKING:  # importing it at run time would load the indexer
+    from newssearch.check import IndexCheck
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5
-# C0 and C1 control characters (but tab and newline) and DEL become U+FFFD: same length, so
-# highlight offsets still fit, and no escape sequence in an article reaches the terminal.
-_CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
 
 
 class _Console(Console):
@@ -51,10 +52,6 @@ def _styled(text: str, style: str) -> Text:
     out = Text(text)
     out.stylize(style)
     return out
-
-
-def safe(text: str) -> str:
-    return text.translate(_CONTROLS)
 
 
 def highlighted(text: str, found: list[tuple[int, int]] | list[list[int]]) -> Text:
@@ -90,13 +87,21 @@ def _location(path: str, line: int, *extra: str | None) -> Text:
 
 
 def _hit(con: Console, hit: Hit) -> None:
-    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(hit.title), "bold")
+    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(_short(hit.title)), "bold")
     _line(con, head)
     when = hit.date[:10] if hit.date else None
     _line(con, _location(hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
     for match in hit.matches:
         _line(con, _label(match) + highlighted(match.text, match.highlights), INDENT)
     con.print()
+
+
+# A result's title is cut at this many characters (a file whose one long line is its "title").
+MAX_TITLE = 300
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE].rstrip() + "\u2026"
 
 
 def _label(match: Match) -> Text:
@@ -107,7 +112,7 @@ def _label(match: Match) -> Text:
 def _passage(con: Console, hit: PassageHit) -> None:
     name = f"§ {hit.section}" if hit.section else hit.kind
     head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(name), "bold cyan")
-    head.append(_styled(" — ", "dim") + _styled(safe(hit.title), "bold"))
+    head.append(_styled(" — ", "dim") + _styled(safe(_short(hit.title)), "bold"))
     _line(con, head)
     _line(con, _location(hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
     _line(con, highlighted(hit.text, hit.highlights), INDENT)
@@ -217,23 +222,65 @@ def index_summary(con: Console, s: IndexSummary) -> None:
     con.print(Text(text), soft_wrap=True)
 
 
+# Files listed per kind of difference by ``index --check``; the rest are counted.
+CHECK_LISTED = 10
+
+
+def index_check(con: Console, c: IndexCheck) -> None:
+    if not c.out_of_date and not c.damaged:
+        con.print(
+            Text(f"The index matches the corpus: {c.articles:,} articles from {_files(c.files)}."), soft_wrap=True
+        )
+        return
+    for label, paths in (("not indexed yet", c.added), ("changed since indexed", c.changed), ("gone", c.removed)):
+        for path in paths[:CHECK_LISTED]:
+            con.print(_styled(f"{label}: ", "yellow") + Text(safe(path)), soft_wrap=True)
+        if len(paths) > CHECK_LISTED:
+            con.print(_styled(f"… and {len(paths) - CHECK_LISTED:,} more {label}", "dim"))
+    for m in c.mismatched[:CHECK_LISTED]:
+        con.print(
+            _styled("damaged: ", "red")
+            + Text(safe(f"{m.path}: {m.found:,} articles in the index, {m.expected:,} expected")),
+            soft_wrap=True,
+        )
+    if len(c.mismatched) > CHECK_LISTED:
+        con.print(_styled(f"… and {len(c.mismatched) - CHECK_LISTED:,} more damaged", "dim"))
+    if c.unreadable:
+        con.print(_styled("damaged: ", "red") + Text(f"{c.unreadable:,} stored articles cannot be read back"))
+    con.print(Text(f"{c.articles:,} articles from {_files(c.files)} in the index; {c.advice}."), soft_wrap=True)
+
+
+def _files(n: int) -> str:
+    return f"{n:,} file{'' if n == 1 else 's'}"
+
+
 # Problems listed per file on the terminal; the rest are counted (``index --json`` lists all).
 PROBLEMS_PER_FILE = 20
 
 
+# At most this many problems in all are listed on the terminal; the rest are counted.
+PROBLEMS_SHOWN = 200
+
+
 def problems(con: Console, s: IndexSummary) -> None:
     shown: dict[str, int] = {}
+    listed = 0
     for p in s.problems:
         shown[p.path] = shown.get(p.path, 0) + 1
-        if shown[p.path] > PROBLEMS_PER_FILE:
+        if shown[p.path] > PROBLEMS_PER_FILE or listed == PROBLEMS_SHOWN:
             continue
+        listed += 1
         where = f"{p.path}:{p.line}" if p.line else p.path
         label = _styled(f"{p.level}: ", "red" if p.level == "error" else "yellow")
         con.print(label + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
-    for path, count in shown.items():
-        if count > PROBLEMS_PER_FILE:
-            more = f"{path}: … and {count - PROBLEMS_PER_FILE:,} more problems in this file (`index --json` lists all)"
-            con.print(_styled("warning: ", "yellow") + Text(safe(more)), soft_wrap=True)
+    per_file = [(path, count - PROBLEMS_PER_FILE) for path, count in shown.items() if count > PROBLEMS_PER_FILE]
+    for path, more in per_file[:PROBLEMS_PER_FILE]:
+        line = f"{path}: … and {more:,} more problems in this file (`index --json` lists all)"
+        con.print(_styled("warning: ", "yellow") + Text(safe(line)), soft_wrap=True)
+    rest = len(s.problems) - listed - sum(more for _, more in per_file[:PROBLEMS_PER_FILE])
+    if rest:
+        line = f"… and {rest:,} more problems in other files (`newssearch index --json` lists all)"
+        con.print(_styled("warning: ", "yellow") + Text(line), soft_wrap=True)
 
 
 @contextmanager

@@ -1,0 +1,96 @@
+"""``newssearch index --check``: does the index hold what the corpus says it should? Reads, never writes.
+
+Three comparisons, each naming what differs:
+
+- the corpus folder against the manifest: files added, changed (content, not only the time) or
+  removed since the last run — ``newssearch index`` brings those in;
+- the manifest against the index: every file's articles are in the index, as many as the
+  manifest counts, and no article belongs to a file the manifest does not know — a difference
+  here means the index itself is damaged, which ``newssearch index --rebuild`` repairs;
+- every stored article can be read back.
+
+A missing index, one of another schema version or one that cannot be opened is refused by
+``store.open_searcher`` with its own message, as for every other command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newssearch.indexer import scan_corpus
+from newssearch.schema import KIND_ARTICLE
+from newssearch.store import open_searcher, read_manifest
+
+
+@dataclass
+class Mismatch:
+    path: str
+    expected: int  # articles the manifest counts for the file
+    found: int  # articles the index holds for it
+
+
+@dataclass
+class IndexCheck:
+    articles: int = 0  # in the index
+    files: int = 0  # in the manifest
+    added: list[str] = field(default_factory=list)  # in the corpus, not yet indexed
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # indexed, gone from the corpus
+    mismatched: list[Mismatch] = field(default_factory=list)
+    unreadable: int = 0  # stored articles that cannot be read back
+
+    @property
+    def out_of_date(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.mismatched or self.unreadable)
+
+    @property
+    def advice(self) -> str | None:
+        if self.damaged:
+            return "run `newssearch index --rebuild` to repair the index"
+        if self.out_of_date:
+            return "run `newssearch index` to bring the index up to date"
+        return None
+
+
+def check_index(corpus_dir: Path, index_dir: Path) -> IndexCheck:
+    scan = scan_corpus(corpus_dir)
+    result = IndexCheck()
+    with open_searcher(index_dir) as (searcher, _):
+        manifest = read_manifest(searcher)
+        found: Counter[str] = Counter()
+        for doc in searcher.documents(kind=KIND_ARTICLE):
+            found[doc.get("path", "")] += 1
+            try:
+                json.loads(doc["data"])["id"]
+            except (KeyError, TypeError, ValueError):
+                result.unreadable += 1
+    result.articles = sum(found.values())
+    result.files = len(manifest)
+    present = {f.relpath for f in scan.files}
+    result.removed = sorted(p for p in manifest if p not in present and not scan.keeps(p))
+    for f in scan.files:
+        entry = manifest.get(f.relpath)
+        if entry is None:
+            result.added.append(f.relpath)
+        elif (entry.get("size"), entry.get("mtime_ns")) != (f.size, f.mtime_ns) and _sha1(f.path) != entry.get("sha1"):
+            result.changed.append(f.relpath)
+    for path in sorted(set(manifest) | set(found)):
+        expected = manifest.get(path, {}).get("articles", 0)
+        if found[path] != expected:
+            result.mismatched.append(Mismatch(path, expected, found[path]))
+    return result
+
+
+def _sha1(path: Path) -> str | None:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -1,0 +1,37 @@
+"""Untrusted text made harmless for a terminal and for JSON read on one (stdlib only).
+
+Article text, file names, folder names given on the command line: any of them can hold an
+escape sequence (``ESC ] 0;title BEL`` retitles a terminal, ``ESC [ 31m`` colours it, U+009B is
+a CSI on 8-bit terminals) or a bidirectional override that shows text in another order than it
+is. None of it reaches the terminal as written.
+"""
+
+from __future__ import annotations
+
+# C0 and C1 control characters (but tab and newline), DEL, and the bidirectional embeddings,
+# overrides and isolates.
+UNSAFE = [
+    *range(0x00, 0x09),
+    *range(0x0B, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+
+# For the terminal: each becomes U+FFFD, one character for one, so highlight offsets still fit.
+_REPLACED = {c: "\ufffd" for c in UNSAFE}
+# For JSON: each is written as a \\u escape, which a JSON reader turns back into the same text
+# (json.dumps with ensure_ascii=False escapes only U+0000-U+001F).
+_ESCAPED = {c: f"\\u{c:04x}" for c in UNSAFE if c >= 0x20}
+
+
+def safe(text: str) -> str:
+    """``text`` with every control character shown as U+FFFD."""
+    return text.translate(_REPLACED)
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text (from ``json.dumps(…, ensure_ascii=False)``) with DEL, C1 and bidi controls
+    escaped. Outside strings JSON is ASCII, so only string contents change, and not in value."""
+    return dumped.translate(_ESCAPED)

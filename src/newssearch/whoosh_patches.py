@@ -1,0 +1,143 @@
+"""Three small changes to Whoosh, made here and nowhere else, before any other Whoosh module loads.
+
+Each serves start-up time or memory, which every ``newssearch query`` pays (issue 6 measured them
+on 100,000 Reuters articles):
+
+1. **Segments are read from their memory map, not copied.** Whoosh maps each segment file and
+   then wraps the map in ``BufferFile``, whose ``io.BytesIO(buf)`` copies it whole: every searcher
+   opened copied the postings and term index (~113 MB at 100k articles), and the first snippet
+   copied the stored fields too. ``MappedFile`` reads the same bytes through the map.
+2. **``whoosh.compat`` imports ``urllib.request``** (and with it ssl, http.client, email) for
+   ``urlretrieve``, which nothing newssearch uses calls. While Whoosh loads, a stand-in answers
+   that import; it loads the real module if anything ever calls it.
+3. **``whoosh.reading`` takes ``cached_property`` from the package of that name**, which imports
+   asyncio. Whoosh uses it on one plain method, where ``functools.cached_property`` is the same.
+
+The stand-ins are in ``sys.modules`` only while Whoosh is imported, so any other import of
+``urllib.request`` or ``cached_property`` gets the real module. Everything is installed only on
+the Whoosh it was written against (``PINNED``); on any other, Whoosh runs as it is — correct,
+only slower. ``NEWSSEARCH_WHOOSH_AS_IS=1`` turns them off too (the tests compare results with and
+without them).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import types
+from typing import Any
+
+# whoosh-reloaded 2.7.5, pinned exactly in pyproject.toml.
+PINNED = (2, 7, 5)
+OFF_VARIABLE = "NEWSSEARCH_WHOOSH_AS_IS"
+
+
+class _MapReader:
+    """The read side of a file over a memoryview, without copying it (``io.BytesIO`` copies)."""
+
+    __slots__ = ("_buf", "_pos")
+
+    def __init__(self, buf: memoryview) -> None:
+        self._buf = buf
+        self._pos = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._buf) if size is None or size < 0 else min(start + size, len(self._buf))
+        self._pos = max(end, start)
+        return bytes(self._buf[start:end])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = len(self._buf) if size is None or size < 0 else min(self._pos + size, len(self._buf))
+        end = self._pos
+        while end < limit:
+            chunk = bytes(self._buf[end : min(end + 4096, limit)])
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                end += newline + 1
+                break
+            end += len(chunk)
+        return self.read(end - self._pos)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._buf)}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+@functools.cache
+def _mapped_file_class() -> type:
+    from whoosh.filedb.structfile import BufferFile
+
+    class MappedFile(BufferFile):  # type: ignore[misc]
+        """``BufferFile`` reading its memoryview in place."""
+
+        def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+            self._buf = buf if isinstance(buf, memoryview) else memoryview(buf)
+            self._name = name
+            self.file = _MapReader(self._buf)
+            self.onclose = onclose
+            self.is_real = False
+            self.is_closed = False
+
+        def subset(self, position: int, length: int, name: str | None = None) -> MappedFile:
+            return MappedFile(self._buf[position : position + length], name=name or self._name)
+
+    return MappedFile
+
+
+def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
+    sys.modules.pop("urllib.request", None)  # in case the stand-in is still there
+    import urllib.request
+
+    return urllib.request.urlretrieve(*args, **kwargs)
+
+
+def _stand_ins() -> dict[str, types.ModuleType]:
+    request = types.ModuleType("urllib.request", "stand-in while Whoosh loads (newssearch.whoosh_patches)")
+    request.urlretrieve = _urlretrieve  # type: ignore[attr-defined]
+    cached = types.ModuleType("cached_property", "stand-in while Whoosh loads (newssearch.whoosh_patches)")
+    cached.cached_property = functools.cached_property  # type: ignore[attr-defined]
+    return {"urllib.request": request, "cached_property": cached}
+
+
+def applies() -> bool:
+    """Whether the changes are made: the pinned Whoosh, and not turned off."""
+    if os.environ.get(OFF_VARIABLE, "") not in ("", "0"):
+        return False
+    import whoosh
+
+    return tuple(whoosh.__version__) == PINNED
+
+
+def install() -> bool:
+    """Make the changes above (once); True when they are in place."""
+    if not applies():
+        return False
+    if "whoosh.compat" not in sys.modules:
+        _import_whoosh_without_extras()
+    from whoosh.filedb import compound
+
+    compound.BufferFile = _mapped_file_class()
+    return True
+
+
+def _import_whoosh_without_extras() -> None:
+    stand_ins = {name: module for name, module in _stand_ins().items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        import whoosh.compat
+        import whoosh.reading  # noqa: F401  (binds cached_property)
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
