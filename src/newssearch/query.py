@@ -246,22 +246,26 @@ def _leaves(q: wq.Query) -> Iterator[wq.Query]:
             yield from _leaves(child)
 
 
-def expand(q: wq.Query, reader: IndexReader) -> wq.Query:
+def expand(q: wq.Query, reader: IndexReader, _stems: dict[tuple[object, ...], list[str]] | None = None) -> wq.Query:
     """Replace prefix, wildcard and fuzzy terms by the stems of the index words they match."""
     if isinstance(q, wq.Wildcard) and q.text == "*" and q.fieldname in _TEXT_FIELDS:
         return wq.Every(q.fieldname)  # title:* — any article with a title
+    found = {} if _stems is None else _stems  # a word is searched in every field: expand it once
     if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and q.fieldname in _TEXT_FIELDS:
-        stems: dict[str, None] = {}
-        for word in _expansions(q, reader):
-            for token in STEMMED(word, mode="query", removestops=False):
-                stems[token.text] = None
-        terms = [wq.Term(q.fieldname, s, boost=q.boost) for s in sorted(stems)]
+        key = (type(q), q.text, getattr(q, "maxdist", None), getattr(q, "prefixlength", None))
+        if key not in found:
+            stems: dict[str, None] = {}
+            for word in _expansions(q, reader):
+                for token in STEMMED(word, mode="query", removestops=False):
+                    stems[token.text] = None
+            found[key] = sorted(stems)
+        terms = [wq.Term(q.fieldname, s, boost=q.boost) for s in found[key]]
         if not terms:
             return wq.NullQuery
         return terms[0] if len(terms) == 1 else wq.Or(terms)
     if q.is_leaf():
         return q
-    return q.apply(lambda child: expand(child, reader))
+    return q.apply(lambda child: expand(child, reader, found))
 
 
 def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
@@ -270,7 +274,14 @@ def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
         # Whoosh's automaton counts a swapped pair of letters as two edits, so "rafha~" would
         # miss "rafah"; look one edit further and keep what is near enough with swaps as one.
         prefix = min(q.prefixlength, len(q.text))
-        near = reader.terms_within(SPELLING_FIELD, q.text, q.maxdist + 1, prefix=prefix)
+        # Segment by segment: a segment's reader walks its word list with an automaton, while
+        # Whoosh's reader of several segments computes the distance to every word in Python
+        # (2.6 s instead of 0.3 s for "countries~1" over 10,000 articles in 11 segments).
+        near = {
+            word
+            for leaf, _ in reader.leaf_readers()
+            for word in leaf.terms_within(SPELLING_FIELD, q.text, q.maxdist + 1, prefix=prefix)
+        }
         words = sorted(w for w in near if _edit_distance(q.text, w) <= q.maxdist)
         return words[:MAX_EXPANSION]
     probe = copy.copy(q)
