@@ -453,3 +453,35 @@ def test_run_killed_while_holding_the_lock_does_not_block_the_next(
     assert (summary["articles"], summary["added"], summary["unchanged"]) == (NEW, 2, 1)
     seen = observe(index_dir, PROBE, corpus.parent)
     assert (seen.articles, seen.found, seen.probe_ids) == (NEW, NEW, [f"a{PROBE_N}"])
+
+
+def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the terminal's group: the workers leave it to the run,
+    which says it was interrupted (exit 130), with no traceback from anyone."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    write_parts(corpus, range(FILES))
+    proc = subprocess.Popen(
+        command(*index_args(corpus, index_dir, "--jobs", "2")),
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    try:
+        deadline = time.monotonic() + WAIT
+        while len(children(proc.pid)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "the run never started its workers"
+            time.sleep(0.01)  # polling
+        time.sleep(0.5)  # the workers are busy indexing
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1].startswith("newssearch: interrupted"), err
+    missing = run("query", COMMON, "--index", str(index_dir), cwd=tmp_path)
+    assert missing.returncode == 2 and "newssearch index" in missing.stderr  # no index was left half-made

@@ -1060,6 +1060,15 @@ def test_a_fuzzy_distance_is_not_silently_read_as_another_word(seed_index_once: 
     assert json.loads(result.stdout)["relaxed"] is False, "one word was read as two"
 
 
+@pytest.mark.parametrize("text", ["rafah~1/2", "rafah~2^2", "rafah~", "http://example.com/~user"])
+def test_fuzzy_forms_whoosh_reads_and_tildes_in_text_are_not_refused(seed_index_once: Path, text: str) -> None:
+    """``word~N/P`` (P letters must match first) and ``word~N^boost`` are Whoosh's own syntax,
+    and a ``~`` inside a pasted address is no fuzzy word at all."""
+    result = invoke("query", "--json", "--index", str(seed_index_once), "--", text)
+    no_crash(result)
+    assert result.exit_code in (0, 1), result.stderr
+
+
 SYNTAX = ['"', "(", ")", "*", "?", "~", ":", "^", "-", "+", "[", "]", "{", "}", "\\", "/", " ", "'", "\u201c", "\u2019"]
 TOKENS = [
     "rafah", "crossing", "gaza", "the", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", "title:", "section:",

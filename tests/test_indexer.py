@@ -465,7 +465,7 @@ def test_indexing_in_two_processes_gives_the_same_results_as_one(tmp_path: Path)
     # and an update after a parallel run changes only what changed
     feed(corpus, "part1.jsonl", 400, 399)
     again = update_index(corpus, tmp_path / "two", procs=2)
-    assert (again.changed, again.unchanged, again.articles) == (1, 2, 1199)
+    assert (again.changed, again.unchanged, again.articles, again.rebuilt) == (1, 2, 1199, False)
     assert [title for _, title in hits(tmp_path / "two", "uniq798")] == ["Dispatch 798"]
     assert not hits(tmp_path / "two", "uniq799")
 
@@ -524,3 +524,72 @@ def test_a_run_whose_worker_processes_all_die_finishes_in_one_process(
 
     assert summary.articles == 1500
     assert all(hits(tmp_path / "index", f"uniq{n}") for n in (0, 750, 1499))
+
+
+def test_a_parallel_update_that_deletes_articles_is_kept_not_redone(tmp_path: Path) -> None:
+    """Deleted articles stay in Whoosh's term counts until their segment is merged: the check
+    after a parallel run counts the articles there are, or it would take every update that
+    changes a file for a lost worker and build the whole index again."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for part in range(10):
+        feed(corpus, f"part{part}.jsonl", part * 150, 150)
+    assert update_index(corpus, tmp_path / "index", procs=2).articles == 1500
+    feed(corpus, "part3.jsonl", 450, 100)
+    (corpus / "part7.jsonl").unlink()
+
+    summary = update_index(corpus, tmp_path / "index", procs=2)
+
+    assert (summary.rebuilt, summary.added, summary.changed, summary.removed) == (False, 0, 1, 1)
+    assert summary.articles == 1300
+    assert not hits(tmp_path / "index", "uniq560") and not hits(tmp_path / "index", "uniq1060")
+    assert hits(tmp_path / "index", "uniq549") and hits(tmp_path / "index", "uniq1499")
+
+
+WORKER_KILLED_WHILE_WAITING = """
+import os, signal, sys, time
+from pathlib import Path
+import newssearch.indexer as indexer
+
+add = indexer._add_articles
+calls = []
+
+def add_then_kill_a_waiting_worker(writer, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2 and getattr(writer, "tasks", None):
+        time.sleep(1.5)  # every worker has taken its batch and waits for the next
+        os.kill(writer.tasks[int(sys.argv[3])].pid, signal.SIGKILL)
+        time.sleep(0.5)
+    return add(writer, *args, **kwargs)
+
+indexer._add_articles = add_then_kill_a_waiting_worker
+summary = indexer.update_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=2)
+print(summary.articles)
+"""
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_worker_killed_while_waiting_for_work_does_not_hang_the_run(tmp_path: Path, which: int) -> None:
+    """A worker waiting for work holds the work queue's lock; killed then, it leaves the other
+    waiting forever. The run must notice the dead worker and index in one process instead."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for part in range(12):
+        feed(corpus, f"part{part:02d}.jsonl", part * 200, 200)
+    script = tmp_path / "kill_worker.py"
+    script.write_text(WORKER_KILLED_WHILE_WAITING)
+
+    run = subprocess.run(
+        [sys.executable, str(script), str(corpus), str(tmp_path / "index"), str(which)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["2400"]
+    with open_searcher(tmp_path / "index") as (searcher, _):
+        assert searcher.doc_frequency("kind", "article") == 2400

@@ -31,6 +31,8 @@ WINDOW = 300
 MAX_WINDOWS = 200
 # The sentences around a long paragraph's first highlight are looked for this far either side.
 SNIPPET_REACH = 2_000
+# Stretches of a long text end at a space, looked for at most this far.
+MAX_WORD = 100
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
@@ -81,11 +83,13 @@ def _stretches(text: str, terms: set[str | tuple[str, ...]]) -> list[Span]:
 
 
 def _word_bounds_out(text: str, start: int, end: int) -> Span:
-    """``[start, end)`` widened to whole words (to the spaces around them)."""
+    """``[start, end)`` widened to whole words (to the spaces around them), by at most
+    MAX_WORD characters each way: a line of data can go on for megabytes without a space."""
     start, end = max(start, 0), min(end, len(text))
-    while start > 0 and not text[start - 1].isspace():
+    low, high = max(start - MAX_WORD, 0), min(end + MAX_WORD, len(text))
+    while start > low and not text[start - 1].isspace():
         start -= 1
-    while end < len(text) and not text[end].isspace():
+    while end < high and not text[end].isspace():
         end += 1
     return start, end
 

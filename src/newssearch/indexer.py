@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import queue
+import signal
 import stat
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
+from whoosh import query as wq
 from whoosh import writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -189,25 +191,28 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
 
     def _new_task(self) -> Any:
         task = _Worker(self.storage, self.indexname, self._queue, self.resultqueue, self.subargs, self.multisegment)
+        task.siblings = self.tasks
         self.tasks.append(task)
         task.start()
         return task
 
     def put(self, item: Any) -> None:
+        """Hand a batch (or the end) to the workers. One worker dead is as bad as all: it may
+        have died holding the queue's lock, which the others then wait for forever."""
         while True:
+            _check_workers(self.tasks)
             try:
                 self._queue.put(item, timeout=1)
                 return
             except queue.Full:
-                if not any(task.is_alive() for task in self.tasks):
-                    raise _WorkersGone from None
+                pass
 
     def cancel(self) -> None:
         """Stop the workers too (Whoosh's cancel only flags them in this process, and a worker
         left waiting for work would keep this process from exiting)."""
         for task in self.tasks:
             task.terminate()
-            task.join()
+            SubWriterTask.join(task)  # not _Worker.join, which would see the others stopped
         writing.SegmentWriter.cancel(self)
 
 
@@ -216,10 +221,25 @@ class _Worker(SubWriterTask):  # type: ignore[misc]
     this process's lock files open, so a worker left behind by a killed run (waiting for work
     forever) would keep every later run out."""
 
+    siblings: list[Any]  # the writer's workers, this one among them
+
     def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         _close_lock_files(Path(self.storage.folder))
         _die_with_parent()
         super().run()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for this worker, unless another one has failed (see ``put``)."""
+        while self.is_alive() and timeout is None:
+            super().join(1)
+            _check_workers(self.siblings)
+        super().join(timeout)
+
+
+def _check_workers(tasks: list[Any]) -> None:
+    if any(task.exitcode not in (None, 0) for task in tasks):
+        raise _WorkersGone
 
 
 def _close_lock_files(index_dir: Path) -> None:
@@ -230,7 +250,11 @@ def _close_lock_files(index_dir: Path) -> None:
             locks.add((st.st_dev, st.st_ino))
         except OSError:
             pass
-    for fd in os.listdir("/dev/fd"):
+    try:
+        open_fds = os.listdir("/dev/fd")
+    except OSError:
+        return
+    for fd in open_fds:
         try:
             st = os.fstat(int(fd))
             if (st.st_dev, st.st_ino) in locks:
@@ -243,7 +267,6 @@ def _die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (elsewhere the closed locks suffice)."""
     try:
         import ctypes
-        import signal
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
@@ -325,8 +348,9 @@ def _processes_for(scan: Scan, manifest: dict[str, dict[str, Any]]) -> int:
 
 
 def _articles_in(ix: windex.Index) -> int:
+    """The articles in the index (not deleted ones, which the term's frequency still counts)."""
     with ix.searcher() as searcher:
-        return int(searcher.doc_frequency("kind", KIND_ARTICLE))
+        return sum(1 for _ in searcher.docs_for_query(wq.Term("kind", KIND_ARTICLE)))
 
 
 def _worth_merging(ix: windex.Index, deleted_now: int) -> bool:

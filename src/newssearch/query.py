@@ -52,7 +52,9 @@ _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|\{[^}]*\}?|[^\s()"\[{]+')
 _FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_FUZZY = re.compile(r"~([^~]*)$")  # word~, word~2: what follows the last ~
+# word~N…: a fuzzy word; word~N, word~N/P (P letters must match first), either with a ^boost.
+_FUZZY = re.compile(r"(?<=\w)~(\d\S*)$")
+_FUZZY_FORM = re.compile(r"(\d+)(?:/\d+)?(?:\^[\d.]+)?")
 _ONLY_EXCLUDES = "the query only leaves articles out — add a word to find, e.g. rafah -egypt"
 
 
@@ -119,7 +121,8 @@ def check_syntax(text: str) -> None:
                 raise QuerySyntaxError(f"'NOT' at column {col} needs a word after it — e.g. rafah NOT egypt")
         else:
             fuzzy = _FUZZY.search(tok)
-            if fuzzy and not tok.startswith(('"', "~")) and fuzzy.group(1) not in ("", "1", "2"):
+            form = _FUZZY_FORM.fullmatch(fuzzy.group(1)) if fuzzy else None
+            if fuzzy and not tok.startswith('"') and (form is None or int(form.group(1)) > 2):
                 raise QuerySyntaxError(
                     f"'{tok}' at column {col}: a word matches within 1 or 2 edits at most — "
                     f"write {tok[: fuzzy.start()]}~1 or {tok[: fuzzy.start()]}~2"

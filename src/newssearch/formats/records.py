@@ -14,6 +14,7 @@ An article's line is its record's line (``.jsonl``) or the line of its opening b
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from newssearch.formats.parsed import (
@@ -36,9 +37,11 @@ _ARTICLE_KEYS = frozenset({*TITLE_KEYS, *BODY_KEYS, "sections", "captions"})
 
 
 def _number(text: str) -> int | str:
-    """A JSON integer; one too long for Python to convert (over 4,300 digits, a limit against
-    slow conversions) is kept as its digits: a record holding one is still an article."""
-    return int(text) if len(text) <= 4000 else text
+    """A JSON integer; one too long for Python to convert (``sys.get_int_max_str_digits()``,
+    4,300 digits by default, a limit against slow conversions) is kept as its digits: a record
+    holding one is still an article."""
+    limit = sys.get_int_max_str_digits()
+    return text if limit and len(text.lstrip("-")) > limit else int(text)
 
 
 _DECODER = json.JSONDecoder(parse_int=_number)
