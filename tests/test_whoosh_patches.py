@@ -104,7 +104,7 @@ def test_a_query_does_not_load_the_network_stack_or_asyncio(archive: Path) -> No
         "    runpy.run_module('newssearch', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('urllib.request', 'ssl', 'http.client', 'asyncio', 'pydantic')\n"
+        "heavy = ('urllib.request', 'ssl', 'http.client', 'asyncio', 'pydantic', 'rich.progress')\n"
         "heavy = sorted(m for m in heavy if m in sys.modules)\n"
         "print('LOADED', heavy, file=sys.stderr)\n"
     )

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
@@ -289,6 +288,9 @@ def progress_bar(con: Console) -> Iterator[Callable[[int, int, str], None]]:
     if not con.is_terminal:
         yield lambda done, total, path: None
         return
+    # Imported here: only `index` shows a bar, and every query would pay for the import (~7 ms).
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("indexing"),
         BarColumn(),
