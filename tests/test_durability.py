@@ -459,7 +459,10 @@ def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_
     """Ctrl-C reaches every process of the terminal's group: the workers leave it to the run,
     which says it was interrupted (exit 130), with no traceback from anyone."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    write_parts(corpus, range(FILES))
+    corpus.mkdir()
+    for copy in range(5):  # 15,000 articles: seconds of work, so the interrupt lands mid-run
+        for n, text in enumerate(PARTS):
+            (corpus / f"copy{copy}-part{n}.jsonl").write_text(text)
     proc = subprocess.Popen(
         command(*index_args(corpus, index_dir, "--jobs", "2")),
         cwd=tmp_path,
