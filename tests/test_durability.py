@@ -471,6 +471,9 @@ def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives it
+        # Ctrl-C handled as in a terminal, even when these tests run in the background (a shell
+        # starts background jobs with SIGINT ignored, and children inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + WAIT
