@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import pty
 import shutil
@@ -109,3 +110,35 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSEARCH_") and k not in drop}
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the module; Hypothesis examples that need an index make one inside."""
+    return tmp_path_factory.mktemp("scratch")
+
+
+_examples = itertools.count()
+
+
+def fresh_folder(scratch: Path) -> Path:
+    """A new folder (with an empty ``corpus``) for one example's corpus and index.
+
+    Not one index rebuilt over and over: Whoosh names segments with the global ``random``
+    module, which Hypothesis reseeds for every example, so a second commit into the same folder
+    would reuse the name of a segment that is still there."""
+    folder = scratch / f"example-{next(_examples)}"
+    (folder / "corpus").mkdir(parents=True)
+    return folder
+
+
+def one_line_error(result: Result) -> str:
+    """The stderr of a refused command: one line, a message, no traceback or internal error,
+    nothing on stdout."""
+    err = result.stderr.strip()
+    assert err, "no message on stderr"
+    assert "\n" not in err, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert err.startswith("newssearch: "), err
+    assert result.stdout == ""
+    return err

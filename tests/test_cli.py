@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from conftest import clean_env, entry_point, run_in_terminal
+from conftest import clean_env, entry_point, one_line_error, run_in_terminal
 from newssearch.highlight import ELLIPSIS
 from newssearch.indexer import update_index
 
@@ -35,17 +35,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def one_line_error(result: Result) -> str:
-    """The stderr of a failed command: one line, a message, no traceback, nothing on stdout."""
-    err = result.stderr.strip()
-    assert err, "no message on stderr"
-    assert "\n" not in err, err
-    assert "Traceback" not in err
-    assert err.startswith("newssearch: "), err
-    assert result.stdout == ""
-    return err
 
 
 def as_json(result: Result) -> dict:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import html
-import itertools
 import json
 import os
 import random
@@ -36,7 +35,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 import newssearch.indexer
-from conftest import clean_env, entry_point, run_in_terminal
+from conftest import clean_env, entry_point, fresh_folder, one_line_error, run_in_terminal
 from newssearch.cli import app
 
 Cli = Callable[..., Result]
@@ -84,16 +83,6 @@ def no_crash(result: Result) -> None:
     for stream in (result.stdout, result.stderr):
         assert "Traceback" not in stream, stream[-2000:]
         assert "internal error" not in stream, stream[-2000:]
-
-
-def one_line_error(result: Result) -> str:
-    """A refused command: one line on stderr, nothing on stdout."""
-    no_crash(result)
-    err = result.stderr.strip()
-    assert err.startswith("newssearch: "), repr(result.stderr[:500])
-    assert "\n" not in err, err
-    assert result.stdout == ""
-    return err
 
 
 def problem_lines(stderr: str) -> list[str]:
@@ -238,22 +227,6 @@ def run_bounded(args: list[str], cwd: Path, timeout: float, env: dict[str, str] 
 def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str], columns: int = 100) -> tuple[int, str, str]:
     """Run ``newssearch *args`` with stdout on a pseudo-terminal; (exit code, stdout, stderr)."""
     return run_in_terminal([str(entry_point()), *args], cwd, env, columns)
-
-
-_examples = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("hostile-scratch")
-
-
-def fresh_folder(scratch: Path) -> Path:
-    """A new folder per Hypothesis example (Whoosh names segments with the global ``random``,
-    which Hypothesis reseeds: a second index in one folder could reuse a live segment's name)."""
-    folder = scratch / f"example-{next(_examples)}"
-    folder.mkdir()
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,14 @@ fails only with a message. Indexes live in module-scoped folders and are reused 
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import fresh_folder
 from newssearch.cli import app
 from newssearch.errors import QuerySyntaxError
 from newssearch.formats import read_bytes
@@ -23,26 +22,6 @@ from newssearch.searcher import SearchRequest, search, stats
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_f49d05269f99023b.txt"
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One folder for the module; examples that need an index of their own make it inside."""
-    return tmp_path_factory.mktemp("scratch")
-
-
-_examples = itertools.count()
-
-
-def fresh_folder(scratch: Path) -> Path:
-    """A new, empty folder for one example's corpus and index.
-
-    Not one index rebuilt over and over: Whoosh names segments with the global ``random``
-    module, which Hypothesis reseeds for every example, so a second commit into the same folder
-    would reuse the name of a segment that is still there."""
-    folder = scratch / f"example-{next(_examples)}"
-    (folder / "corpus").mkdir(parents=True)
-    return folder
 
 
 # --------------------------------------------------------------------------- every article is found

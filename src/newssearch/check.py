@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newssearch.indexer import scan_corpus
+from newssearch.indexer import same_stat, scan_corpus
 from newssearch.schema import KIND_ARTICLE
 from newssearch.store import open_searcher, read_manifest
 
@@ -80,7 +80,7 @@ def check_index(corpus_dir: Path, index_dir: Path) -> IndexCheck:
         entry = manifest.get(f.relpath)
         if entry is None:
             result.added.append(f.relpath)
-        elif (entry.get("size"), entry.get("mtime_ns")) != (f.size, f.mtime_ns) and _sha1(f.path) != entry.get("sha1"):
+        elif not same_stat(f, entry) and _sha1(f.path) != entry.get("sha1"):
             result.changed.append(f.relpath)
     for path in sorted(set(manifest) | set(found)):
         expected = manifest.get(path, {}).get("articles", 0)

@@ -99,8 +99,10 @@ def snippet(text: str, found: list[Span]) -> tuple[str, list[Span]]:
     if len(text) <= MAX_SNIPPET:
         return text, found
     # In a long text, only the sentences near the first highlight (or the opening ones).
-    first = found[0][0] if found else 0
-    reach_start, reach_end = _word_bounds_out(text, first - SNIPPET_REACH, first + SNIPPET_REACH)
+    reach_start, reach_end = 0, len(text)
+    if len(text) > MAX_ANALYZED:
+        first = found[0][0] if found else 0
+        reach_start, reach_end = _word_bounds_out(text, first - SNIPPET_REACH, first + SNIPPET_REACH)
     sentences = [(reach_start + s, reach_start + e) for s, e in _sentences(text[reach_start:reach_end])]
     if not found:
         start, end = sentences[0]

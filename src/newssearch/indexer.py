@@ -320,9 +320,6 @@ def _update(
         _apply_changes(writer, scan, manifest, summary, progress)
         new_meta = _meta(corpus_dir)
         if writer.writer is not None or summary.rebuilt or meta.get("corpus") != new_meta["corpus"]:
-            if progress:  # a commit of many new articles takes a while: say what is going on
-                size = sum(f.size for f in scan.files)
-                progress(size, size, "writing the index to disk")
             w = writer.get()
             w.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(new_meta))
             if summary.rebuilt:
@@ -339,11 +336,7 @@ def _update(
 
 def _processes_for(scan: Scan, manifest: dict[str, dict[str, Any]]) -> int:
     """How many processes to index with: one per core when there is enough to parse."""
-    to_parse = sum(
-        f.size
-        for f in scan.files
-        if (old := manifest.get(f.relpath)) is None or (old.get("size"), old.get("mtime_ns")) != (f.size, f.mtime_ns)
-    )
+    to_parse = sum(f.size for f in scan.files if not same_stat(f, manifest.get(f.relpath)))
     return min(os.cpu_count() or 1, 4) if to_parse >= PARALLEL_FROM_BYTES else 1
 
 
@@ -412,8 +405,8 @@ def _apply_changes(
         if entry is not None:
             entries[cfile.relpath] = entry
         done += cfile.size
-    if progress:
-        progress(total, total, "")
+    if progress:  # the commit of many new articles takes a while: say what is going on
+        progress(total, total, "writing the index to disk" if writer.writer is not None else "")
     summary.articles, summary.sections, summary.captions, summary.files = manifest_totals(entries.values())
     summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)
 
@@ -431,7 +424,7 @@ def _update_file(
     within: Callable[[float], None] | None = None,
 ) -> dict[str, Any] | None:
     """Bring one file up to date; its manifest entry (None: nothing to keep of it)."""
-    if old and old.get("size") == cfile.size and old.get("mtime_ns") == cfile.mtime_ns:
+    if old and same_stat(cfile, old):
         return _unchanged(cfile, old, summary)
     try:
         data = cfile.path.read_bytes()
@@ -457,6 +450,12 @@ def _update_file(
         kind=KIND_FILE, key=f"file:{cfile.relpath}", path=cfile.relpath, data=json.dumps(entry)
     )
     return entry
+
+
+def same_stat(cfile: CorpusFile, entry: dict[str, Any] | None) -> bool:
+    """Whether a file has the size and modification time its manifest entry recorded: then it
+    is taken as unchanged without reading it."""
+    return entry is not None and (entry.get("size"), entry.get("mtime_ns")) == (cfile.size, cfile.mtime_ns)
 
 
 def _unchanged(cfile: CorpusFile, entry: dict[str, Any], summary: IndexSummary) -> dict[str, Any]:

@@ -123,8 +123,12 @@ def _filters(request: SearchRequest) -> wq.Query:
     if request.source is not None:
         parts.append(_source_filter(request.source))
     if request.since or request.until:
-        parts.append(wq.DateRange("date", request.since, request.until))
+        parts.append(_date_filter(request))
     return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _date_filter(request: SearchRequest) -> wq.Query:
+    return wq.DateRange("date", request.since, request.until)
 
 
 def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str | None:
@@ -143,9 +147,7 @@ def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str
         sources = ", ".join(list(everything()["source"])[:8])  # most articles first
         there = f"the sources are: {sources}" if sources else f"no {noun} has a source"
         return f"no {noun} has the source {request.source!r} — {there}"
-    if (request.since or request.until) and not _count(
-        searcher, wq.And([kind, wq.DateRange("date", request.since, request.until)])
-    ):
+    if (request.since or request.until) and not _count(searcher, wq.And([kind, _date_filter(request)])):
         months = list(everything()["month"])  # in date order
         there = f"dated {noun}s run from {months[0]} to {months[-1]}" if months else f"no {noun} has a date"
         return f"no {noun} is dated {_date_span(request)} — {there}"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
@@ -21,6 +21,7 @@ from newssearch.ranking import KindBM25F
 from newssearch.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
+T = TypeVar("T")
 LOCK_NAME = "newssearch_UPDATE"
 
 
@@ -70,15 +71,19 @@ def exists(index_dir: Path) -> bool:
 
 
 def open_index(index_dir: Path) -> windex.Index:
-    """The index in ``index_dir``; tries again when a commit replaced the table of contents
-    between finding and reading it."""
-    for attempt in range(OPEN_ATTEMPTS):
+    """The index in ``index_dir``."""
+    return _retrying(lambda: DurableStorage(str(index_dir)).open_index(INDEX_NAME))
+
+
+def _retrying(open_: Callable[[], T]) -> T:
+    """``open_()``, tried again when a commit replaced the table of contents between finding
+    and reading it."""
+    for _ in range(OPEN_ATTEMPTS - 1):
         try:
-            return DurableStorage(str(index_dir)).open_index(INDEX_NAME)
+            return open_()
         except FileNotFoundError:
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+            pass
+    return open_()
 
 
 @contextmanager
@@ -110,13 +115,7 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
 
 
 def _searcher(index_dir: Path) -> Searcher:
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return open_index(index_dir).searcher(weighting=KindBM25F())
-        except FileNotFoundError:  # the table of contents went between opening and reading
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return _retrying(lambda: DurableStorage(str(index_dir)).open_index(INDEX_NAME).searcher(weighting=KindBM25F()))
 
 
 def read_meta(searcher: Searcher) -> dict[str, Any]:

@@ -253,11 +253,9 @@ def _files(n: int) -> str:
     return f"{n:,} file{'' if n == 1 else 's'}"
 
 
-# Problems listed per file on the terminal; the rest are counted (``index --json`` lists all).
+# Problems listed on the terminal, per file and in all; the rest are counted (``index --json``
+# lists all).
 PROBLEMS_PER_FILE = 20
-
-
-# At most this many problems in all are listed on the terminal; the rest are counted.
 PROBLEMS_SHOWN = 200
 
 
