@@ -73,8 +73,22 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
         return log(1 + (total - n + 0.5) / (n + 0.5))
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            parent = searcher.get_parent()
-            scorer.avgfl = parent.field_length(fieldname) / _kind_count(parent, fieldname) or 1
-        return scorer
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        return _KindBM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+
+
+class _KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
+    """Whoosh's BM25F scorer with the average field length of one kind of document, set before
+    ``setup`` computes the term's best possible score from it. That bound lets a top-10 search
+    skip blocks of postings that cannot reach the 10th score; computed with another average than
+    the scores, it was too low, and the search skipped articles that belonged in the top 10."""
+
+    def __init__(self, searcher: Any, fieldname: str, text: str, B: float, K1: float, qf: int = 1) -> None:
+        parent = searcher.get_parent()  # statistics of the whole index, not of one segment
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.field_length(fieldname) / _kind_count(parent, fieldname) or 1
+        self.B = B
+        self.K1 = K1
+        self.qf = qf
+        self.setup(searcher, fieldname, text)

@@ -7,6 +7,8 @@ Everything a result needs (stored article, snippets, highlights) is copied insid
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -138,20 +140,15 @@ def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str
         return None
     noun = "passage" if request.passages else "article"
     kind = _kind(request)
-
-    def everything() -> dict[str, dict[str, int]]:
-        """Sources and months of every article (or passage): what there is instead."""
-        return _facet_counts(searcher.search(kind, limit=1, groupedby=_FACETS, sortedby=_BY_KEY))
-
-    if request.source is not None and not _count(searcher, wq.And([kind, _source_filter(request.source)])):
-        sources = ", ".join(list(everything()["source"])[:8])  # most articles first
+    if request.source is not None and not _matches(searcher, wq.Require(kind, _source_filter(request.source)))[0]:
+        sources = ", ".join(list(_matches(searcher, kind, facets=True)[1]["source"])[:8])  # most articles first
         there = f"the sources are: {sources}" if sources else f"no {noun} has a source"
         return f"no {noun} has the source {request.source!r} — {there}"
-    if (request.since or request.until) and not _count(searcher, wq.And([kind, _date_filter(request)])):
-        months = list(everything()["month"])  # in date order
+    if (request.since or request.until) and not _matches(searcher, wq.Require(kind, _date_filter(request)))[0]:
+        months = list(_matches(searcher, kind, facets=True)[1]["month"])  # in date order
         there = f"dated {noun}s run from {months[0]} to {months[-1]}" if months else f"no {noun} has a date"
         return f"no {noun} is dated {_date_span(request)} — {there}"
-    unfiltered = _count(searcher, wq.Require(q, kind))
+    unfiltered = _matches(searcher, wq.Require(q, kind))[0]
     if not unfiltered:
         return None
     matches = f"1 {noun} matches" if unfiltered == 1 else f"{unfiltered:,} {noun}s match"
@@ -164,57 +161,89 @@ def _date_span(request: SearchRequest) -> str:
     return " and ".join(part for part in (since, until) if part)
 
 
-def _count(searcher: Searcher, q: wq.Query) -> int:
-    return len(searcher.search(q, limit=1, sortedby=_BY_KEY))
-
-
-# Counted over every match of a query, not only the page shown; documents without a source or
-# a date are not counted under either.
-_FACETS = {
-    "source": sorting.FieldFacet("source_name", maptype=sorting.Count),
-    "month": sorting.FieldFacet("month", maptype=sorting.Count),
-}
-_BY_KEY = sorting.FieldFacet("key")
-
-
-def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
-    """Sources by count (most first, then by name); months in date order."""
-    sources = {k: n for k, n in results.groups("source").items() if k}
-    months = {k: n for k, n in results.groups("month").items() if k}
-    return {
-        "source": dict(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
-        "month": dict(sorted(months.items())),
-    }
-
-
 def _run(
     searcher: Searcher, q: wq.Query, filters: wq.Query, request: SearchRequest
 ) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]]]:
     """The requested page as (score, stored fields), the total number of matches, and the
-    facet counts of all matches.
+    facet counts of all matches, from one walk through the matches.
 
-    Sorting by score then by key makes ties (common: BM25 gives equal scores to equal texts)
-    come back in the same order on every run and after every rebuild."""
-    keys: list[sorting.FacetType] = [sorting.ScoreFacet(), sorting.FieldFacet("key")]
-    if request.sort == "date":
-        keys.insert(0, sorting.FieldFacet("date", reverse=True))
-    # With ``sortedby``, a hit's "score" is its sort key; ScoreFacet's part is the negated score.
-    score_at = 1 if request.sort == "date" else 0
+    Every match is scored. Whoosh's top-N search, which skips the postings that cannot reach
+    the page, returns wrong pages in whoosh-reloaded 2.7.5 (three faults in how it bounds the
+    scores of ORs and filters; benchmarks/README.md), and scoring is what the total and the
+    facets need the walk for anyway. Filters are intersected in the query (``Require`` scores
+    only its first part) rather than passed as ``filter=``, which builds a Python set of every
+    matching document per query."""
+    matching = wq.Require(q, filters)
     wanted = request.offset + request.limit
-    # Whoosh needs a limit of at least 1; --limit 0 still gets the total.
-    # Filters are intersected in the query (Require scores only its first part) rather than
-    # passed as ``filter=``, which builds a Python set of every matching document per query.
-    # Whoosh 2.7.5's Require can fail an assertion when searched without ``sortedby``: keep both.
-    results = searcher.search(
-        wq.Require(q, filters),
-        limit=max(wanted, 1),
-        sortedby=sorting.MultiFacet(keys),
-        groupedby=_FACETS if request.facets else None,
-        terms=False,
-    )
-    total = len(results)
-    page = [(-hit.score[score_at], dict(hit.fields())) for hit in results[request.offset : wanted]]
-    return page, total, _facet_counts(results) if request.facets else {}
+    if request.sort == "date":
+        # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
+        keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
+        found = searcher.search(matching, limit=None, sortedby=keys, terms=False)
+        ranked = [(-key[1], docnum) for key, docnum in found.top_n]
+    else:
+        found = searcher.search(matching, limit=None, terms=False)
+        ranked = _ties_by_key(searcher, found.top_n, wanted)
+    page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
+    facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
+    return page, len(ranked), facets
+
+
+def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: int) -> list[tuple[float, int]]:
+    """Matches best first, with equal scores in the order of their key up to the last one
+    shown. Whoosh orders equal scores by internal document number, which a rebuild or a
+    parallel run changes; BM25 gives equal scores to equal texts, and a page must come back in
+    the same order every time. Only the matches down to the last that ties with the page's last
+    one are reordered: a key costs a lookup."""
+    if not ranked or wanted <= 0:
+        return ranked
+    end = min(wanted, len(ranked))
+    while end < len(ranked) and ranked[end][0] == ranked[end - 1][0]:
+        end += 1
+    head = ranked[:end]
+    keys = _column(searcher, "key", [docnum for _, docnum in head])  # UTF-8 bytes sort as the text does
+    order = sorted(range(end), key=lambda i: (-head[i][0], keys[i]))
+    return [head[i] for i in order] + ranked[end:]
+
+
+def _column(searcher: Searcher, fieldname: str, docnums: list[int]) -> list[bytes]:
+    """A sortable field's value for each document, as the UTF-8 bytes Whoosh keeps: decoding
+    them to text costs 4 times the lookup, so callers decode what they keep. Read segment by
+    segment: Whoosh's reader over all segments failed with an IndexError after an update
+    (tests/test_cli.py::test_index_drops_a_deleted_file)."""
+    leaves = searcher.leaf_searchers()
+    starts = [offset for _, offset in leaves]
+    columns = [leaf.reader().column_reader(fieldname, translate=False) for leaf, _ in leaves]
+    values = []
+    for docnum in docnums:
+        n = bisect_right(starts, docnum) - 1
+        values.append(columns[n][docnum - starts[n]])
+    return values
+
+
+# Counted over every match of a query, not only the page shown; documents without a source or
+# a date are not counted under either.
+_FACET_FIELDS = {"source": "source_name", "month": "month"}
+_BY_KEY = sorting.FieldFacet("key")
+
+
+def _facet_counts(searcher: Searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
+    """Counts of these documents by source (most first, then by name) and by month (in date
+    order)."""
+    counts = {}
+    for name, fieldname in _FACET_FIELDS.items():
+        counted = Counter(_column(searcher, fieldname, docnums))
+        counts[name] = {k.decode("utf-8"): n for k, n in counted.items() if k}
+    return {
+        "source": dict(sorted(counts["source"].items(), key=lambda item: (-item[1], item[0]))),
+        "month": dict(sorted(counts["month"].items())),
+    }
+
+
+def _matches(searcher: Searcher, q: wq.Query, *, facets: bool = False) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many documents ``q`` matches (walked without scoring them), and with ``facets``
+    their counts by source and month."""
+    docnums = list(searcher.docs_for_query(q))
+    return len(docnums), _facet_counts(searcher, docnums) if facets else {}
 
 
 def _terms_by_part(terms: Terms) -> Terms:
