@@ -72,13 +72,13 @@ def _only_terms(q: wq.Query) -> bool:
     return isinstance(q, wq.Or) and all(_only_terms(child) for child in q.children())
 
 
-def with_feedback(searcher: Searcher, q: wq.Query, filters: wq.Query) -> wq.Query:
-    """``q`` (plain words) re-weighted RM3-style from its best ``FEEDBACK_DOCS`` articles
-    (within ``filters``); ``q`` itself when nothing matches."""
+def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> wq.Query:
+    """``q`` (plain words) re-weighted RM3-style from the best ``FEEDBACK_DOCS`` articles of
+    ``filtered`` (``q`` within the request's filters); ``q`` itself when nothing matches."""
     articles = searcher.doc_frequency("kind", KIND_ARTICLE)
     if articles < MIN_ARTICLES:
         return q
-    top = searcher.search(wq.Require(q, filters), limit=FEEDBACK_DOCS, sortedby=_BY_SCORE, terms=False)
+    top = searcher.search(filtered, limit=FEEDBACK_DOCS, sortedby=_BY_SCORE, terms=False)
     docs = [(-hit.score[0], article_from_json(hit["data"])) for hit in top]
     original = Counter(_term_texts(q))
     if not docs or not original:
