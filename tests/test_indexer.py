@@ -593,3 +593,26 @@ def test_a_worker_killed_while_waiting_for_work_does_not_hang_the_run(tmp_path: 
     assert run.stdout.split() == ["2400"]
     with open_searcher(tmp_path / "index") as (searcher, _):
         assert searcher.doc_frequency("kind", "article") == 2400
+
+
+def test_segments_stay_few_over_many_small_updates(tmp_path: Path) -> None:
+    """Every update that changes something writes a segment, and every query opens every
+    segment: after each of 20 runs that add a file of 51 articles, the index has at most 10
+    segments (Whoosh's own policy kept every run's: 21), and every article is found once."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    records = [{"id": f"base{n}", "title": f"Base story {n}", "body": f"A base story, number {n}."} for n in range(200)]
+    (corpus / "base.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    update_index(corpus, index_dir)
+    for run in range(20):
+        added = [{"id": f"r{run}", "title": f"zebra{run} sighted", "body": "Seen."}]
+        added += [{"id": f"r{run}-{n}", "title": f"Other {n}", "body": "Not a zebra."} for n in range(50)]
+        (corpus / f"run{run}.jsonl").write_text("\n".join(json.dumps(r) for r in added) + "\n")
+        update_index(corpus, index_dir)
+        segments = [s.doc_count_all() for s in windex.open_dir(str(index_dir), indexname=INDEX_NAME)._segments()]
+        assert len(segments) <= 10, segments
+    assert search(index_dir, SearchRequest("base", limit=0)).total == 200
+    assert search(index_dir, SearchRequest("zebra", limit=0)).total == 20 * 50
+    for run in range(20):
+        found = search(index_dir, SearchRequest(f"zebra{run}")).results
+        assert [hit.doc_id for hit in found] == [f"r{run}"]
