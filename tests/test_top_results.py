@@ -196,3 +196,30 @@ def test_equal_scores_come_in_order_of_id_across_the_page_edge(index_dir: Path) 
     assert [r.id for r in paged] == [r.id for r in whole]
     for a, b in zip(whole, whole[1:], strict=False):
         assert (-a.score, a.id) < (-b.score, b.id)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest("oil", limit=0),  # the total and facets only
+        SearchRequest("export", sort="date", limit=5, offset=7),
+        SearchRequest("oil zzzqqq"),  # no article has both: relaxed to either word
+        SearchRequest("oil", source="nosuch"),  # nothing: the filter note says why
+        SearchRequest("oil", since=searcher_module.datetime(2030, 1, 1)),
+        SearchRequest("wheat", offset=5000),  # past the last match
+    ],
+    ids=["limit-0", "date-offset", "relaxed", "no-source", "no-date", "past-the-end"],
+)
+def test_edges_agree_too(index_dir: Path, request_: SearchRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _both_ways(index_dir, request_, monkeypatch)
+    assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results]
+    assert (fast.total, fast.facets, fast.relaxed, fast.filter_note) == (
+        slow.total,
+        slow.facets,
+        slow.relaxed,
+        slow.filter_note,
+    )
+    if request_.text == "oil zzzqqq":
+        assert fast.relaxed and fast.total > 0
+    if request_.source or request_.since:
+        assert fast.total == 0 and fast.filter_note

@@ -367,31 +367,23 @@ def merge_tiers(writer: writing.SegmentWriter, segments: list[Any]) -> list[Any]
     rare word 22 ms instead of 15, and ``countries~1`` 132 instead of 92 (in-process).
 
     Here, as in Lucene's log merge policy, a segment's tier is the power of ``MERGE_FACTOR`` its
-    document count is at; when the tiers up to one below the largest hold ``MERGE_FACTOR``
-    segments or more, those segments are merged into this commit's. Every document is rewritten
-    about log(N)/log(MERGE_FACTOR) times over the index's life, and after a commit there are at
-    most ``MERGE_FACTOR`` segments below the largest tier (the commit's own among them). The
-    largest tier is merged only when deleted documents call for it (``_worth_merging``): its
-    segments are the size of the index, and one more joins it each time the smaller ones add
-    up to its size."""
-    if len(segments) < MERGE_FACTOR:
-        return segments
-    tier = {id(seg): _tier(seg.doc_count_all()) for seg in segments}
-    top = max(tier.values())
-    upto = None
-    for level in sorted(set(tier.values()) - {top}):
-        if sum(1 for t in tier.values() if t <= level) >= MERGE_FACTOR:
-            upto = level
-    if upto is None:
-        return segments
-    kept = []
+    document count is at, and ``MERGE_FACTOR`` segments of one tier are merged (into this
+    commit's segment) into one of a higher tier. A small update merges only small segments; each
+    document is rewritten about log(N)/log(MERGE_FACTOR) times over the index's life; and there
+    are fewer than ``MERGE_FACTOR`` segments in any tier after a commit, besides the commit's
+    own (a parallel run adds one per process)."""
+    tiers: dict[int, list[Any]] = {}
     for seg in segments:
-        if tier[id(seg)] <= upto:
+        tiers.setdefault(_tier(seg.doc_count_all()), []).append(seg)
+    kept = []
+    for members in tiers.values():
+        if len(members) < MERGE_FACTOR:
+            kept.extend(members)
+            continue
+        for seg in members:
             reader = SegmentReader(writer.storage, writer.schema, seg)
             writer.add_reader(reader)
             reader.close()
-        else:
-            kept.append(seg)
     return kept
 
 
