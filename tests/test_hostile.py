@@ -516,17 +516,23 @@ def _after_scan(monkeypatch: pytest.MonkeyPatch, act: Callable[[Path], object]) 
     monkeypatch.setattr(newssearch.indexer, "scan_corpus", scan)
 
 
-def test_a_file_deleted_between_scan_and_read_is_reported_and_the_rest_indexed(
-    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    make_corpus(tmp_path, {"gone.txt": "Gone Story\n\nThe zqgone text.\n"})
+def _index_deleting_after_scan(cli: Cli, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """``newssearch index`` with the corpus file ``name`` deleted after the scan: the run ends
+    well and reports that one file, and only it, as unreadable."""
     with monkeypatch.context() as patch:
-        _after_scan(patch, lambda corpus: (corpus / "gone.txt").unlink())
+        _after_scan(patch, lambda corpus: (corpus / name).unlink())
         result = cli("index")
     no_crash(result)
     assert result.exit_code == 0
     (line,) = problem_lines(result.stderr)
-    assert line.startswith("error: gone.txt: cannot read"), line
+    assert line.startswith(f"error: {name}: cannot read"), line
+
+
+def test_a_file_deleted_between_scan_and_read_is_reported_and_the_rest_indexed(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_corpus(tmp_path, {"gone.txt": "Gone Story\n\nThe zqgone text.\n"})
+    _index_deleting_after_scan(cli, monkeypatch, "gone.txt")
     index = tmp_path / "index"
     assert names_in(index, "zqgone") == []
     assert_good_found(index)
@@ -540,13 +546,7 @@ def test_a_changed_file_deleted_between_scan_and_read_keeps_its_articles_until_g
     corpus = make_corpus(tmp_path, {"draft.txt": "Draft Story\n\nThe zqdraftone text.\n"})
     assert cli("index").exit_code == 0
     (corpus / "draft.txt").write_text("Draft Story\n\nThe zqdrafttwo text, longer now.\n")
-    with monkeypatch.context() as patch:
-        _after_scan(patch, lambda corpus: (corpus / "draft.txt").unlink())
-        result = cli("index")
-    no_crash(result)
-    assert result.exit_code == 0
-    (line,) = problem_lines(result.stderr)
-    assert line.startswith("error: draft.txt: cannot read"), line
+    _index_deleting_after_scan(cli, monkeypatch, "draft.txt")
     index = tmp_path / "index"
     assert names_in(index, "zqdraftone") == ["draft.txt"]  # "the next run tries again"
     assert cli("index").exit_code == 0

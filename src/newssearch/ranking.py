@@ -80,9 +80,10 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
 
 class _KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
     """Whoosh's BM25F scorer with the average field length of one kind of document, set before
-    ``setup`` computes the term's best possible score from it. That bound lets a top-10 search
-    skip blocks of postings that cannot reach the 10th score; computed with another average than
-    the scores, it was too low, and the search skipped articles that belonged in the top 10."""
+    ``setup`` computes the term's best possible score from it. Only a top-N search that skips
+    postings (not used: benchmarks/README.md, "Known traps") reads that bound; computed with
+    another average than the scores, it was too low, and such a search dropped articles that
+    belonged in the top 10."""
 
     def __init__(self, searcher: Any, fieldname: str, text: str, B: float, K1: float, qf: int = 1) -> None:
         parent = searcher.get_parent()  # statistics of the whole index, not of one segment

@@ -205,24 +205,26 @@ def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: in
     while end < len(ranked) and ranked[end][0] == ranked[end - 1][0]:
         end += 1
     head = ranked[:end]
-    keys = _column(searcher, "key", [docnum for _, docnum in head])  # UTF-8 bytes sort as the text does
-    order = sorted(range(end), key=lambda i: (-head[i][0], keys[i]))
-    return [head[i] for i in order] + ranked[end:]
+    keys: dict[int, bytes] = {}  # UTF-8 bytes sort as the text does
+    for reader, start, docnums in _by_segment(searcher, [docnum for _, docnum in head]):
+        column = reader.column_reader("key", translate=False)
+        keys.update((start + docnum, column[docnum]) for docnum in docnums)
+    return sorted(head, key=lambda hit: (-hit[0], keys[hit[1]])) + ranked[end:]
 
 
-def _column(searcher: Searcher, fieldname: str, docnums: list[int]) -> list[bytes]:
-    """A sortable field's value for each document, as the UTF-8 bytes Whoosh keeps: decoding
-    them to text costs 4 times the lookup, so callers decode what they keep. Read segment by
-    segment: Whoosh's reader over all segments failed with an IndexError after an update
+def _by_segment(searcher: Searcher, docnums: list[int]) -> list[tuple[Any, int, list[int]]]:
+    """The documents grouped by segment: (segment's reader, its first document number, the
+    documents' numbers within it). Columns are read segment by segment, raw (``translate=False``,
+    the UTF-8 bytes Whoosh keeps; decoding each value costs 4 times the lookup): Whoosh's column
+    reader over all segments failed with an IndexError after an update
     (tests/test_cli.py::test_index_drops_a_deleted_file)."""
     leaves = searcher.leaf_searchers()
     starts = [offset for _, offset in leaves]
-    columns = [leaf.reader().column_reader(fieldname, translate=False) for leaf, _ in leaves]
-    values = []
+    grouped: list[list[int]] = [[] for _ in leaves]
     for docnum in docnums:
         n = bisect_right(starts, docnum) - 1
-        values.append(columns[n][docnum - starts[n]])
-    return values
+        grouped[n].append(docnum - starts[n])
+    return [(leaf.reader(), start, found) for (leaf, start), found in zip(leaves, grouped, strict=True) if found]
 
 
 # Counted over every match of a query, not only the page shown; documents without a source or
@@ -234,9 +236,13 @@ _BY_KEY = sorting.FieldFacet("key")
 def _facet_counts(searcher: Searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
     """Counts of these documents by source (most first, then by name) and by month (in date
     order)."""
+    segments = _by_segment(searcher, docnums)
     counts = {}
     for name, fieldname in _FACET_FIELDS.items():
-        counted = Counter(_column(searcher, fieldname, docnums))
+        counted: Counter[bytes] = Counter()
+        for reader, _, found in segments:
+            column = reader.column_reader(fieldname, translate=False)
+            counted.update([column[docnum] for docnum in found])
         counts[name] = {k.decode("utf-8"): n for k, n in counted.items() if k}
     return {
         "source": dict(sorted(counts["source"].items(), key=lambda item: (-item[1], item[0]))),

@@ -72,7 +72,11 @@ def exists(index_dir: Path) -> bool:
 
 def open_index(index_dir: Path) -> windex.Index:
     """The index in ``index_dir``."""
-    return _retrying(lambda: DurableStorage(str(index_dir)).open_index(INDEX_NAME))
+    return _retrying(lambda: _open(index_dir))
+
+
+def _open(index_dir: Path) -> windex.Index:
+    return DurableStorage(str(index_dir)).open_index(INDEX_NAME)
 
 
 def _retrying(open_: Callable[[], T]) -> T:
@@ -115,7 +119,8 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
 
 
 def _searcher(index_dir: Path) -> Searcher:
-    return _retrying(lambda: DurableStorage(str(index_dir)).open_index(INDEX_NAME).searcher(weighting=KindBM25F()))
+    # Opening the searcher reads the segments, which a commit may delete too: retried with it.
+    return _retrying(lambda: _open(index_dir).searcher(weighting=KindBM25F()))
 
 
 def read_meta(searcher: Searcher) -> dict[str, Any]:

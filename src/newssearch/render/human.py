@@ -231,19 +231,17 @@ def index_check(con: Console, c: IndexCheck) -> None:
             Text(f"The index matches the corpus: {c.articles:,} articles from {_files(c.files)}."), soft_wrap=True
         )
         return
-    for label, paths in (("not indexed yet", c.added), ("changed since indexed", c.changed), ("gone", c.removed)):
-        for path in paths[:CHECK_LISTED]:
-            con.print(_styled(f"{label}: ", "yellow") + Text(safe(path)), soft_wrap=True)
-        if len(paths) > CHECK_LISTED:
-            con.print(_styled(f"… and {len(paths) - CHECK_LISTED:,} more {label}", "dim"))
-    for m in c.mismatched[:CHECK_LISTED]:
-        con.print(
-            _styled("damaged: ", "red")
-            + Text(safe(f"{m.path}: {m.found:,} articles in the index, {m.expected:,} expected")),
-            soft_wrap=True,
-        )
-    if len(c.mismatched) > CHECK_LISTED:
-        con.print(_styled(f"… and {len(c.mismatched) - CHECK_LISTED:,} more damaged", "dim"))
+    damaged = [f"{m.path}: {m.found:,} articles in the index, {m.expected:,} expected" for m in c.mismatched]
+    for label, style, lines in (
+        ("not indexed yet", "yellow", c.added),
+        ("changed since indexed", "yellow", c.changed),
+        ("gone", "yellow", c.removed),
+        ("damaged", "red", damaged),
+    ):
+        for line in lines[:CHECK_LISTED]:
+            con.print(_styled(f"{label}: ", style) + Text(safe(line)), soft_wrap=True)
+        if len(lines) > CHECK_LISTED:
+            con.print(_styled(f"… and {len(lines) - CHECK_LISTED:,} more {label}", "dim"))
     if c.unreadable:
         con.print(_styled("damaged: ", "red") + Text(f"{c.unreadable:,} stored articles cannot be read back"))
     con.print(Text(f"{c.articles:,} articles from {_files(c.files)} in the index; {c.advice}."), soft_wrap=True)
