@@ -8,6 +8,7 @@ Heavy modules (Whoosh, Rich) are imported inside the command that needs them.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -15,6 +16,14 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperCommand
+
+try:  # Typer's newer releases carry their own copy of Click, whose exceptions are the ones raised
+    from typer._click.exceptions import NoSuchOption
+    from typer._click.exceptions import UsageError as ClickUsageError
+except ImportError:  # pragma: no cover - older Typer depends on Click itself
+    from click.exceptions import NoSuchOption  # type: ignore[no-redef]
+    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
 
 import newssearch
 from newssearch.errors import NewsSearchError, UsageError
@@ -44,6 +53,7 @@ app = typer.Typer(
     help="Full-text search for news articles kept as files.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -68,13 +78,27 @@ class Sort(StrEnum):
 
 
 CorpusOpt = Annotated[
-    Path, typer.Option("--corpus", envvar="NEWSSEARCH_CORPUS", help="Folder of articles.", show_default=True)
+    Path,
+    typer.Option("--corpus", envvar="NEWSSEARCH_CORPUS", metavar="DIR", help="Folder of articles.", show_default=True),
 ]
-IndexOpt = Annotated[Path, typer.Option("--index", envvar="NEWSSEARCH_INDEX", help="Index folder.", show_default=True)]
+IndexOpt = Annotated[
+    Path, typer.Option("--index", envvar="NEWSSEARCH_INDEX", metavar="DIR", help="Index folder.", show_default=True)
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README for its keys).")]
 ColorOpt = Annotated[
     Color, typer.Option("--color", help="Colour: auto (a terminal only; NO_COLOR honoured), always, never.")
 ]
+
+
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the results: no counts, notes or suggestions on stderr.")
+]
+
+
+def _not_negative(value: int) -> int:
+    if value < 0:
+        raise typer.BadParameter(f"{value} is negative — give 0 or more")
+    return value
 
 
 def _version(value: bool) -> None:
@@ -107,7 +131,11 @@ def index(
     jobs: Annotated[
         int | None,
         typer.Option(
-            "--jobs", "-j", min=1, help="Processes to index with [default: one per core when there is a lot to parse]"
+            "--jobs",
+            "-j",
+            min=1,
+            metavar="N",
+            help="Processes to index with (default: one per core, up to 4, when there is a lot to parse).",
         ),
     ] = None,
 ) -> None:
@@ -139,28 +167,63 @@ def index(
         _write(lambda: human.index_summary(human.console(), summary))
 
 
-@app.command(help=QUERY_HELP)
+class _QueryCommand(TyperCommand):
+    """The ``query`` command: its usage line says ``QUERY`` (Typer writes ``{QUERY}``), and a query
+    that starts with ``-`` is pointed to ``--`` rather than refused as an unknown option."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return ["[OPTIONS]", "QUERY"]
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        typed = list(args)  # the parser consumes ``args``
+        try:
+            return list(super().parse_args(ctx, args))
+        except NoSuchOption as exc:
+            if exc.option_name.startswith("--"):
+                raise
+            given = next((a for a in typed if a.startswith(exc.option_name)), exc.option_name)
+            raise ClickUsageError(
+                f"no such option: {exc.option_name} — a query that starts with '-' goes after '--': "
+                f"newssearch query -- {shlex.quote(given)}",
+                ctx,
+            ) from None
+
+
+@app.command(help=QUERY_HELP, cls=_QueryCommand)
 def query(
     text: Annotated[
         str, typer.Argument(metavar="QUERY", help="What to search for (see the syntax above).", show_default=False)
     ],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many results.")] = 10,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many results first.")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", callback=_not_negative, help="How many results.")
+    ] = 10,
+    offset: Annotated[
+        int, typer.Option("--offset", metavar="N", callback=_not_negative, help="Skip this many results first.")
+    ] = 0,
     any_words: Annotated[
         bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")
     ] = False,
     passages: Annotated[bool, typer.Option("--passages", help="Rank sections and captions on their own.")] = False,
-    source: Annotated[str | None, typer.Option("--source", help="Only articles from this source.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="NAME", help="Only articles from this source.")
+    ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only articles dated on or after (YYYY[-MM[-DD]]).")
+        str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after (YYYY[-MM[-DD]]).")
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Only articles dated on or before (YYYY[-MM[-DD]]).")
+        str | None,
+        typer.Option("--until", metavar="DATE", help="Only articles dated on or before (YYYY[-MM[-DD]])."),
     ] = None,
     in_field: Annotated[SearchField | None, typer.Option("--in", help="Every word must match in this field.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")] = Sort.relevance,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print a CSV table: a header, then a row a result.")] = False,
+    vimgrep: Annotated[
+        bool,
+        typer.Option("--vimgrep", help="Print path:line:column:text, a line a snippet (for editors' quickfix lists)."),
+    ] = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index_dir: IndexOpt = Path("index"),
 ) -> None:
@@ -169,8 +232,13 @@ def query(
     from newssearch.render import as_json
     from newssearch.searcher import SearchRequest, search
 
-    if json_out and jsonl:
-        _fail(UsageError("--json and --jsonl cannot be used together — pick one"))
+    formats = [
+        name
+        for name, on in (("--json", json_out), ("--jsonl", jsonl), ("--csv", csv_out), ("--vimgrep", vimgrep))
+        if on
+    ]
+    if len(formats) > 1:
+        _fail(UsageError(f"{' and '.join(formats)} cannot be used together — pick one output format"))
 
     def request() -> SearchRequest:
         start, end = date_bound(since, "--since"), date_bound(until, "--until", end=True)
@@ -187,7 +255,7 @@ def query(
             until=end,
             field=in_field.value if in_field else None,
             sort=sort.value,
-            facets=not jsonl,
+            facets=json_out or not formats,  # only the JSON object and the terminal show counts
         )
 
     result = _run(lambda: search(index_dir, request()))
@@ -195,10 +263,17 @@ def query(
         _write(lambda: as_json.write(as_json.search_result(result)))
     elif jsonl:
         _write(lambda: _print("".join(line + "\n" for line in as_json.search_lines(result))))
+    elif csv_out or vimgrep:
+        from newssearch.render import lines
+
+        _write(lambda: (lines.write_csv if csv_out else lines.write_vimgrep)(result, sys.stdout))
     else:
         from newssearch.render import human  # Rich: only for the terminal format
 
         _write(lambda: human.search_result(human.console(color.value), result))
+    if not quiet and not json_out:
+        from newssearch.render import human
+
         human.search_notes(human.console(color.value, file=sys.stderr), result, offset, passages)
     raise typer.Exit(0 if result.total else 1)
 
@@ -206,8 +281,17 @@ def query(
 @app.command()
 def show(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="An article id (or its first characters).")],
-    highlight: Annotated[str | None, typer.Option("--highlight", help="Highlight the words of this query.")] = None,
+    highlight: Annotated[
+        str | None, typer.Option("--highlight", metavar="QUERY", help="Highlight the words of this query.")
+    ] = None,
     json_out: JsonOpt = False,
+    pager: Annotated[
+        bool,
+        typer.Option(
+            "--pager/--no-pager",
+            help="On a terminal, page a long article through $PAGER (else less); --no-pager prints it all.",
+        ),
+    ] = True,
     color: ColorOpt = Color.auto,
     index_dir: IndexOpt = Path("index"),
 ) -> None:
@@ -218,8 +302,12 @@ def show(
     article, marks = _run(lambda: show_article(index_dir, article_id, highlight))
     if json_out:
         _write(lambda: as_json.write(as_json.article(article, marks)))
+        return
+    con = human.console(color.value)
+    if pager and con.is_terminal:
+        _write(lambda: human.paged(con, lambda c: human.article(c, article, marks)))
     else:
-        _write(lambda: human.article(human.console(color.value), article, marks))
+        _write(lambda: human.article(con, article, marks))
 
 
 @app.command()

@@ -99,7 +99,9 @@ class PassageHit:
 @dataclass(frozen=True)
 class SearchResult:
     """``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
-    (``YYYY-MM``); ``filter_note``: when filters left nothing, which one and what there is."""
+    (``YYYY-MM``); ``filter_note``: when filters left nothing, which one and what there is;
+    ``notes``: how the query was read where that may not be what was meant (a lower-case
+    ``or``, a query of words too common to be indexed)."""
 
     query: str
     total: int
@@ -108,6 +110,7 @@ class SearchResult:
     results: list[Hit] | list[PassageHit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     filter_note: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

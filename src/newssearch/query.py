@@ -60,9 +60,18 @@ _ONLY_EXCLUDES = "the query only leaves articles out — add a word to find, e.g
 
 @dataclass(frozen=True)
 class ParsedQuery:
+    """``strict`` is ``NullQuery`` when nothing in the text can be found (only stop words); then
+    ``notes`` says why. ``notes``: how the text was read where that may not be what was meant
+    (a lower-case ``or``)."""
+
     text: str  # as the user typed it, quotes straightened
     strict: wq.Query  # all words required (or --any's ranked OR)
     relaxed: wq.Query | None  # any word, when that is a different query
+    notes: tuple[str, ...] = ()
+
+    @property
+    def findable(self) -> bool:
+        return self.strict is not wq.NullQuery
 
 
 def normalise(text: str) -> str:
@@ -80,13 +89,43 @@ def parse_query(text: str, *, passages: bool = False, any_words: bool = False, f
         raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
     check_syntax(text)
     weights = ranking.weights(passages=passages, question=any_words)
-    strict = _parse(text, weights, group="any" if any_words else "all", field=field, passages=passages)
+    try:
+        strict = _parse(text, weights, group="any" if any_words else "all", field=field, passages=passages)
+    except _NothingFindable as nothing:
+        return ParsedQuery(text=text, strict=wq.NullQuery, relaxed=None, notes=(str(nothing),))
     relaxed = None
     if not any_words:
         loose = _parse(text, weights, group="any", field=field, passages=passages)
         if loose != strict:
             relaxed = loose
-    return ParsedQuery(text=text, strict=strict, relaxed=relaxed)
+    return ParsedQuery(text=text, strict=strict, relaxed=relaxed, notes=() if any_words else _operator_notes(text))
+
+
+class _NothingFindable(Exception):
+    """Every word of the query is one that is not indexed: it can only match nothing."""
+
+
+# Lower-case words that look like operators, and what the capital form would have done.
+_LOWER_OPERATORS = {
+    "or": "for either word write OR in capitals: {before} OR {after}",
+    "not": "to leave out articles with a word write NOT in capitals: {before} NOT {after}",
+}
+
+
+def _operator_notes(text: str) -> tuple[str, ...]:
+    """A note for each lower-case ``or``/``not`` between two words: operators are written in
+    capitals (README, "Query syntax"), and these are common words that are not indexed, so
+    ``rafah or egypt`` finds articles with both words."""
+    tokens = [m.group() for m in _TOKEN.finditer(text)]
+    notes = []
+    for n in range(1, len(tokens) - 1):
+        word = tokens[n]
+        hint = _LOWER_OPERATORS.get(word.lower())
+        if hint is None or word.isupper() or tokens[n - 1] in ("(", ")") or tokens[n + 1] in ("(", ")"):
+            continue
+        said = hint.format(before=tokens[n - 1], after=tokens[n + 1])
+        notes.append(f"'{word}' is searched as a word, and it is too common to be indexed; {said}")
+    return tuple(dict.fromkeys(notes))
 
 
 def check_syntax(text: str) -> None:
@@ -195,8 +234,9 @@ def _parse(text: str, weights: dict[str, float], *, group: str, field: str | Non
         if re.search(r"(?<![^\s(])-|\bNOT\b", text):  # "-egypt" alone parses to nothing
             raise QuerySyntaxError(_ONLY_EXCLUDES)
         if words:
-            raise QuerySyntaxError(
-                f"every word of {text!r} is too common (or too short) to be indexed — add a more specific word"
+            raise _NothingFindable(
+                f"every word of {text!r} is too common (or too short) to be indexed, so nothing can match it — "
+                f"add a more specific word"
             )
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
     q = _exclusions_apart(q.accept(_unordered_proximity))

@@ -56,6 +56,10 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         request.text, passages=request.passages, any_words=request.any_words, field=request.field
     )
     with open_searcher(index_dir) as (searcher, meta):
+        if not parsed.findable:  # only words that are not indexed: nothing to look for
+            return SearchResult(
+                query=parsed.text, total=0, relaxed=False, suggestion=None, results=[], notes=list(parsed.notes)
+            )
         reader = searcher.reader()
         relaxed = False
         q = query.expand(parsed.strict, reader)
@@ -85,6 +89,7 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         results=results,
         facets=facets,
         filter_note=note,
+        notes=list(parsed.notes),
     )
 
 

@@ -5,6 +5,7 @@ Every failure here is a sentence that says which command fixes it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -105,6 +106,11 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
             f"run `newssearch index --rebuild`"
         ) from exc
     with searcher:
+        if not meta and update_running(index_dir):  # created by a first run that is still going
+            raise IndexMissingError(
+                f"the index at {display(index_dir)} is being built: its first `newssearch index` run has not "
+                f"finished yet — wait for it to end, then search again"
+            )
         if not meta:  # created, and the first run stopped before its commit
             raise IndexMissingError(
                 f"the index at {display(index_dir)} is empty: its first `newssearch index` run did not finish — "
@@ -168,6 +174,22 @@ def update_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def update_running(index_dir: Path) -> bool:
+    """Whether an ``index`` run holds the update lock now. Asked with a shared lock, given back
+    at once: it fails only while a run holds the exclusive one."""
+    try:
+        fd = os.open(index_dir / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing gives back a lock taken through it
+    return False
 
 
 def size_on_disk(index_dir: Path) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
@@ -76,20 +77,29 @@ def search_result(con: Console, result: SearchResult) -> None:
             _hit(con, hit)
 
 
-def _location(path: str, line: int, *extra: str | None) -> Text:
-    out = _styled(safe(f"{path}:{line}"), "magenta")
-    for item in extra:
-        if item:
-            out.append("  ")
-            out.append(safe(item), style="dim")
-    return out
+def _location(con: Console, indent: int, path: str, line: int, *extra: str | None) -> None:
+    """``path:line  date  source  score 3.89  id …`` on one line; on a terminal too narrow for
+    it, each item goes whole onto the next line (never ``id`` on one line and the id on the
+    next)."""
+    items = [_styled(safe(f"{path}:{line}"), "magenta")] + [_styled(safe(i), "dim") for i in extra if i]
+    if not con.is_terminal:
+        con.print(Text(" " * indent) + Text("  ").join(items), soft_wrap=True)
+        return
+    width = max(con.width - indent, 20)
+    row = Text()
+    for item in items:
+        if row and len(row) + 2 + len(item) > width:
+            con.print(Padding(row, (0, 0, 0, indent)))
+            row = Text()
+        row = row + Text("  ") + item if row else item
+    con.print(Padding(row, (0, 0, 0, indent)))
 
 
 def _hit(con: Console, hit: Hit) -> None:
     head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(_short(hit.title)), "bold")
     _line(con, head)
     when = hit.date[:10] if hit.date else None
-    _line(con, _location(hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
+    _location(con, INDENT, hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}")
     for match in hit.matches:
         _line(con, _label(match) + highlighted(match.text, match.highlights), INDENT)
     con.print()
@@ -113,31 +123,40 @@ def _passage(con: Console, hit: PassageHit) -> None:
     head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(name), "bold cyan")
     head.append(_styled(" — ", "dim") + _styled(safe(_short(hit.title)), "bold"))
     _line(con, head)
-    _line(con, _location(hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}"), INDENT)
+    _location(con, INDENT, hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}")
     _line(con, highlighted(hit.text, hit.highlights), INDENT)
     con.print()
 
 
 def search_notes(con: Console, result: SearchResult, offset: int, passages: bool) -> None:
-    """What goes to stderr around the results: relaxation, did-you-mean, the count."""
+    """What goes to stderr around the results: how the query was read, relaxation,
+    did-you-mean, filter notes, the count and the facet line."""
     noun = "passage" if passages else "article"
+    for note in result.notes:
+        _line(con, _styled(safe(_sentence(note) + "."), "yellow"))
     if result.relaxed:
-        con.print(_styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
+        _line(con, _styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
     if result.suggestion:
-        con.print(_styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
+        _line(con, _styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
     if result.filter_note:
-        con.print(_styled(safe(_sentence(result.filter_note) + "."), "yellow"), soft_wrap=True)
+        _line(con, _styled(safe(_sentence(result.filter_note) + "."), "yellow"))
     shown = len(result.results)
     if result.total == 0:
-        con.print(_styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
+        _line(con, _styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
     elif shown == 0:
-        con.print(_styled(f"{result.total} {noun}s match; none past --offset {offset}.", "dim"))
+        _line(con, _styled(f"{count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
     else:
-        plural = "" if result.total == 1 else "s"
-        con.print(_styled(f"{offset + 1}–{offset + shown} of {result.total} {noun}{plural}.", "dim"))
+        first, last = offset + 1, offset + shown
+        span = f"{first:,}" if first == last else f"{first:,}–{last:,}"
+        _line(con, _styled(f"{span} of {count(result.total, noun)}.", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
-        con.print(_styled(safe(facets), "dim"), soft_wrap=True)
+        _line(con, _styled(safe(facets), "dim"))
+
+
+def count(n: int, noun: str) -> str:
+    """``1 article``, ``2,025 articles``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 FACETS_SHOWN = 4
@@ -164,25 +183,74 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# ``show`` prints each paragraph's line number in a gutter this wide.
+GUTTER = 6
+
+
 def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
+    """The whole article: title, location and metadata, captions, then each section under its
+    heading, paragraphs apart and each with its line number in the gutter."""
     marks = marks or article_highlights(art, {})
     title = highlighted(art.title, marks.title)
     title.stylize("bold")
     _line(con, title)
     details = [f"id {art.id}", art.date, art.source, art.url, ", ".join(art.tags) if art.tags else None]
-    _line(con, _location(art.path, art.line, *details))
+    _location(con, 0, art.path, art.line, *details)
     if art.captions:
         con.print()
         for caption, found in zip(art.captions, marks.captions, strict=True):
-            _line(con, _styled(f"caption (line {caption.line}): ", "cyan") + highlighted(caption.text, found))
+            _numbered(con, caption.line, _styled("caption: ", "cyan") + highlighted(caption.text, found))
     for section, heading_found, paragraphs_found in zip(art.sections, marks.headings, marks.paragraphs, strict=True):
-        con.print()
         if section.heading:
+            con.print()
             heading = highlighted(section.heading, heading_found)
             heading.stylize("bold underline")
-            _line(con, heading + _styled(f"  (line {section.line})", "dim"))
+            _numbered(con, section.line, heading)
         for paragraph, found in zip(section.paragraphs, paragraphs_found, strict=True):
-            _line(con, highlighted(paragraph.text, found))
+            con.print()
+            _numbered(con, paragraph.line, highlighted(paragraph.text, found))
+
+
+def _numbered(con: Console, line: int, text: Text) -> None:
+    """``text`` after its line number, wrapped under itself on a terminal."""
+    number = _styled(f"{line:>{GUTTER - 2}}  ", "dim")
+    if con.is_terminal:
+        grid = Table.grid()
+        grid.add_column(width=GUTTER, no_wrap=True)
+        grid.add_column()
+        grid.add_row(number, text)
+        con.print(grid)
+    else:
+        con.print(number + text, soft_wrap=True)
+
+
+def paged(con: Console, emit: Callable[[Console], None]) -> None:
+    """Print through a pager, as git does: ``$PAGER`` (run by the shell), else ``less`` with
+    ``LESS=FRX`` when unset (quit when it fits one screen, keep colours, leave the text on the
+    screen). Without a pager to run, print straight to the terminal."""
+    import os
+    import shutil
+    import subprocess
+
+    command = os.environ.get("PAGER", "less")
+    if not command.strip() or (command == "less" and shutil.which("less") is None):
+        emit(con)
+        return
+    with con.capture() as captured:
+        emit(con)
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    try:
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        emit(con)
+        return
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(captured.get().encode("utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: not an error
+        pass
+    pager.wait()
 
 
 def stats(con: Console, s: IndexStats) -> None:
