@@ -69,12 +69,15 @@ def seed_index_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "index"
 
 
-def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], columns: int = 40) -> tuple[int, str, str]:
-    """Run the command with stdout on a pseudo-terminal ``columns`` wide; (exit code, stdout,
-    stderr). Killed after 60 s."""
+def run_in_terminal(
+    args: list[str], cwd: Path, env: dict[str, str], columns: int = 40, *, stderr_too: bool = False
+) -> tuple[int, str, str]:
+    """Run the command with stdout (and with ``stderr_too`` stderr, then returned with stdout)
+    on a pseudo-terminal ``columns`` wide; (exit code, stdout, stderr). Killed after 60 s."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=subprocess.PIPE, cwd=cwd, env=env)
+    err_to = slave if stderr_too else subprocess.PIPE
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=err_to, cwd=cwd, env=env)
     os.close(slave)
     timer = threading.Timer(60, proc.kill)
     timer.start()
@@ -88,8 +91,7 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], columns: in
             break
         chunks.append(data)
     os.close(master)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode("utf-8", "replace")
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
     proc.wait()
     timer.cancel()
     return proc.returncode, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n"), err

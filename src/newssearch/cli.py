@@ -101,6 +101,19 @@ def _not_negative(value: int) -> int:
     return value
 
 
+def _positive(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is less than 1 — give 1 or more")
+    return value
+
+
+class _Command(TyperCommand):
+    """A command whose usage line names its arguments plainly: ``ID``, not Typer's ``{ID}``."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [piece.strip("{}") for piece in super().collect_usage_pieces(ctx)]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"newssearch {newssearch.__version__}")
@@ -116,7 +129,7 @@ def _main(
     """Full-text search for news articles kept as files."""
 
 
-@app.command()
+@app.command(cls=_Command)
 def index(
     corpus: CorpusOpt = Path("corpus"),
     index_dir: IndexOpt = Path("index"),
@@ -133,8 +146,8 @@ def index(
         typer.Option(
             "--jobs",
             "-j",
-            min=1,
             metavar="N",
+            callback=_positive,
             help="Processes to index with (default: one per core, up to 4, when there is a lot to parse).",
         ),
     ] = None,
@@ -167,12 +180,9 @@ def index(
         _write(lambda: human.index_summary(human.console(), summary))
 
 
-class _QueryCommand(TyperCommand):
-    """The ``query`` command: its usage line says ``QUERY`` (Typer writes ``{QUERY}``), and a query
-    that starts with ``-`` is pointed to ``--`` rather than refused as an unknown option."""
-
-    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
-        return ["[OPTIONS]", "QUERY"]
+class _QueryCommand(_Command):
+    """The ``query`` command: a query that starts with ``-`` is pointed to ``--`` rather than
+    refused as an unknown option."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         typed = list(args)  # the parser consumes ``args``
@@ -278,7 +288,7 @@ def query(
     raise typer.Exit(0 if result.total else 1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def show(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="An article id (or its first characters).")],
     highlight: Annotated[
@@ -304,13 +314,13 @@ def show(
         _write(lambda: as_json.write(as_json.article(article, marks)))
         return
     con = human.console(color.value)
-    if pager and con.is_terminal:
+    if pager and sys.stdout.isatty():  # a terminal, not --color always into a pipe
         _write(lambda: human.paged(con, lambda c: human.article(c, article, marks)))
     else:
         _write(lambda: human.article(con, article, marks))
 
 
-@app.command()
+@app.command(cls=_Command)
 def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> None:
     """Articles, sections, captions, files, distinct terms, index size and last update."""
     from newssearch.render import as_json, human

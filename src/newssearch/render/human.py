@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -35,11 +35,13 @@ class _Console(Console):
 
 def console(color: str = "auto", file: TextIO | None = None) -> Console:
     """``color``: auto (colour a terminal; NO_COLOR, FORCE_COLOR and TERM=dumb apply), always, never."""
-    force = {"always": True, "never": False}.get(color)
+    # "never" turns styling off, not the terminal: a terminal's output still wraps at its width.
+    extra: dict[str, Any] = {"color_system": None} if color == "never" else {}
     return _Console(
         file=file or sys.stdout,
-        force_terminal=force,
+        force_terminal=True if color == "always" else None,
         no_color=True if color == "never" else None,
+        **extra,
         highlight=False,
         markup=False,
         emoji=False,
