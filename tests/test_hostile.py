@@ -838,7 +838,7 @@ def test_a_real_terminal_never_gets_raw_escapes_from_articles(hostile: Hostile, 
     env = clean_env(TERM="xterm-256color")
     for args in (
         ["query", "zorblax OR quokka OR wombat OR numbat"],
-        ["show", hostile.ids["zorblax"], "--highlight", "zorblax"],
+        ["show", hostile.ids["zorblax"], "--highlight", "zorblax", "--no-pager"],  # the pager is less's output
         ["query", "zorblax", "--passages"],
     ):
         code, out, err = run_on_terminal([*args, "--index", str(hostile.index)], tmp_path, env)
@@ -917,7 +917,7 @@ QUERY_CASES: list[tuple[str, set[int]]] = [
     ("", {2}),
     ("   ", {2}),
     ("\t \u00a0 \u3000", {2}),
-    ("the of and", {2}),
+    ("the of and", {1}),
     ("!!! ... ,,, ;;", {2}),
     ("—–…", {2}),
     ('"rafah crossing', {2}),

@@ -59,7 +59,8 @@ def test_negative_counts_are_refused_plainly(seed_index_once: Path, cli: Cli) ->
 
 
 @pytest.mark.parametrize(
-    ("lower", "upper", "word"), [("rafah or egypt", "rafah OR egypt", "or"), ("rafah not egypt", "rafah NOT egypt", "not")]
+    ("lower", "upper", "word"),
+    [("rafah or egypt", "rafah OR egypt", "or"), ("rafah not egypt", "rafah NOT egypt", "not")],
 )
 def test_lower_case_operators_are_searched_as_words_and_said_so(
     seed_index_once: Path, cli: Cli, lower: str, upper: str, word: str
