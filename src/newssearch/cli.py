@@ -7,6 +7,8 @@ Heavy modules (Whoosh, Rich) are imported inside the command that needs them.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import shlex
 import sys
@@ -129,6 +131,10 @@ def _main(
     """Full-text search for news articles kept as files."""
 
 
+# What a finished `index` run has done, whatever happens to its output.
+INDEX_DONE = "the index was updated (the update is committed)"
+
+
 @app.command(cls=_Command)
 def index(
     corpus: CorpusOpt = Path("corpus"),
@@ -175,9 +181,9 @@ def index(
         )
     human.problems(err, summary)
     if json_out:
-        _write(lambda: as_json.write(as_json.index_summary(summary)))
+        _write(lambda: as_json.write(as_json.index_summary(summary)), done=INDEX_DONE)
     else:
-        _write(lambda: human.index_summary(human.console(), summary))
+        _write(lambda: human.index_summary(human.console(), summary), done=INDEX_DONE)
 
 
 class _QueryCommand(_Command):
@@ -361,15 +367,46 @@ def _fail(exc: NewsSearchError) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
-def _write(emit: Callable[[], None]) -> None:
-    """Write to stdout; a reader that went away (``| head``) ends the program quietly."""
+def _write(emit: Callable[[], None], done: str | None = None) -> None:
+    """Write to stdout; a reader that went away (``| head``) ends the program quietly. Output
+    that cannot be written (a full disk, a closed stdout) is said on stderr, exit 2; ``done``
+    says what the command had already done by then (``index``: its commit stands)."""
     try:
         emit()
         sys.stdout.flush()
     except BrokenPipeError:
+        _stdout_to_devnull()
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        _stdout_to_devnull()  # what is still buffered would fail again at exit
+        reason = exc.strerror or str(exc)
+        before = f"{done}, but " if done else ""
+        typer.echo(
+            safe(f"newssearch: {before}its output could not be written: {reason} — check where stdout goes"), err=True
+        )
+        raise typer.Exit(2) from None
+
+
+def _stdout_to_devnull() -> None:
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(0) from None
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a stdout that was closed before the program started (``>&-``): writing to
+    it fails as writing to a closed file does, and ``_write`` says so."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _print(text: str) -> None:
@@ -377,4 +414,10 @@ def _print(text: str) -> None:
 
 
 def main() -> None:
-    app()
+    if sys.stdout is None:  # started with stdout closed
+        sys.stdout = _ClosedStdout()
+    try:
+        app()
+    except KeyboardInterrupt:  # before a command's own handling: while starting up
+        typer.echo("newssearch: interrupted", err=True)
+        raise SystemExit(130) from None

@@ -94,8 +94,9 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
 
 
 class _Locator:
-    """Paths as a user can open them: relative to the working directory when the corpus is
-    below it (``corpus/000_….txt``), absolute otherwise."""
+    """Paths as a user can open them and pass to another command: relative to the working
+    directory when the corpus is below it (``corpus/000_….txt``; ``./-notes.md`` for a name that
+    starts with ``-``), absolute otherwise."""
 
     def __init__(self, corpus: str | None) -> None:
         self.root = Path(corpus) if corpus else None
@@ -106,9 +107,11 @@ class _Locator:
             return relpath
         full = self.root / relpath
         try:
-            return full.relative_to(self.cwd).as_posix()
+            shown = full.relative_to(self.cwd).as_posix()
         except ValueError:
             return str(full)
+        # A name that starts with "-" would be read as an option by the command it is given to.
+        return f"./{shown}" if shown.startswith("-") else shown
 
 
 def _kind(request: SearchRequest) -> wq.Query:

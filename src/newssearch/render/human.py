@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
-from newssearch.render.text import safe
+from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, article_highlights
 
 if TYPE_CHECKING:  # importing it at run time would load the indexer
@@ -83,7 +83,7 @@ def _location(con: Console, indent: int, path: str, line: int, *extra: str | Non
     """``path:line  date  source  score 3.89  id …`` on one line; on a terminal too narrow for
     it, each item goes whole onto the next line (never ``id`` on one line and the id on the
     next)."""
-    items = [_styled(safe(f"{path}:{line}"), "magenta")] + [_styled(safe(i), "dim") for i in extra if i]
+    items = [_styled(f"{safe_name(path)}:{line}", "magenta")] + [_styled(safe_name(i), "dim") for i in extra if i]
     if not con.is_terminal:
         con.print(Text(" " * indent) + Text("  ").join(items), soft_wrap=True)
         return
@@ -98,7 +98,7 @@ def _location(con: Console, indent: int, path: str, line: int, *extra: str | Non
 
 
 def _hit(con: Console, hit: Hit) -> None:
-    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(_short(hit.title)), "bold")
+    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe_name(_short(hit.title)), "bold")
     _line(con, head)
     when = hit.date[:10] if hit.date else None
     _location(con, INDENT, hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}")
@@ -117,13 +117,13 @@ def _short(title: str) -> str:
 
 def _label(match: Match) -> Text:
     name = f"§ {match.section}" if match.kind == "section" and match.section else match.kind
-    return _styled(safe(f"{name} ") + f"(line {match.line}): ", "cyan")
+    return _styled(safe_name(f"{name} ") + f"(line {match.line}): ", "cyan")
 
 
 def _passage(con: Console, hit: PassageHit) -> None:
     name = f"§ {hit.section}" if hit.section else hit.kind
-    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe(name), "bold cyan")
-    head.append(_styled(" — ", "dim") + _styled(safe(_short(hit.title)), "bold"))
+    head = _styled(f"{hit.rank:>3}. ", "dim") + _styled(safe_name(name), "bold cyan")
+    head.append(_styled(" — ", "dim") + _styled(safe_name(_short(hit.title)), "bold"))
     _line(con, head)
     _location(con, INDENT, hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}")
     _line(con, highlighted(hit.text, hit.highlights), INDENT)
@@ -135,16 +135,16 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     did-you-mean, filter notes, the count and the facet line."""
     noun = "passage" if passages else "article"
     for note in result.notes:
-        _line(con, _styled(safe(_sentence(note) + "."), "yellow"))
+        _line(con, _styled(safe_name(_sentence(note) + "."), "yellow"))
     if result.relaxed:
         _line(con, _styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
     if result.suggestion:
-        _line(con, _styled("Did you mean: ", "yellow") + _styled(safe(result.suggestion), "bold"))
+        _line(con, _styled("Did you mean: ", "yellow") + _styled(safe_name(result.suggestion), "bold"))
     if result.filter_note:
-        _line(con, _styled(safe(_sentence(result.filter_note) + "."), "yellow"))
+        _line(con, _styled(safe_name(_sentence(result.filter_note) + "."), "yellow"))
     shown = len(result.results)
     if result.total == 0:
-        _line(con, _styled(f"No {noun}s match {safe(result.query)!r}.", "dim"))
+        _line(con, _styled(f"No {noun}s match {safe_name(result.query)!r}.", "dim"))
     elif shown == 0:
         _line(con, _styled(f"{count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
     else:
@@ -153,7 +153,7 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
         _line(con, _styled(f"{span} of {count(result.total, noun)}.", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
-        _line(con, _styled(safe(facets), "dim"))
+        _line(con, _styled(safe_name(facets), "dim"))
 
 
 def count(n: int, noun: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from newssearch.models import Hit, PassageHit, SearchResult
-from newssearch.render.text import safe
+from newssearch.render.text import safe, safe_name
 
 CSV_COLUMNS = ("rank", "id", "score", "title", "path", "line", "date", "source", "doc_id", "kind", "section", "text")
 
@@ -47,7 +47,7 @@ def write_vimgrep(result: SearchResult, out: TextIO) -> None:
     for path, line, text, first in snippets:
         column = _column(lines[path].get(line), first)
         flat = " ".join(text.split())  # one snippet, one line
-        out.write(safe(f"{_one_line(path)}:{line}:{column}:{flat}") + "\n")
+        out.write(f"{safe_name(path)}:{line}:{column}:{safe(flat)}\n")
 
 
 def _snippets(hits: Iterable[Hit | PassageHit]) -> Iterable[tuple[str, int, str, str | None]]:
@@ -87,8 +87,3 @@ def _column(raw: bytes | None, word: str | None) -> int:
     if at < 0:
         at = raw.lower().find(word.lower().encode("utf-8"))
     return at + 1 if at >= 0 else 1
-
-
-def _one_line(path: str) -> str:
-    """A path with its line breaks shown as escapes: one result, one line."""
-    return path.replace("\n", "\\n").replace("\r", "\\r")

@@ -31,6 +31,17 @@ def safe(text: str) -> str:
     return text.translate(_REPLACED)
 
 
+# Line breaks that would start a new line on a terminal where one item (a file name) should stand.
+_BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x0B: "\\v", 0x0C: "\\f", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def safe_name(text: str) -> str:
+    """A file name (or any one-line item) for the terminal: line breaks written as escapes
+    (``\\n``), so a name cannot print a line that looks like output of its own; other controls
+    as in ``safe``."""
+    return safe(text.translate(_BREAKS))
+
+
 def json_safe(dumped: str) -> str:
     """JSON text (from ``json.dumps(…, ensure_ascii=False)``) with DEL, C1 and bidi controls
     escaped. Outside strings JSON is ASCII, so only string contents change, and not in value."""
