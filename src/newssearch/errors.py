@@ -37,6 +37,10 @@ class QuerySyntaxError(NewsSearchError):
     pass
 
 
+class QueryLimitError(NewsSearchError):
+    """A query past one of the limits that keep a query from running for minutes."""
+
+
 class ArticleNotFoundError(NewsSearchError):
     pass
 

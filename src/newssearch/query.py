@@ -24,7 +24,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from newssearch import ranking
-from newssearch.errors import QuerySyntaxError, UsageError
+from newssearch.errors import QueryLimitError, QuerySyntaxError, UsageError
 from newssearch.highlight import Terms
 from newssearch.schema import (
     ARTICLE_FIELDS,
@@ -38,6 +38,14 @@ from newssearch.schema import (
 
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
+# Limits that keep one query from taking minutes (README, "Query syntax"). Words: a pasted
+# paragraph is well under 200; at 1,500 Whoosh's query tree overflowed Python's stack, and each
+# word costs about 7 ms of parsing. Prefix and fuzzy words: each walks the word list of every
+# segment (a word~2 about 0.1-0.5 s). Words looked up for "did you mean": each unknown word costs
+# a walk of the word list too, and a query with more misspellings than this is not a typo.
+MAX_WORDS = 200
+MAX_PATTERNS = 8
+MAX_SUGGESTED = 8
 # The most parentheses a query may have open at once (Whoosh's parser recurses on each).
 MAX_NESTING = 50
 
@@ -88,6 +96,7 @@ def parse_query(text: str, *, passages: bool = False, any_words: bool = False, f
     if not text:
         raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
     check_syntax(text)
+    check_size(text)
     weights = ranking.weights(passages=passages, question=any_words)
     try:
         strict = _parse(text, weights, group="any" if any_words else "all", field=field, passages=passages)
@@ -185,6 +194,24 @@ def check_syntax(text: str) -> None:
                     )
     if depth:
         raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
+
+
+def check_size(text: str) -> None:
+    """Refuse a query past the limits above, before any of it is searched."""
+    words = len(_WORD.findall(text))
+    if words > MAX_WORDS:
+        raise QueryLimitError(
+            f"the query has {words:,} words; at most {MAX_WORDS} are searched — keep the words that matter "
+            f"(for a pasted text, a sentence or two with --any is enough)"
+        )
+    patterns = [
+        tok for tok in _TOKEN.findall(text) if not tok.startswith('"') and (tok.endswith("*") or _FUZZY.search(tok))
+    ]
+    if len(patterns) > MAX_PATTERNS:
+        raise QueryLimitError(
+            f"the query has {len(patterns)} prefix* or fuzzy~ words; at most {MAX_PATTERNS} are searched "
+            f"(each looks through every word of the index) — write the others out in full"
+        )
 
 
 class _Parser(qparser.QueryParser):  # type: ignore[misc]
@@ -340,18 +367,24 @@ def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
     """The unstemmed index words a prefix, wildcard or fuzzy term matches (at most MAX_EXPANSION)."""
     if isinstance(q, wq.FuzzyTerm):
         # Whoosh's automaton counts a swapped pair of letters as two edits, so "rafha~" would
-        # miss "rafah". At one edit, the swaps are looked up one by one (an automaton of two
-        # edits costs 5 times one of one: 74 ms against 15 for "countries~1" at 100,000
-        # articles); at two, look one edit further and keep what is near enough.
+        # miss "rafah": the swaps are looked up apart. At one edit, each swap is looked up as a
+        # word; at two, each swap is the centre of a one-edit search (a swap and another edit
+        # touch different letters, so doing the swap first finds them all), and two swaps are
+        # looked up as words. An automaton of one more edit finds the same words at far greater
+        # cost: 0.8 s for one word~2 among 2,225 BBC articles, against 0.1 s this way.
         prefix = min(q.prefixlength, len(q.text))
         leaves = [leaf for leaf, _ in reader.leaf_readers()]
         # Segment by segment: a segment's reader walks its word list with an automaton, while
         # Whoosh's reader of several segments computes the distance to every word in Python
         # (2.6 s instead of 0.3 s for "countries~1" over 10,000 articles in 11 segments).
-        reach = q.maxdist if q.maxdist == 1 else q.maxdist + 1
-        near = {word for leaf in leaves for word in leaf.terms_within(SPELLING_FIELD, q.text, reach, prefix=prefix)}
+        near = _within(leaves, q.text, q.maxdist, prefix)
+        swapped = _swaps(q.text, prefix)
         if q.maxdist == 1:
-            near.update(w for w in _swaps(q.text, prefix) if any((SPELLING_FIELD, w) in leaf for leaf in leaves))
+            near.update(w for w in swapped if _in_index(leaves, w))
+        else:
+            for variant in swapped:
+                near.update(_within(leaves, variant, 1, prefix))
+            near.update(w for v in swapped for w in _swaps(v, prefix) if _in_index(leaves, w))
         words = sorted(w for w in near if _edit_distance(q.text, w) <= q.maxdist)
         return words[:MAX_EXPANSION]
     probe = copy.copy(q)
@@ -362,6 +395,14 @@ def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
         if len(words) >= MAX_EXPANSION:
             break
     return words
+
+
+def _within(leaves: list[IndexReader], word: str, edits: int, prefix: int) -> set[str]:
+    return {w for leaf in leaves for w in leaf.terms_within(SPELLING_FIELD, word, edits, prefix=prefix)}
+
+
+def _in_index(leaves: list[IndexReader], word: str) -> bool:
+    return any((SPELLING_FIELD, word) in leaf for leaf in leaves)
 
 
 def _swaps(word: str, keep: int) -> set[str]:
@@ -411,11 +452,12 @@ def highlight_terms(q: wq.Query) -> Terms:
 
 def suggest(text: str, searcher: Searcher) -> str | None:
     """The query with every word that is not in the index replaced by the closest one that is,
-    or None when every word is there (or nothing close is)."""
+    or None when every word is there (or nothing close is, or more than MAX_SUGGESTED are not)."""
     reader = searcher.reader()
     out: list[str] = []
     pos = 0
     changed = False
+    looked_up = 0
     for m in _WORD.finditer(text):
         word = m.group()
         tail = text[m.end() : m.end() + 1]
@@ -427,6 +469,9 @@ def suggest(text: str, searcher: Searcher) -> str | None:
         token = folded[0]
         if reader.doc_frequency(SPELLING_FIELD, token):
             continue
+        looked_up += 1
+        if looked_up > MAX_SUGGESTED:  # not a typo or two: suggest nothing rather than guess at length
+            return None
         fix = _closest(reader, token)
         if fix is None:
             continue
@@ -442,7 +487,8 @@ def suggest(text: str, searcher: Searcher) -> str | None:
 
 def _closest(reader: IndexReader, word: str) -> str | None:
     for dist in (1, 2) if len(word) > 4 else (1,):
-        found = [w for w in reader.terms_within(SPELLING_FIELD, word, dist, prefix=1) if w != word]
+        # Segment by segment, as in _expansions: the reader of several segments measures every word.
+        found = sorted(_within([leaf for leaf, _ in reader.leaf_readers()], word, dist, 1) - {word})
         if found:
             best: str = max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
             return best
