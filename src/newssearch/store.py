@@ -17,7 +17,7 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
-from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError
+from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError, UsageError
 from newssearch.ranking import KindBM25F
 from newssearch.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
 
@@ -95,6 +95,11 @@ def _retrying(open_: Callable[[], T]) -> T:
 def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
     """A searcher on the index and its metadata, if it exists and has this schema version.
     One searcher per command: opening one reads the segment files."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexMissingError(
+            f"--index {display(index_dir)} is a file, not an index folder — point --index at the folder "
+            f"`newssearch index` built (./index unless you chose another)"
+        )
     if not exists(index_dir):
         raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
     try:
@@ -153,9 +158,38 @@ def manifest_totals(entries: Iterable[dict[str, Any]]) -> tuple[int, int, int, i
     return articles, sections, captions, files
 
 
+def _refuse_foreign_folder(index_dir: Path) -> None:
+    """An ``index`` run writes only into a folder that is new, empty or a newssearch index:
+    ``--index /`` or ``--index ~/Documents`` would scatter index files among the user's own."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexUpdateError(
+            f"the index path {display(index_dir)} is a file, not a folder — choose a folder with --index "
+            f"(it is created if it does not exist)"
+        )
+    if exists(index_dir):
+        return
+    try:
+        names = os.listdir(index_dir)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise IndexUpdateError(
+            f"cannot read the index folder {display(index_dir)}: {exc.strerror or exc} — check its permissions"
+        ) from exc
+    foreign = sorted(n for n in names if not n.startswith((".", f"_{INDEX_NAME}_", f"{INDEX_NAME}_", LOCK_NAME)))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+        raise UsageError(
+            f"the folder {display(index_dir)} holds other files ({shown}) and no newssearch index — "
+            f"give --index a new or empty folder (e.g. ./index) for the index files"
+        )
+
+
 @contextmanager
 def update_lock(index_dir: Path) -> Iterator[None]:
-    """Held for a whole ``index`` run, so two runs never write at once; the second one is told."""
+    """Held for a whole ``index`` run, so two runs never write at once; the second one is told.
+    Taken only on a folder that is new, empty or an index already."""
+    _refuse_foreign_folder(index_dir)
     lock = FileStorage(str(index_dir)).lock(LOCK_NAME)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
