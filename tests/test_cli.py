@@ -658,7 +658,7 @@ def test_index_folder_that_is_a_file_exits_3_with_a_message(cli: Cli, seed_corpu
     blocker.write_text("x")
     result = cli("index", "--index", str(blocker))
     assert result.exit_code == 3
-    assert "cannot write to the index folder" in result.stderr
+    assert "is a file, not a folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert blocker.read_text() == "x"
 
