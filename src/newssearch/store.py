@@ -8,6 +8,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pickle
+import struct
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,7 +129,24 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
                 f"the index at {display(index_dir)} was built by another version of newssearch "
                 f"(schema {meta.get('schema')}, this one reads {SCHEMA_VERSION}) — run `newssearch index` to rebuild it"
             )
-        yield searcher, meta
+        try:
+            yield searcher, meta
+        except DAMAGE as exc:
+            raise damaged_error(index_dir, exc) from exc
+
+
+# What reading a damaged segment raises inside Whoosh: a stored field that does not decompress
+# (zlib), a record cut short or misread (struct, EOF, a pickle), an offset past the end of a
+# list (IndexError). None of them comes from a whole index.
+DAMAGE = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, IndexError)
+
+
+def damaged_error(index_dir: Path, exc: BaseException) -> IndexOutdatedError:
+    """The sentence for an index that cannot be read back (README, "Exit codes": 2)."""
+    return IndexOutdatedError(
+        f"the index at {display(index_dir)} cannot be read: it is damaged ({exc.__class__.__name__}) — "
+        f"run `newssearch index --rebuild`"
+    )
 
 
 def _searcher(index_dir: Path) -> Searcher:
