@@ -7,7 +7,10 @@ Three comparisons, each naming what differs:
 - the manifest against the index: every file's articles are in the index, as many as the
   manifest counts, and no article belongs to a file the manifest does not know — a difference
   here means the index itself is damaged, which ``newssearch index --rebuild`` repairs;
-- every stored article can be read back.
+- every stored article can be read back;
+- every file of the index has the bytes it had when it was written (its CRC-32, recorded at
+  each commit: ``integrity``), which finds damage anywhere — postings, stored articles, the
+  word lists — that reading alone would return as wrong results.
 
 A missing index, one of another schema version or one that cannot be opened is refused by
 ``store.open_searcher`` with its own message, as for every other command.
@@ -20,10 +23,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from newssearch import integrity
 from newssearch.indexer import same_stat, scan_corpus
+from newssearch.integrity import Damage
 from newssearch.schema import KIND_ARTICLE
-from newssearch.store import open_searcher, read_manifest
+from newssearch.store import DAMAGE, open_searcher, read_manifest
 
 
 @dataclass
@@ -42,6 +48,9 @@ class IndexCheck:
     removed: list[str] = field(default_factory=list)  # indexed, gone from the corpus
     mismatched: list[Mismatch] = field(default_factory=list)
     unreadable: int = 0  # stored articles that cannot be read back
+    damaged_files: list[Damage] = field(default_factory=list)  # index files changed since written
+    read_error: str | None = None  # reading the index failed on damage
+    verified_bytes: int = 0  # of the index's files, checked byte for byte
 
     @property
     def out_of_date(self) -> bool:
@@ -49,7 +58,7 @@ class IndexCheck:
 
     @property
     def damaged(self) -> bool:
-        return bool(self.mismatched or self.unreadable)
+        return bool(self.mismatched or self.unreadable or self.damaged_files or self.read_error)
 
     @property
     def advice(self) -> str | None:
@@ -63,15 +72,21 @@ class IndexCheck:
 def check_index(corpus_dir: Path, index_dir: Path) -> IndexCheck:
     scan = scan_corpus(corpus_dir)
     result = IndexCheck()
+    found: Counter[str] = Counter()
+    manifest: dict[str, dict[str, Any]] = {}
     with open_searcher(index_dir) as (searcher, _):
-        manifest = read_manifest(searcher)
-        found: Counter[str] = Counter()
-        for doc in searcher.documents(kind=KIND_ARTICLE):
-            found[doc.get("path", "")] += 1
-            try:
-                json.loads(doc["data"])["id"]
-            except (KeyError, TypeError, ValueError):
-                result.unreadable += 1
+        try:
+            manifest = read_manifest(searcher)
+            for doc in searcher.documents(kind=KIND_ARTICLE):
+                found[doc.get("path", "")] += 1
+                try:
+                    json.loads(doc["data"])["id"]
+                except (KeyError, TypeError, ValueError):
+                    result.unreadable += 1
+        except DAMAGE as exc:  # reported with the rest, not as a failure of the check
+            result.read_error = f"{exc.__class__.__name__}: {exc}"
+    result.damaged_files = integrity.damaged(index_dir, full=True)
+    result.verified_bytes = integrity.live_size(index_dir)
     result.articles = sum(found.values())
     result.files = len(manifest)
     present = {f.relpath for f in scan.files}
@@ -82,10 +97,11 @@ def check_index(corpus_dir: Path, index_dir: Path) -> IndexCheck:
             result.added.append(f.relpath)
         elif not same_stat(f, entry) and _sha1(f.path) != entry.get("sha1"):
             result.changed.append(f.relpath)
-    for path in sorted(set(manifest) | set(found)):
-        expected = manifest.get(path, {}).get("articles", 0)
-        if found[path] != expected:
-            result.mismatched.append(Mismatch(path, expected, found[path]))
+    if result.read_error is None:  # counts read up to a failure would all look wrong
+        for path in sorted(set(manifest) | set(found)):
+            expected = manifest.get(path, {}).get("articles", 0)
+            if found[path] != expected:
+                result.mismatched.append(Mismatch(path, expected, found[path]))
     return result
 
 
