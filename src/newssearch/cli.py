@@ -110,13 +110,22 @@ def index(
             "--jobs", "-j", min=1, help="Processes to index with [default: one per core when there is a lot to parse]"
         ),
     ] = None,
+    problems: Annotated[
+        bool,
+        typer.Option("--problems", help="List every known problem of the corpus; change nothing (like --check)."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no problem lines: only the summary and errors.")
+    ] = False,
 ) -> None:
     """Bring the index up to date with the corpus: parse new and changed files, drop deleted ones."""
     from newssearch.render import as_json, human
 
+    if check and problems:
+        _fail(UsageError("--check and --problems cannot be used together — pick one"))
+    if (check or problems) and rebuild:
+        _fail(UsageError(f"{'--check' if check else '--problems'} only reads the index; run it without --rebuild"))
     if check:
-        if rebuild:
-            _fail(UsageError("--check only reads the index; run it without --rebuild"))
         from newssearch.check import check_index
 
         found = _run(lambda: check_index(corpus, index_dir))
@@ -125,18 +134,33 @@ def index(
         else:
             _write(lambda: human.index_check(human.console(), found))
         raise typer.Exit(1 if found.advice else 0)
+    if problems:
+        from newssearch.problems import known_problems
+
+        known = _run(lambda: known_problems(corpus, index_dir))
+        if json_out:
+            _write(lambda: as_json.write(as_json.known_problems(known)))
+        else:
+            _write(lambda: human.known_problems(human.console(), known))
+        return
     from newssearch.indexer import update_index
+    from newssearch.models import IndexSummary
+    from newssearch.render.progress import progress_bar
 
     err = human.console(file=sys.stderr)
-    with human.progress_bar(err) as progress:
-        summary = _run(
-            lambda: update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs), index_cmd=True
-        )
-    human.problems(err, summary)
+
+    def update() -> IndexSummary:
+        # The bar is ended before _run says anything (an error, Ctrl-C): never glued to it.
+        with progress_bar(err, shown=not quiet) as progress:
+            return update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs)
+
+    summary = _run(update, index_cmd=True)
+    if not quiet:
+        human.problems(err, summary)
     if json_out:
         _write(lambda: as_json.write(as_json.index_summary(summary)))
     else:
-        _write(lambda: human.index_summary(human.console(), summary))
+        _write(lambda: human.index_summary(human.console(), summary, quiet))
 
 
 @app.command(help=QUERY_HELP)

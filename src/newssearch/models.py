@@ -121,6 +121,7 @@ class FileProblem:
     reason: str
     line: int | None = None
     level: str = "error"
+    new: bool = True  # in an index run: found by this run (false: known from an earlier run)
 
 
 @dataclass
@@ -138,6 +139,16 @@ class IndexSummary:
     seconds: float = 0.0
     rebuilt: bool = False
     problems: list[FileProblem] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # not of a supported format
+
+
+@dataclass
+class KnownProblems:
+    """``index --problems``: what the index knows is wrong with the corpus, without reading it
+    again. ``not_read``: files new or changed since the last run, whose problems are not known."""
+
+    problems: list[FileProblem] = field(default_factory=list)
+    not_read: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

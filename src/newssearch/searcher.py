@@ -31,7 +31,7 @@ from newssearch.schema import (
     SPELLING_FIELD,
     UNSTEMMED,
 )
-from newssearch.store import manifest_totals, open_searcher, read_manifest, size_on_disk
+from newssearch.store import committed_at, manifest_totals, open_searcher, read_manifest, size_on_disk
 
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
 
@@ -331,9 +331,10 @@ def show(
 
 
 def stats(index_dir: Path) -> IndexStats:
-    with open_searcher(index_dir) as (searcher, meta):
+    with open_searcher(index_dir) as (searcher, _):
         articles, sections, captions, files = manifest_totals(read_manifest(searcher).values())
         terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
+        updated = committed_at(index_dir, searcher.reader().generation())
     return IndexStats(
         articles=articles,
         sections=sections,
@@ -341,5 +342,5 @@ def stats(index_dir: Path) -> IndexStats:
         files=files,
         terms=terms,
         bytes=size_on_disk(index_dir),
-        updated=meta.get("updated"),
+        updated=updated,
     )

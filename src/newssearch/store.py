@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -168,6 +169,16 @@ def update_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def committed_at(index_dir: Path, generation: int | None) -> str | None:
+    """When the commit of ``generation`` completed (UTC, to the second): the time its table of
+    contents was written, the last thing a commit writes, after any merge."""
+    try:
+        mtime = os.stat(index_dir / f"_{INDEX_NAME}_{generation}.toc").st_mtime
+    except (OSError, TypeError):
+        return None
+    return datetime.fromtimestamp(int(mtime), UTC).isoformat(timespec="seconds")
 
 
 def size_on_disk(index_dir: Path) -> int:

@@ -1,0 +1,119 @@
+"""What ``newssearch index`` shows on a terminal while it runs (stderr), in two phases:
+
+    indexing ━━━━━━━━━━━━━━━━━━━━  49% 11,790 articles · 1,180/s · eta 0:00:10 wires/bbc.jsonl
+    ⠹ writing the index to disk 0:03:12
+
+The bar is in bytes of the files being read, so one large .jsonl moves it as its articles are
+added; the rate is articles added per second and the estimate the bytes left at the run's
+average speed so far (steadier than over the last seconds, which a large file's parse stalls).
+The commit — Whoosh finishing each segment and merging — reports nothing while it works, so it
+shows the time it has taken so far. Both are transient: they are gone before anything else is
+printed, and the context manager ends them before an error or an interruption is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.constrain import Constrain
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from newssearch.render.text import safe
+
+# The estimate is shown once the run has this many seconds of speed to go on.
+ESTIMATE_AFTER = 1.0
+# Columns left free at the end of the line: the terminal echoes Ctrl-C as "^C" after the
+# display, and on a full line that would wrap onto a new one, out of the display's reach (it
+# erases only its own line), leaving the old line on screen above the message.
+ECHO_ROOM = 2
+
+
+class _Display(Progress):
+    def __init__(self, *columns: Any, console: Console) -> None:
+        self.terminal = console
+        super().__init__(*columns, console=console, transient=True)
+
+    def get_renderable(self) -> RenderableType:
+        return Constrain(super().get_renderable(), max(self.terminal.width - ECHO_ROOM, 1))
+
+
+class _Shown:
+    """The live display for ``update_index``'s progress (``indexer.Progress``)."""
+
+    def __init__(self, con: Console) -> None:
+        self.con = con
+        self.live: _Display | None = None
+        self.phase = ""
+        self.started = 0.0
+
+    def reading(self, done: int, total: int, path: str, articles: int) -> None:
+        if self.phase != "reading":
+            self._start("reading")
+            self.started = time.monotonic()
+        assert self.live is not None
+        elapsed = time.monotonic() - self.started
+        rate = f"{articles / elapsed:,.0f}/s" if elapsed >= ESTIMATE_AFTER else "–/s"
+        eta = "–:––:––"
+        if elapsed >= ESTIMATE_AFTER and done:
+            eta = str(timedelta(seconds=round((total - done) * elapsed / done)))
+        counts = f"{articles:,} article{'' if articles == 1 else 's'} · {rate} · eta {eta}"
+        self.live.update(self.task, completed=done, total=total or 1, counts=counts, description=safe(path))
+
+    def writing(self) -> None:
+        self._start("writing")
+
+    def _start(self, phase: str) -> None:
+        self.stop()
+        self.phase = phase
+        if phase == "reading":
+            self.live = _Display(
+                TextColumn("indexing"),
+                BarColumn(bar_width=20),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TextColumn("{task.description}", style="dim"),
+                console=self.con,
+            )
+            self.task = self.live.add_task("", total=None, counts="")
+        else:
+            self.live = _Display(
+                SpinnerColumn(),
+                TextColumn("writing the index to disk"),
+                TimeElapsedColumn(),
+                console=self.con,
+            )
+            self.task = self.live.add_task("", total=None)
+        self.live.start()
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+        self.phase = ""
+
+
+class _Nothing:
+    def reading(self, done: int, total: int, path: str, articles: int) -> None:
+        pass
+
+    def writing(self) -> None:
+        pass
+
+
+@contextmanager
+def progress_bar(con: Console, shown: bool = True) -> Iterator[_Shown | _Nothing]:
+    """The progress of an ``index`` run: on a terminal unless ``shown`` is false (``--quiet``),
+    else nothing. Ended (and cleared) on the way out, however the run ends."""
+    if not (shown and con.is_terminal):
+        yield _Nothing()
+        return
+    display = _Shown(con)
+    try:
+        yield display
+    finally:
+        display.stop()
