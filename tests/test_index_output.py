@@ -442,3 +442,16 @@ def test_last_update_is_when_the_commit_completed(tmp_path: Path, cli: Cli) -> N
     unchanged = cli("index")  # nothing to commit: the last update stays
     assert unchanged.exit_code == 0
     assert json.loads(cli("stats", "--json").stdout)["updated"] == data["updated"]
+
+
+def test_problems_past_the_terminal_limit_are_counted_in_the_singular_too(tmp_path: Path, cli: Cli) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "feed.jsonl").write_text('{"story": 1}\n' * 21 + '{"title": "Kept", "body": "Fine."}\n')
+    result = cli("index")
+    listed = [line for line in result.stderr.splitlines() if line.startswith(("error: ", "warning: "))]
+    assert len(listed) == 21  # 20 listed, then the count of the rest
+    assert listed[-1] == (
+        "warning: feed.jsonl: … and 1 more problem in this file (`newssearch index --problems` lists all)"
+    )
+    assert result.stdout.rstrip().endswith("; 21 problems listed above")

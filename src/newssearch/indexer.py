@@ -465,8 +465,8 @@ def _apply_changes(
         entry = _update_file(writer, cfile, old, summary, within)
         if entry is not None:
             entries[cfile.relpath] = entry
-        if reading and within:  # articles count as done once added in this run
-            parsed = entry is not None and summary.added + summary.changed > parsed_before
+        if reading and within:  # a file's articles count as done once added by this run
+            parsed = summary.added + summary.changed > parsed_before
             reading.file_done(cfile, entry.get("articles", 0) if parsed and entry else 0)
     summary.articles, summary.sections, summary.captions, summary.files = manifest_totals(entries.values())
     summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)

@@ -303,11 +303,11 @@ def problems(con: Console, s: IndexSummary) -> None:
         _problem(con, p)
     per_file = [(path, count - PROBLEMS_PER_FILE) for path, count in shown.items() if count > PROBLEMS_PER_FILE]
     for path, more in per_file[:PROBLEMS_PER_FILE]:
-        line = f"{path}: … and {more:,} more problems in this file (`newssearch index --problems` lists all)"
+        line = f"{path}: … and {_count(more, 'more problem')} in this file (`newssearch index --problems` lists all)"
         _hanging(con, _styled("warning: ", "yellow") + Text(safe(line)), len("warning: "))
     rest = len(new) - listed - sum(more for _, more in per_file[:PROBLEMS_PER_FILE])
     if rest:
-        line = f"… and {rest:,} more problems in other files (`newssearch index --problems` lists all)"
+        line = f"… and {_count(rest, 'more problem')} in other files (`newssearch index --problems` lists all)"
         _hanging(con, _styled("warning: ", "yellow") + Text(line), len("warning: "))
 
 

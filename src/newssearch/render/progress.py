@@ -49,11 +49,12 @@ class _Shown:
         self.con = con
         self.live: _Display | None = None
         self.phase = ""
-        self.started = 0.0
+        self.started: float | None = None
 
     def reading(self, done: int, total: int, path: str, articles: int) -> None:
         if self.phase != "reading":
             self._start("reading")
+        if self.started is None:  # the rate counts from the first file, not from the scan
             self.started = time.monotonic()
         assert self.live is not None
         elapsed = time.monotonic() - self.started
@@ -64,12 +65,16 @@ class _Shown:
         counts = f"{articles:,} article{'' if articles == 1 else 's'} · {rate} · eta {eta}"
         self.live.update(self.task, completed=done, total=total or 1, counts=counts, description=safe(path))
 
+    def start(self) -> None:
+        self._start("reading")
+
     def writing(self) -> None:
         self._start("writing")
 
     def _start(self, phase: str) -> None:
         self.stop()
         self.phase = phase
+        self.started = None
         if phase == "reading":
             self.live = _Display(
                 TextColumn("indexing"),
@@ -113,6 +118,7 @@ def progress_bar(con: Console, shown: bool = True) -> Iterator[_Shown | _Nothing
         yield _Nothing()
         return
     display = _Shown(con)
+    display.start()  # shown from the start: the scan of a large corpus takes a moment too
     try:
         yield display
     finally:
