@@ -12,13 +12,16 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 import newssearch
 from newssearch.errors import NewsSearchError, UsageError
 from newssearch.render.text import safe
+
+if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
+    from rich.console import Console
 
 T = TypeVar("T")
 
@@ -129,19 +132,13 @@ def index(
         from newssearch.check import check_index
 
         found = _run(lambda: check_index(corpus, index_dir))
-        if json_out:
-            _write(lambda: as_json.write(as_json.index_check(found)))
-        else:
-            _write(lambda: human.index_check(human.console(), found))
+        _output(json_out, lambda: as_json.index_check(found), lambda con: human.index_check(con, found))
         raise typer.Exit(1 if found.advice else 0)
     if problems:
         from newssearch.problems import known_problems
 
         known = _run(lambda: known_problems(corpus, index_dir))
-        if json_out:
-            _write(lambda: as_json.write(as_json.known_problems(known)))
-        else:
-            _write(lambda: human.known_problems(human.console(), known))
+        _output(json_out, lambda: as_json.known_problems(known), lambda con: human.known_problems(con, known))
         return
     from newssearch.indexer import update_index
     from newssearch.models import IndexSummary
@@ -253,10 +250,7 @@ def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> Non
     from newssearch.searcher import stats as index_stats
 
     result = _run(lambda: index_stats(index_dir))
-    if json_out:
-        _write(lambda: as_json.write(as_json.stats(result)))
-    else:
-        _write(lambda: human.stats(human.console(), result))
+    _output(json_out, lambda: as_json.stats(result), lambda con: human.stats(con, result))
 
 
 def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
@@ -285,6 +279,17 @@ def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
 def _fail(exc: NewsSearchError) -> NoReturn:
     typer.echo(safe(f"newssearch: {exc.message}"), err=True)
     raise typer.Exit(exc.exit_code)
+
+
+def _output(json_out: bool, as_json: Callable[[], object], as_text: Callable[[Console], None]) -> None:
+    """A command's result on stdout: one JSON object, or text for a reader."""
+    from newssearch.render import as_json as json_render
+    from newssearch.render import human
+
+    if json_out:
+        _write(lambda: json_render.write(as_json()))
+    else:
+        _write(lambda: as_text(human.console()))
 
 
 def _write(emit: Callable[[], None]) -> None:
