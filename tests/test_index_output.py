@@ -455,3 +455,20 @@ def test_problems_past_the_terminal_limit_are_counted_in_the_singular_too(tmp_pa
         "warning: feed.jsonl: … and 1 more problem in this file (`newssearch index --problems` lists all)"
     )
     assert result.stdout.rstrip().endswith("; 21 problems listed above")
+
+
+def test_index_check_wraps_at_words_on_a_terminal(tmp_path: Path, cli: Cli) -> None:
+    corpus = tmp_path / "corpus"
+    wire_feed(corpus / "feed.jsonl", 2)
+    assert cli("index").exit_code == 0
+    wire_feed(corpus / "wires/later arrivals from the overnight desk.jsonl", 1)
+    piped = cli("index", "--check")
+    assert piped.exit_code == 1 and len(piped.stdout.splitlines()) == 2  # piped: one line each
+
+    term = Terminal(["index", "--check"], tmp_path, columns=40)
+    assert term.finish() == 1
+    shown = term.screen()
+    assert all(len(line) <= 40 for line in shown), shown
+    assert " ".join(shown).split() == piped.stdout.split(), shown
+    assert shown[0].startswith("not indexed yet: wires/later")
+    assert shown[1].startswith(" " * len("not indexed yet: ")), shown  # its own lines indented

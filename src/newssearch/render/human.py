@@ -347,5 +347,5 @@ def _hanging(con: Console, text: Text, indent: int = 0) -> None:
     rest = text[cut:]
     rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
     con.print(first)
-    if rest.plain:
-        con.print(Padding(rest, (0, 0, 0, indent)))
+    if rest.plain:  # on a terminal too narrow for the indent, the text keeps half of it
+        con.print(Padding(rest, (0, 0, 0, min(indent, con.width // 2))))
