@@ -240,13 +240,14 @@ def test_the_bar_counts_articles_with_a_rate_and_an_estimate_then_shows_the_comm
     term = Terminal(["index", "--jobs", "1"], tmp_path, columns=120)
     assert term.finish() == 0
     seen = CSI.sub("", term.raw)
-    counts = re.findall(r"indexing .*?(\d+)% ([\d,]+) articles? · (\S+)/s · eta (\S+) (\S+)", seen)
+    counts = re.findall(r"indexing .*?(\d+)% ([\d,]+)(?: of ~?[\d,]+)? articles? · (\S+)/s · eta (\S+) (\S+)", seen)
     assert counts, seen[-2000:]
     assert counts[-1][:2] == ("100", "1,300")  # every article, with a thousands separator
+    assert "1,300 of 1,300 articles" in seen  # of all there are, once every file is read
     assert {path for *_, path in counts} == {"a.jsonl", "b.jsonl"}
     articles = [int(n.replace(",", "")) for _, n, *_ in counts]
     assert articles == sorted(articles)
-    assert all(re.fullmatch(r"\d+:\d\d:\d\d|–:––:––", eta) for *_, eta, _ in counts)
+    assert all(re.fullmatch(r"(\d+:)?\d+:\d\d|–:––", eta) for *_, eta, _ in counts)
     after_bar = seen[seen.rindex("1,300 articles ·") :]
     assert re.search(r"writing the index to disk \d+:\d\d:\d\d", after_bar), after_bar
     shown = term.screen()  # both phases are gone; the summary stays
