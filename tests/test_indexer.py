@@ -430,16 +430,27 @@ def test_progress_moves_through_one_large_file_as_its_articles_are_added(tmp_pat
     records = [{"id": str(n), "title": f"Story {n}", "body": f"Text of story number {n}."} for n in range(300)]
     (corpus / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     (corpus / "note.txt").write_text("A Note\n\nA short plain note.\n")
-    calls: list[tuple[int, int, str]] = []
+    calls: list[tuple[int, int, str, int]] = []
 
-    update_index(corpus, tmp_path / "index", progress=lambda done, total, path: calls.append((done, total, path)))
+    class Recorded:
+        def reading(self, done: int, total: int, path: str, articles: int) -> None:
+            calls.append((done, total, path, articles))
 
+        def writing(self) -> None:
+            calls.append((-1, -1, "", -1))
+
+    update_index(corpus, tmp_path / "index", progress=Recorded())
+
+    writing = calls.pop()
+    assert writing == (-1, -1, "", -1)  # the commit comes last, as a phase of its own
     total = sum(f.stat().st_size for f in corpus.iterdir())
-    assert {t for _, t, _ in calls} == {total}
-    dones = [d for d, _, _ in calls]
+    assert {t for _, t, _, _ in calls} == {total}
+    dones = [d for d, _, _, _ in calls]
     assert dones == sorted(dones) and dones[-1] == total
-    inside_feed = {d for d, _, path in calls if path == "feed.jsonl"}
+    inside_feed = {d for d, _, path, _ in calls if path == "feed.jsonl"}
     assert len(inside_feed) >= 5  # the bar moves while the 300 articles are added, not only after
+    articles = [a for *_, a in calls]
+    assert articles == sorted(articles) and articles[-1] == 301
 
 
 def feed(corpus: Path, name: str, first: int, count: int) -> None:

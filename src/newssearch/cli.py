@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -30,6 +30,9 @@ except ImportError:  # pragma: no cover - older Typer depends on Click itself
 import newssearch
 from newssearch.errors import NewsSearchError, UsageError
 from newssearch.render.text import safe
+
+if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
+    from rich.console import Console
 
 T = TypeVar("T")
 
@@ -157,33 +160,51 @@ def index(
             help="Processes to index with (default: one per core, up to 4, when there is a lot to parse).",
         ),
     ] = None,
+    problems: Annotated[
+        bool,
+        typer.Option("--problems", help="List every known problem of the corpus; change nothing (like --check)."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no problem lines: only the summary and errors.")
+    ] = False,
 ) -> None:
     """Bring the index up to date with the corpus: parse new and changed files, drop deleted ones."""
     from newssearch.render import as_json, human
 
+    if check and problems:
+        _fail(UsageError("--check and --problems cannot be used together — pick one"))
+    if (check or problems) and rebuild:
+        _fail(UsageError(f"{'--check' if check else '--problems'} only reads the index; run it without --rebuild"))
     if check:
-        if rebuild:
-            _fail(UsageError("--check only reads the index; run it without --rebuild"))
         from newssearch.check import check_index
 
         found = _run(lambda: check_index(corpus, index_dir))
-        if json_out:
-            _write(lambda: as_json.write(as_json.index_check(found)))
-        else:
-            _write(lambda: human.index_check(human.console(), found))
+        _output(json_out, lambda: as_json.index_check(found), lambda con: human.index_check(con, found))
         raise typer.Exit(1 if found.advice else 0)
+    if problems:
+        from newssearch.problems import known_problems
+
+        known = _run(lambda: known_problems(corpus, index_dir))
+        _output(json_out, lambda: as_json.known_problems(known), lambda con: human.known_problems(con, known))
+        return
     from newssearch.indexer import update_index
+    from newssearch.models import IndexSummary
+    from newssearch.render.progress import progress_bar
 
     err = human.console(file=sys.stderr)
-    with human.progress_bar(err) as progress:
-        summary = _run(
-            lambda: update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs), index_cmd=True
-        )
-    human.problems(err, summary)
+
+    def update() -> IndexSummary:
+        # The bar is ended before _run says anything (an error, Ctrl-C): never glued to it.
+        with progress_bar(err, shown=not quiet) as progress:
+            return update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs)
+
+    summary = _run(update, index_cmd=True)
+    if not quiet:
+        human.problems(err, summary)
     if json_out:
         _write(lambda: as_json.write(as_json.index_summary(summary)), done=INDEX_DONE)
     else:
-        _write(lambda: human.index_summary(human.console(), summary), done=INDEX_DONE)
+        _write(lambda: human.index_summary(human.console(), summary, quiet), done=INDEX_DONE)
 
 
 class _QueryCommand(_Command):
@@ -333,10 +354,7 @@ def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> Non
     from newssearch.searcher import stats as index_stats
 
     result = _run(lambda: index_stats(index_dir))
-    if json_out:
-        _write(lambda: as_json.write(as_json.stats(result)))
-    else:
-        _write(lambda: human.stats(human.console(), result))
+    _output(json_out, lambda: as_json.stats(result), lambda con: human.stats(con, result))
 
 
 def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
@@ -365,6 +383,17 @@ def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
 def _fail(exc: NewsSearchError) -> NoReturn:
     typer.echo(safe(f"newssearch: {exc.message}"), err=True)
     raise typer.Exit(exc.exit_code)
+
+
+def _output(json_out: bool, as_json: Callable[[], object], as_text: Callable[[Console], None]) -> None:
+    """A command's result on stdout: one JSON object, or text for a reader."""
+    from newssearch.render import as_json as json_render
+    from newssearch.render import human
+
+    if json_out:
+        _write(lambda: json_render.write(as_json()))
+    else:
+        _write(lambda: as_text(human.console()))
 
 
 def _write(emit: Callable[[], None], done: str | None = None) -> None:

@@ -10,18 +10,19 @@ interrupted run leaves the previous index whole.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import queue
 import signal
 import stat
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from whoosh import index as windex
 from whoosh import query as wq
@@ -29,6 +30,7 @@ from whoosh import writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
 
+from newssearch import integrity
 from newssearch.documents import article_documents
 from newssearch.errors import CorpusMissingError, IndexUpdateError
 from newssearch.formats import is_supported, read_bytes
@@ -47,9 +49,19 @@ from newssearch.store import (
     update_lock,
 )
 
-# progress(bytes done, bytes in all, current relative path): in bytes of corpus files, so that one
-# large file (a .jsonl of 20,000 articles) moves the bar as its articles are added.
-Progress = Callable[[int, int, str], None]
+
+class Progress(Protocol):
+    """What a run reports while it goes: ``reading`` as files are parsed and their articles added,
+    then ``writing`` once, when the commit (with its merge) begins."""
+
+    def reading(self, done: int, total: int, path: str, articles: int) -> None:
+        """``done`` of ``total`` bytes of the files to parse (so that one large .jsonl moves the
+        bar as its articles are added); ``path``: the file now; ``articles`` added so far."""
+
+    def writing(self) -> None:
+        """The commit began: nothing more to count until it ends."""
+
+
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
 # Merge all segments at a commit once this share of the index's documents are deleted ones.
@@ -228,6 +240,10 @@ class _Worker(SubWriterTask):  # type: ignore[misc]
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        if not os.environ.get("NEWSSEARCH_DEBUG"):
+            # A failing worker's traceback would be written into the parent's progress bar (its
+            # stderr is the bar's); the parent indexes again in one process and reports the error.
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the life of the process
         _close_lock_files(Path(self.storage.folder))
         _die_with_parent()
         super().run()
@@ -296,17 +312,66 @@ def update_index(
     started = time.monotonic()
     scan = scan_corpus(corpus_dir)
     with update_lock(index_dir):
+        reclaimed = _reclaim(index_dir)
+        if not rebuild:
+            _refuse_damaged(index_dir)
         try:
-            summary = _update(corpus_dir, index_dir, scan, rebuild, progress, procs)
-        except _WorkersGone:  # nothing was committed: do the same in this process
-            summary = _update(corpus_dir, index_dir, scan, rebuild, progress, 1)
-        if summary is None:
-            # Whoosh's parallel writer commits without the documents of a worker that failed.
-            # Never keep such an index: build it again in this process, which reports any error.
-            summary = _update(corpus_dir, index_dir, scan, True, progress, 1)
+            try:
+                summary = _update(corpus_dir, index_dir, scan, rebuild, progress, procs)
+            except _WorkersGone:  # nothing was committed: do the same in this process
+                summary = _update(corpus_dir, index_dir, scan, rebuild, progress, 1)
+            if summary is None:
+                # Whoosh's parallel writer commits without the documents of a worker that failed.
+                # Never keep such an index: build it again in this process, which reports any error.
+                summary = _update(corpus_dir, index_dir, scan, True, progress, 1)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            raise _disk_full(index_dir) from None
     assert summary is not None  # a run in one process always has its summary
+    summary.reclaimed_bytes = reclaimed
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def _reclaim(index_dir: Path) -> int:
+    """Remove what killed, interrupted or failed runs left in the index folder (README,
+    "newssearch index"): the bytes reclaimed. A table of contents that cannot be read leaves
+    nothing to tell leftovers by; the run then starts the index again."""
+    try:
+        return integrity.remove_leftovers(index_dir)
+    except Exception:
+        return 0
+
+
+def _refuse_damaged(index_dir: Path) -> None:
+    """Never build on a damaged index: a file changed since it was written (its size or time,
+    then its checksum, differ from what its commit recorded)."""
+    try:
+        found = integrity.damaged(index_dir, full=False)
+    except Exception:
+        return  # an unreadable table of contents: the run starts the index again
+    if found:
+        what = "; ".join(f"{d.name}: {d.reason}" for d in found[:3])
+        raise IndexUpdateError(
+            f"the index at {display(index_dir)} is damaged ({what}) — "
+            f"run `newssearch index --rebuild` to build it again"
+        )
+
+
+def _disk_full(index_dir: Path) -> IndexUpdateError:
+    """The disk filled up during the run: what it wrote is removed, the index is as it was."""
+    written = integrity.leftover_size(index_dir)
+    integrity.remove_leftovers(index_dir)
+    return IndexUpdateError(
+        f"the disk holding {display(index_dir)} is full: this update had written {_mb(written)} when it ran out of "
+        f"space — free more than that, or choose another --index folder, then run `newssearch index` again "
+        f"(the index is as it was)"
+    )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
 
 
 def _update(
@@ -314,21 +379,27 @@ def _update(
 ) -> IndexSummary | None:
     """One update under the lock; None when a parallel run committed fewer articles than it
     added."""
-    summary = IndexSummary(skipped=len(scan.skipped), problems=list(scan.problems))
+    summary = IndexSummary(skipped=len(scan.skipped), skipped_files=list(scan.skipped))
     summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
     ix, meta, manifest = _open_for_update(index_dir, rebuild)
     summary.rebuilt = rebuild or not meta
+    new_meta = _meta(corpus_dir, scan)
+    # What the scan finds wrong (a name, a link, a folder) is new until a run has recorded it.
+    said = meta.get("scan_problems", []) if not rebuild else []
+    summary.problems = [replace(p, new=[p.path, p.reason] not in said) for p in scan.problems]
     writer = _LazyWriter(ix, index_dir, procs=procs or _processes_for(scan, manifest))
     try:
         _apply_changes(writer, scan, manifest, summary, progress)
-        new_meta = _meta(corpus_dir)
-        if writer.writer is not None or summary.rebuilt or meta.get("corpus") != new_meta["corpus"]:
+        if writer.writer is not None or summary.rebuilt or any(meta.get(k) != v for k, v in new_meta.items()):
+            if progress:
+                progress.writing()
             w = writer.get()
             w.update_document(kind=KIND_META, key=META_KEY, data=json.dumps(new_meta))
             if summary.rebuilt:
                 w.commit(mergetype=writing.CLEAR)
             else:
                 w.commit(mergetype=writing.OPTIMIZE if _worth_merging(ix, writer.deleted) else merge_tiers)
+            integrity.record_checksums(index_dir)
     except BaseException:
         writer.cancel()
         raise
@@ -339,8 +410,12 @@ def _update(
 
 def _processes_for(scan: Scan, manifest: dict[str, dict[str, Any]]) -> int:
     """How many processes to index with: one per core when there is enough to parse."""
-    to_parse = sum(f.size for f in scan.files if not same_stat(f, manifest.get(f.relpath)))
-    return min(os.cpu_count() or 1, 4) if to_parse >= PARALLEL_FROM_BYTES else 1
+    return min(os.cpu_count() or 1, 4) if _bytes_to_read(scan.files, manifest) >= PARALLEL_FROM_BYTES else 1
+
+
+def _bytes_to_read(files: list[CorpusFile], manifest: dict[str, dict[str, Any]]) -> int:
+    """The bytes of the files a run reads: those not unchanged on disk."""
+    return sum(f.size for f in files if not same_stat(f, manifest.get(f.relpath)))
 
 
 def _articles_in(ix: windex.Index) -> int:
@@ -434,26 +509,45 @@ def _apply_changes(
             continue
         writer.delete_path(relpath)
         summary.removed += 1
-    total = sum(f.size for f in files)
-    done = 0
+    reading = _Reading(progress, _bytes_to_read(files, manifest)) if progress else None
     for cfile in files:
         old = manifest.get(cfile.relpath)
-        within = _within_file(progress, done, total, cfile) if progress else None
-        if within:
-            within(0.0)
+        within = reading.within(cfile) if reading and not same_stat(cfile, old) else None
+        parsed_before = summary.added + summary.changed
         entry = _update_file(writer, cfile, old, summary, within)
         if entry is not None:
             entries[cfile.relpath] = entry
-        done += cfile.size
-    if progress:  # the commit of many new articles takes a while: say what is going on
-        progress(total, total, "writing the index to disk" if writer.writer is not None else "")
+        if reading and within:  # a file's articles count as done once added by this run
+            parsed = summary.added + summary.changed > parsed_before
+            reading.file_done(cfile, entry.get("articles", 0) if parsed and entry else 0)
     summary.articles, summary.sections, summary.captions, summary.files = manifest_totals(entries.values())
     summary.unchanged = len(files) - summary.added - summary.changed - (summary.failed - failed_before)
 
 
-def _within_file(progress: Progress, done: int, total: int, cfile: CorpusFile) -> Callable[[float], None]:
-    """Progress through one file, given as the share of its articles added so far."""
-    return lambda share: progress(done + int(cfile.size * share), total, cfile.relpath)
+class _Reading:
+    """Progress through the files a run reads: bytes (of those files only, so that unchanged
+    files do not rush the bar ahead of the work) and the articles added so far."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.articles = 0
+
+    def within(self, cfile: CorpusFile) -> Callable[[int, int], None]:
+        """Progress through one file, given as articles added of the articles it has."""
+
+        def report(added: int, of: int) -> None:
+            share = added / of if of else 0.0
+            self.progress.reading(self.done + int(cfile.size * share), self.total, cfile.relpath, self.articles + added)
+
+        report(0, 0)
+        return report
+
+    def file_done(self, cfile: CorpusFile, articles: int) -> None:
+        self.done += cfile.size
+        self.articles += articles
+        self.progress.reading(self.done, self.total, cfile.relpath, self.articles)
 
 
 def _update_file(
@@ -461,7 +555,7 @@ def _update_file(
     cfile: CorpusFile,
     old: dict[str, Any] | None,
     summary: IndexSummary,
-    within: Callable[[float], None] | None = None,
+    within: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any] | None:
     """Bring one file up to date; its manifest entry (None: nothing to keep of it)."""
     if old and same_stat(cfile, old):
@@ -499,9 +593,9 @@ def same_stat(cfile: CorpusFile, entry: dict[str, Any] | None) -> bool:
 
 
 def _unchanged(cfile: CorpusFile, entry: dict[str, Any], summary: IndexSummary) -> dict[str, Any]:
-    """An unchanged file's problems are said again on every run, without parsing it again: the
-    list is what is wrong with the corpus now, not what this run happened to read."""
-    summary.problems.extend(_problems_from(cfile.relpath, entry))
+    """An unchanged file's problems, known from the run that read it, stay in the summary
+    (``new`` false): the list is what is wrong with the corpus now; the terminal counts them."""
+    summary.problems.extend(replace(p, new=False) for p in problems_from(cfile.relpath, entry))
     if "error" in entry:
         summary.failed += 1
     return entry
@@ -512,7 +606,7 @@ def _add_articles(
     relpath: str,
     data: bytes,
     summary: IndexSummary,
-    within: Callable[[float], None] | None = None,
+    within: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Parse one file's bytes and add its articles; the counts, problems (and error) for its
     manifest entry."""
@@ -522,21 +616,21 @@ def _add_articles(
         entry["problems"] = [[p.line, p.reason, p.level] for p in read.problems]
     if read.error:
         entry["error"] = [read.error.line, read.error.reason]
-    summary.problems.extend(_problems_from(relpath, entry))
+    summary.problems.extend(problems_from(relpath, entry))
     if read.error:
         return entry
     for n, article in enumerate(read.articles, start=1):
         for doc in article_documents(article):
             writer.add_document(**doc)
         if within and n % PROGRESS_EVERY == 0:
-            within(n / len(read.articles))
+            within(n, len(read.articles))
     entry["articles"] = len(read.articles)
     entry["sections"] = sum(len(a.sections) for a in read.articles)
     entry["captions"] = sum(len(a.captions) for a in read.articles)
     return entry
 
 
-def _problems_from(relpath: str, entry: dict[str, Any]) -> list[FileProblem]:
+def problems_from(relpath: str, entry: dict[str, Any]) -> list[FileProblem]:
     """A manifest entry's problems, then the error that kept the file out, if any."""
     found = [FileProblem(relpath, reason, line, level) for line, reason, level in entry.get("problems", [])]
     if "error" in entry:
@@ -545,9 +639,12 @@ def _problems_from(relpath: str, entry: dict[str, Any]) -> list[FileProblem]:
     return found
 
 
-def _meta(corpus_dir: Path) -> dict[str, Any]:
+def _meta(corpus_dir: Path, scan: Scan) -> dict[str, Any]:
+    """The index's metadata. The time of the last update is not in it: that is when the commit
+    completed (``store.committed_at``), minutes after this is written for a large first run.
+    ``scan_problems``: what the scan found wrong, so that the next run says only what is new."""
     return {
         "schema": SCHEMA_VERSION,
         "corpus": str(corpus_dir.resolve()),
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scan_problems": [[p.path, p.reason] for p in scan.problems],
     }

@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ _CHUNK = 1 << 20
 _TOC = TOC._pattern(INDEX_NAME)
 _SEGMENT_FILE = TOC._segment_pattern(INDEX_NAME)
 _TEMP_TOC = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\..+$")  # a TOC being written: renamed at commit
+_TEMP_FOLDER = f"{INDEX_NAME}.tmp"  # the parallel writer's scratch folder
 
 
 def live_files(index_dir: Path) -> list[str]:
@@ -54,7 +56,7 @@ def leftovers(index_dir: Path) -> list[str]:
     live = set(live_files(index_dir))
     found = []
     for name in sorted(os.listdir(index_dir)):
-        ours = _TOC.match(name) or _SEGMENT_FILE.match(name) or _TEMP_TOC.match(name)
+        ours = _TOC.match(name) or _SEGMENT_FILE.match(name) or _TEMP_TOC.match(name) or name == _TEMP_FOLDER
         if ours and name not in live and not name.endswith("_WRITELOCK"):
             found.append(name)
     return found
@@ -66,13 +68,26 @@ def remove_leftovers(index_dir: Path) -> int:
     reclaimed = 0
     for name in leftovers(index_dir):
         path = index_dir / name
-        try:
-            size = path.stat().st_size
-            path.unlink()
-            reclaimed += size
-        except FileNotFoundError:
-            pass
+        reclaimed += _size(path)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
     return reclaimed
+
+
+def leftover_size(index_dir: Path) -> int:
+    return sum(_size(index_dir / name) for name in leftovers(index_dir))
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_dir():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def live_size(index_dir: Path) -> int:

@@ -124,6 +124,7 @@ class FileProblem:
     reason: str
     line: int | None = None
     level: str = "error"
+    new: bool = True  # in an index run: found by this run (false: known from an earlier run)
 
 
 @dataclass
@@ -140,7 +141,18 @@ class IndexSummary:
     failed: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    reclaimed_bytes: int = 0  # left in the index folder by failed runs, removed before this one
     problems: list[FileProblem] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # not of a supported format
+
+
+@dataclass
+class KnownProblems:
+    """``index --problems``: what the index knows is wrong with the corpus, without reading it
+    again. ``not_read``: files new or changed since the last run, whose problems are not known."""
+
+    problems: list[FileProblem] = field(default_factory=list)
+    not_read: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import feedback, query, snippets
+from newssearch import feedback, integrity, query, snippets
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError, UsageError
 from newssearch.highlight import Terms
@@ -31,7 +31,7 @@ from newssearch.schema import (
     SPELLING_FIELD,
     UNSTEMMED,
 )
-from newssearch.store import manifest_totals, open_searcher, read_manifest, size_on_disk
+from newssearch.store import committed_at, manifest_totals, open_searcher, read_manifest
 
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
 
@@ -339,15 +339,16 @@ def show(
 
 
 def stats(index_dir: Path) -> IndexStats:
-    with open_searcher(index_dir) as (searcher, meta):
+    with open_searcher(index_dir) as (searcher, _):
         articles, sections, captions, files = manifest_totals(read_manifest(searcher).values())
         terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
+        updated = committed_at(index_dir, searcher.reader().generation())
     return IndexStats(
         articles=articles,
         sections=sections,
         captions=captions,
         files=files,
         terms=terms,
-        bytes=size_on_disk(index_dir),
-        updated=meta.get("updated"),
+        bytes=integrity.live_size(index_dir),
+        updated=updated,
     )

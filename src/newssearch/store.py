@@ -13,6 +13,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -246,12 +247,11 @@ def update_running(index_dir: Path) -> bool:
     return False
 
 
-def size_on_disk(index_dir: Path) -> int:
-    total = 0
-    for entry in os.scandir(index_dir):
-        try:
-            if entry.is_file() and not entry.name.startswith("."):
-                total += entry.stat().st_size
-        except FileNotFoundError:  # deleted by a commit meanwhile
-            pass
-    return total
+def committed_at(index_dir: Path, generation: int | None) -> str | None:
+    """When the commit of ``generation`` completed (UTC, to the second): the time its table of
+    contents was written, the last thing a commit writes, after any merge."""
+    try:
+        mtime = os.stat(index_dir / f"_{INDEX_NAME}_{generation}.toc").st_mtime
+    except (OSError, TypeError):
+        return None
+    return datetime.fromtimestamp(int(mtime), UTC).isoformat(timespec="seconds")

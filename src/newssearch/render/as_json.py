@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch.documents import article_to_json
-from newssearch.models import Article, IndexStats, IndexSummary, SearchResult
+from newssearch.models import Article, IndexStats, IndexSummary, KnownProblems, SearchResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
@@ -59,7 +59,17 @@ def stats(s: IndexStats) -> dict[str, Any]:
 
 
 def index_summary(s: IndexSummary) -> dict[str, Any]:
+    """``problems``: every problem known of the corpus now, each with ``new`` (found by this
+    run, in a file it read) true or false (known from an earlier run); ``skipped_files``: the
+    files not of a supported format."""
     return asdict(s)
+
+
+def known_problems(k: KnownProblems) -> dict[str, Any]:
+    """``index --problems``: ``problems`` as in ``index --json`` without ``new``, and
+    ``not_read``: files new or changed since the last run, whose problems are not known yet."""
+    found = [{key: value for key, value in asdict(p).items() if key != "new"} for p in k.problems]
+    return {"problems": found, "not_read": k.not_read}
 
 
 def index_check(c: IndexCheck) -> dict[str, Any]:

@@ -5,8 +5,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
@@ -14,7 +13,17 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from newssearch.models import Article, Hit, IndexStats, IndexSummary, Match, PassageHit, SearchResult
+from newssearch.models import (
+    Article,
+    FileProblem,
+    Hit,
+    IndexStats,
+    IndexSummary,
+    KnownProblems,
+    Match,
+    PassageHit,
+    SearchResult,
+)
 from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, article_highlights
 
@@ -146,19 +155,14 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     if result.total == 0:
         _line(con, _styled(f"No {noun}s match {safe_name(result.query)!r}.", "dim"))
     elif shown == 0:
-        _line(con, _styled(f"{count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
+        _line(con, _styled(f"{_count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
     else:
         first, last = offset + 1, offset + shown
         span = f"{first:,}" if first == last else f"{first:,}–{last:,}"
-        _line(con, _styled(f"{span} of {count(result.total, noun)}.", "dim"))
+        _line(con, _styled(f"{span} of {_count(result.total, noun)}.", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
         _line(con, _styled(safe_name(facets), "dim"))
-
-
-def count(n: int, noun: str) -> str:
-    """``1 article``, ``2,025 articles``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 FACETS_SHOWN = 4
@@ -278,17 +282,42 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def index_summary(con: Console, s: IndexSummary) -> None:
-    plural = "" if s.files == 1 else "s"
+# Skipped files named in the summary line; the rest are counted (``index --json`` names all).
+SKIPPED_NAMED = 3
+
+
+def index_summary(con: Console, s: IndexSummary, quiet: bool = False) -> None:
+    skipped = f"{s.skipped:,} skipped"
+    if s.skipped_files:
+        named = ", ".join(s.skipped_files[:SKIPPED_NAMED])
+        more = len(s.skipped_files) - SKIPPED_NAMED
+        skipped += f" ({named}{f' and {more:,} more' if more > 0 else ''})"
     text = (
-        f"{'Rebuilt' if s.rebuilt else 'Updated'} index: {s.articles:,} articles, {s.sections:,} sections, "
-        f"{s.captions:,} captions from {s.files:,} file{plural} — {s.added} added, {s.changed} changed, "
-        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped, {s.failed} failed "
-        f"in {s.seconds:.2f} s"
+        f"{'Rebuilt' if s.rebuilt else 'Updated'} index: {_count(s.articles, 'article')}, "
+        f"{_count(s.sections, 'section')}, {_count(s.captions, 'caption')} from {_count(s.files, 'file')} — "
+        f"{s.added:,} added, {s.changed:,} changed, {s.removed:,} removed, {s.unchanged:,} unchanged, "
+        f"{skipped}, {s.failed:,} failed in {s.seconds:.2f} s{_problems_said(s, quiet)}"
     )
-    if s.problems:
-        text += f"; {len(s.problems):,} problem{'' if len(s.problems) == 1 else 's'} listed above"
-    con.print(Text(text), soft_wrap=True)
+    if s.reclaimed_bytes:
+        text += f"; {_size(s.reclaimed_bytes)} left by earlier runs that did not finish removed"
+    _hanging(con, Text(safe_name(text)))
+
+
+def _problems_said(s: IndexSummary, quiet: bool) -> str:
+    """The summary's end: the problems listed above, and those known from earlier runs (only
+    counted: ``index --problems`` lists them)."""
+    new = sum(1 for p in s.problems if p.new)
+    known = len(s.problems) - new
+    lists = "`newssearch index --problems` lists"
+    if not s.problems:
+        return ""
+    if quiet:
+        return f"; {_count(len(s.problems), 'problem')} ({lists} them)"
+    if not known:
+        return f"; {_count(new, 'problem')} listed above"
+    if not new:
+        return f"; {_count(known, 'known problem')} ({lists} them)"
+    return f"; {_count(new, 'problem')} listed above, {known:,} known ({lists} all)"
 
 
 # Files listed per kind of difference by ``index --check``; the rest are counted.
@@ -297,11 +326,10 @@ CHECK_LISTED = 10
 
 def index_check(con: Console, c: IndexCheck) -> None:
     if not c.out_of_date and not c.damaged:
-        con.print(
-            Text(f"The index matches the corpus: {c.articles:,} articles from {_files(c.files)}."), soft_wrap=True
-        )
+        matches = f"The index matches the corpus: {_count(c.articles, 'article')} from {_count(c.files, 'file')}"
+        _hanging(con, Text(f"{matches} ({_size(c.verified_bytes)} of index files checked byte for byte)."))
         return
-    damaged = [f"{m.path}: {m.found:,} articles in the index, {m.expected:,} expected" for m in c.mismatched]
+    damaged = [f"{m.path}: {_count(m.found, 'article')} in the index, {m.expected:,} expected" for m in c.mismatched]
     for label, style, lines in (
         ("not indexed yet", "yellow", c.added),
         ("changed since indexed", "yellow", c.changed),
@@ -309,63 +337,92 @@ def index_check(con: Console, c: IndexCheck) -> None:
         ("damaged", "red", damaged),
     ):
         for line in lines[:CHECK_LISTED]:
-            con.print(_styled(f"{label}: ", style) + Text(safe(line)), soft_wrap=True)
+            _hanging(con, _styled(f"{label}: ", style) + Text(safe_name(line)), len(label) + 2)
         if len(lines) > CHECK_LISTED:
             con.print(_styled(f"… and {len(lines) - CHECK_LISTED:,} more {label}", "dim"))
     if c.unreadable:
-        con.print(_styled("damaged: ", "red") + Text(f"{c.unreadable:,} stored articles cannot be read back"))
-    con.print(Text(f"{c.articles:,} articles from {_files(c.files)} in the index; {c.advice}."), soft_wrap=True)
+        con.print(_styled("damaged: ", "red") + Text(f"{_count(c.unreadable, 'stored article')} cannot be read back"))
+    for d in c.damaged_files:
+        _hanging(con, _styled("damaged: ", "red") + Text(safe_name(f"index file {d.name}: {d.reason}")), 9)
+    if c.read_error:
+        _hanging(con, _styled("damaged: ", "red") + Text(safe_name(f"reading the index failed: {c.read_error}")), 9)
+    checked = f"{_size(c.verified_bytes)} of index files checked byte for byte"
+    _hanging(
+        con,
+        Text(f"{_count(c.articles, 'article')} from {_count(c.files, 'file')} in the index ({checked}); {c.advice}."),
+    )
 
 
-def _files(n: int) -> str:
-    return f"{n:,} file{'' if n == 1 else 's'}"
+def _count(n: int, noun: str) -> str:
+    """``1 article``, ``1,234 articles``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-# Problems listed on the terminal, per file and in all; the rest are counted (``index --json``
-# lists all).
+# Problems listed on the terminal by an index run, per file and in all; the rest are counted
+# (``index --problems`` and ``index --json`` list all).
 PROBLEMS_PER_FILE = 20
 PROBLEMS_SHOWN = 200
 
 
 def problems(con: Console, s: IndexSummary) -> None:
+    """The problems an index run found in the files it read (those known from earlier runs are
+    only counted, by the summary)."""
+    new = [p for p in s.problems if p.new]
     shown: dict[str, int] = {}
     listed = 0
-    for p in s.problems:
+    for p in new:
         shown[p.path] = shown.get(p.path, 0) + 1
         if shown[p.path] > PROBLEMS_PER_FILE or listed == PROBLEMS_SHOWN:
             continue
         listed += 1
-        where = f"{p.path}:{p.line}" if p.line else p.path
-        label = _styled(f"{p.level}: ", "red" if p.level == "error" else "yellow")
-        con.print(label + Text(safe(f"{where}: {p.reason}")), soft_wrap=True)
+        _problem(con, p)
     per_file = [(path, count - PROBLEMS_PER_FILE) for path, count in shown.items() if count > PROBLEMS_PER_FILE]
     for path, more in per_file[:PROBLEMS_PER_FILE]:
-        line = f"{path}: … and {more:,} more problems in this file (`index --json` lists all)"
-        con.print(_styled("warning: ", "yellow") + Text(safe(line)), soft_wrap=True)
-    rest = len(s.problems) - listed - sum(more for _, more in per_file[:PROBLEMS_PER_FILE])
+        line = f"{path}: … and {_count(more, 'more problem')} in this file (`newssearch index --problems` lists all)"
+        _hanging(con, _styled("warning: ", "yellow") + Text(safe_name(line)), len("warning: "))
+    rest = len(new) - listed - sum(more for _, more in per_file[:PROBLEMS_PER_FILE])
     if rest:
-        line = f"… and {rest:,} more problems in other files (`newssearch index --json` lists all)"
-        con.print(_styled("warning: ", "yellow") + Text(line), soft_wrap=True)
+        line = f"… and {_count(rest, 'more problem')} in other files (`newssearch index --problems` lists all)"
+        _hanging(con, _styled("warning: ", "yellow") + Text(line), len("warning: "))
 
 
-@contextmanager
-def progress_bar(con: Console) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress callback for ``update_index``: a bar on a terminal, nothing otherwise."""
-    if not con.is_terminal:
-        yield lambda done, total, path: None
-        return
-    # Imported here: only `index` shows a bar, and every query would pay for the import (~7 ms).
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("indexing"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}", style="dim"),
-        console=con,
-        transient=True,
+def _problem(con: Console, p: FileProblem) -> None:
+    where = f"{p.path}:{p.line}" if p.line else p.path
+    label = f"{p.level}: "
+    _hanging(
+        con,
+        _styled(label, "red" if p.level == "error" else "yellow") + Text(safe_name(f"{where}: {p.reason}")),
+        len(label),
     )
-    task = bar.add_task("", total=None)
-    with bar:
-        yield lambda done, total, path: bar.update(task, completed=done, total=total, description=safe(path))
+
+
+def known_problems(con: Console, k: KnownProblems) -> None:
+    """``index --problems``: every one, then a line that counts them."""
+    for p in k.problems:
+        _problem(con, p)
+    files = len({p.path for p in k.problems})
+    text = (
+        f"{_count(len(k.problems), 'known problem')} in {_count(files, 'file')}" if k.problems else "No known problems"
+    )
+    if k.not_read:
+        text += (
+            f"; {_count(len(k.not_read), 'file')} new or changed since the last run "
+            f"{'is' if len(k.not_read) == 1 else 'are'} not read yet — run `newssearch index` to read "
+            f"{'it' if len(k.not_read) == 1 else 'them'}"
+        )
+    _hanging(con, Text(text + "."))
+
+
+def _hanging(con: Console, text: Text, indent: int = 0) -> None:
+    """One item (a problem, a summary): on a terminal wrapped at word boundaries, with the lines
+    after the first indented by ``indent``; piped, one line however long (a script reads it)."""
+    if not (con.is_terminal and getattr(con.file, "isatty", lambda: False)()):
+        con.print(text, soft_wrap=True)
+        return
+    first = text.wrap(con, con.width)[0]
+    cut = len(first.plain)
+    rest = text[cut:]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+    con.print(first)
+    if rest.plain:  # on a terminal too narrow for the indent, the text keeps half of it
+        con.print(Padding(rest, (0, 0, 0, min(indent, con.width // 2))))
