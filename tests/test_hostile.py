@@ -508,8 +508,8 @@ def _after_scan(monkeypatch: pytest.MonkeyPatch, act: Callable[[Path], object]) 
     """Run ``act(corpus)`` between the indexer's scan of the folder and its reading of files."""
     real = newssearch.indexer.scan_corpus
 
-    def scan(corpus_dir: Path) -> Any:
-        found = real(corpus_dir)
+    def scan(corpus_dir: Path, **options: Any) -> Any:
+        found = real(corpus_dir, **options)
         act(corpus_dir)
         return found
 

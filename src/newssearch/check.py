@@ -69,8 +69,8 @@ class IndexCheck:
         return None
 
 
-def check_index(corpus_dir: Path, index_dir: Path) -> IndexCheck:
-    scan = scan_corpus(corpus_dir)
+def check_index(corpus_dir: Path, index_dir: Path, *, follow: bool = False) -> IndexCheck:
+    scan = scan_corpus(corpus_dir, follow=follow)
     result = IndexCheck()
     found: Counter[str] = Counter()
     manifest: dict[str, dict[str, Any]] = {}

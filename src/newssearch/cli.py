@@ -167,6 +167,12 @@ def index(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no problem lines: only the summary and errors.")
     ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", "-L", help="Follow symbolic links in the corpus (not followed otherwise, and each is listed)."
+        ),
+    ] = False,
 ) -> None:
     """Bring the index up to date with the corpus: parse new and changed files, drop deleted ones."""
     from newssearch.render import as_json, human
@@ -178,13 +184,13 @@ def index(
     if check:
         from newssearch.check import check_index
 
-        found = _run(lambda: check_index(corpus, index_dir))
+        found = _run(lambda: check_index(corpus, index_dir, follow=follow))
         _output(json_out, lambda: as_json.index_check(found), lambda con: human.index_check(con, found))
         raise typer.Exit(1 if found.advice else 0)
     if problems:
         from newssearch.problems import known_problems
 
-        known = _run(lambda: known_problems(corpus, index_dir))
+        known = _run(lambda: known_problems(corpus, index_dir, follow=follow))
         _output(json_out, lambda: as_json.known_problems(known), lambda con: human.known_problems(con, known))
         return
     from newssearch.indexer import update_index
@@ -196,7 +202,7 @@ def index(
     def update() -> IndexSummary:
         # The bar is ended before _run says anything (an error, Ctrl-C): never glued to it.
         with progress_bar(err, shown=not quiet) as progress:
-            return update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs)
+            return update_index(corpus, index_dir, rebuild=rebuild, progress=progress, procs=jobs, follow=follow)
 
     summary = _run(update, index_cmd=True)
     if not quiet:

@@ -98,9 +98,13 @@ class Scan:
         return any(relpath == u or relpath.startswith(u + "/") for u in self.unreadable)
 
 
-def scan_corpus(corpus_dir: Path) -> Scan:
+def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
     """Supported regular files under the corpus, sorted by path. Hidden files and folders
-    (``.git``, ``.DS_Store``) are not part of the corpus; links to files are followed."""
+    (``.git``, ``.DS_Store``) are not part of the corpus. Symbolic links are not followed, as
+    ripgrep does not follow them: each is reported (a link can lead anywhere — ``/etc`` — or
+    back into the corpus); with ``follow``, links to files and folders are followed, inside the
+    corpus or out of it, and a link back to a folder already walked is reported, not followed
+    again."""
     if not corpus_dir.is_dir():
         raise CorpusMissingError(
             f"no corpus folder at {display(corpus_dir)} — create it and put articles in it, "
@@ -118,8 +122,26 @@ def scan_corpus(corpus_dir: Path) -> Scan:
         scan.unreadable.append(relpath)
         scan.problems.append(FileProblem(relpath + "/", f"cannot read this folder: {exc.strerror or exc}"))
 
-    for root, dirs, names in os.walk(corpus_dir, onerror=unreadable_folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    walked = {corpus_dir.resolve()}
+    for root, dirs, names in os.walk(corpus_dir, onerror=unreadable_folder, followlinks=follow):
+        kept = []
+        for d in sorted(dirs):
+            folder = Path(root) / d
+            if d.startswith("."):
+                continue
+            if folder.is_symlink():
+                relpath = folder.relative_to(corpus_dir).as_posix()
+                if not follow:
+                    scan.problems.append(_link_problem(relpath + "/", folder))
+                    continue
+                target = folder.resolve()
+                if target in walked:  # a loop (a link to a folder above), or a second way to one
+                    reason = f"a link to {target}, a folder already read — not followed again"
+                    scan.problems.append(FileProblem(relpath + "/", reason, level="warning"))
+                    continue
+            walked.add(folder.resolve())
+            kept.append(d)
+        dirs[:] = kept
         for name in sorted(names):
             if name.startswith("."):
                 continue
@@ -134,6 +156,9 @@ def scan_corpus(corpus_dir: Path) -> Scan:
             if not is_supported(path):
                 scan.skipped.append(relpath)
                 continue
+            if path.is_symlink() and not follow and path.exists():  # a link to nothing is said below
+                scan.problems.append(_link_problem(relpath, path))
+                continue
             try:
                 st = path.stat()
             except OSError as exc:
@@ -147,6 +172,19 @@ def scan_corpus(corpus_dir: Path) -> Scan:
             scan.files.append(CorpusFile(path, relpath, st.st_size, st.st_mtime_ns))
     scan.files.sort(key=lambda f: f.relpath)
     return scan
+
+
+def _link_problem(relpath: str, link: Path) -> FileProblem:
+    """A symbolic link left out: where it points, and how to follow it."""
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "?"
+    return FileProblem(
+        relpath,
+        f"a symbolic link to {target}: not followed — `newssearch index --follow` follows links",
+        level="warning",
+    )
 
 
 def _utf8(name: str) -> bool:
@@ -306,11 +344,13 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     procs: int | None = None,
+    follow: bool = False,
 ) -> IndexSummary:
     """Bring the index at ``index_dir`` up to date with ``corpus_dir``. ``procs``: how many
-    processes index (default: one per core, up to 4, when there is enough to parse)."""
+    processes index (default: one per core, up to 4, when there is enough to parse);
+    ``follow``: follow symbolic links (see ``scan_corpus``)."""
     started = time.monotonic()
-    scan = scan_corpus(corpus_dir)
+    scan = scan_corpus(corpus_dir, follow=follow)
     with update_lock(index_dir):
         reclaimed = _reclaim(index_dir)
         if not rebuild:
@@ -380,7 +420,7 @@ def _update(
     """One update under the lock; None when a parallel run committed fewer articles than it
     added."""
     summary = IndexSummary(skipped=len(scan.skipped), skipped_files=list(scan.skipped))
-    summary.failed = sum(1 for p in scan.problems if not p.path.endswith("/"))
+    summary.failed = sum(1 for p in scan.problems if p.level == "error" and not p.path.endswith("/"))
     ix, meta, manifest = _open_for_update(index_dir, rebuild)
     summary.rebuilt = rebuild or not meta
     new_meta = _meta(corpus_dir, scan)

@@ -16,8 +16,8 @@ from newssearch.models import KnownProblems
 from newssearch.store import open_searcher, read_manifest
 
 
-def known_problems(corpus_dir: Path, index_dir: Path) -> KnownProblems:
-    scan = scan_corpus(corpus_dir)
+def known_problems(corpus_dir: Path, index_dir: Path, *, follow: bool = False) -> KnownProblems:
+    scan = scan_corpus(corpus_dir, follow=follow)
     with open_searcher(index_dir) as (searcher, _):
         manifest = read_manifest(searcher)
     found = KnownProblems(problems=list(scan.problems))
