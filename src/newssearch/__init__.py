@@ -1,8 +1,26 @@
 """newssearch: full-text search for news articles kept as files."""
 
-from __future__ import annotations
+# Nothing before the Ctrl-C handler below (no ``from __future__`` import: it loads a module,
+# and a Ctrl-C during it would be a traceback).
+import os
+import signal
+import sys
 
-from newssearch import whoosh_patches
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the command is still loading its modules: said in a line, exit 130, as
+    once it runs (``cli.main`` takes over from here), not as a traceback from inside an import."""
+    os.write(2, b"newssearch: interrupted\n")
+    os._exit(130)
+
+
+# Only for the ``newssearch`` command: a program that imports newssearch keeps its own Ctrl-C.
+if os.path.basename(sys.argv[0] if sys.argv else "") == "newssearch" and (
+    signal.getsignal(signal.SIGINT) is signal.default_int_handler
+):
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+from newssearch import whoosh_patches  # noqa: E402  (after the handler: it loads Whoosh)
 
 # Before any other module imports Whoosh: see whoosh_patches for what changes and why.
 whoosh_patches.install()

@@ -11,6 +11,7 @@ import errno
 import io
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -451,6 +452,8 @@ def _print(text: str) -> None:
 def main() -> None:
     if sys.stdout is None:  # started with stdout closed
         sys.stdout = _ClosedStdout()
+    if signal.getsignal(signal.SIGINT) is newssearch._interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt again
     try:
         app()
     except KeyboardInterrupt:  # before a command's own handling: while starting up
