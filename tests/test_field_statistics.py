@@ -31,7 +31,7 @@ FILLER_ARTICLES = 60
 FILLER = ["market", "council", "ferry", "budget", "train", "river", "festival", "museum", "bridge", "clinic"]
 WORDS_PER_BODY = 8
 
-CAPTION = "Waves break over harbour wall while strikers watch"
+CAPTION = "Waves break over market wall while strikers watch"  # "market" is in most bodies too
 BODY_WITH_WAVES = "Residents watched waves crash along promenade until midnight"
 HEADING = "Gale warnings for coastal towns"
 STOP_WORDS_CAPTION = "As it is"  # no word left after analysis: a caption of length 0
@@ -120,6 +120,18 @@ def test_a_caption_or_subheading_match_scores_like_a_body_match(corpus_index: Pa
     (field_hit,) = _scores(corpus_index, query, *options)
     (body_hit,) = _scores(corpus_index, "body:promenade", *options)
     assert field_hit[2] == body_hit[2] > 0
+
+
+@pytest.mark.parametrize("passages", [False, True], ids=["articles", "passages"])
+def test_a_word_common_in_the_bodies_is_as_common_in_a_caption(corpus_index: Path, passages: bool) -> None:
+    """The idf of a word in a caption or subheading counts the documents that have it in the
+    body too. Counted in its own field only, "market", which most bodies and the one caption
+    say, would be as rare in captions as "waves", and every caption that says it would come
+    first. Every body that says it is as long as the caption and says it once."""
+    options = ("--passages",) if passages else ()
+    (caption_hit,) = _scores(corpus_index, "caption:market", *options)
+    body_scores = {score for _, _, score in _scores(corpus_index, "body:market", *options)}
+    assert body_scores == {caption_hit[2]}
 
 
 UPDATE_QUERIES = [

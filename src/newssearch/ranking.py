@@ -36,7 +36,7 @@ from typing import Any
 
 from whoosh import scoring
 
-from newssearch.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
+from newssearch.schema import ARTICLE_FIELDS, COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
 
 # Field weights for whole articles. Two sets, because two kinds of query want different things:
 #
@@ -66,11 +66,22 @@ def weights(*, passages: bool, question: bool) -> dict[str, float]:
 
 
 _PASSAGE_FIELD_NAMES = frozenset(PASSAGE_FIELDS.values())
+# An article's or a passage's text, not its title: a word's idf in any of these fields counts the
+# documents that have it in the one where it is most common (see the module's docstring).
+_TEXT_PARTS = ("section", "caption", "body")
+_TEXT_FIELDS = {
+    KIND_ARTICLE: tuple(ARTICLE_FIELDS[part] for part in _TEXT_PARTS),
+    KIND_PASSAGE: tuple(PASSAGE_FIELDS[part] for part in _TEXT_PARTS),
+}
+_TEXT_FIELD_NAMES = frozenset(_TEXT_FIELDS[KIND_ARTICLE] + _TEXT_FIELDS[KIND_PASSAGE])
+
+
+def _kind(fieldname: str) -> str:
+    return KIND_PASSAGE if fieldname in _PASSAGE_FIELD_NAMES else KIND_ARTICLE
 
 
 def _kind_count(searcher: Any, fieldname: str) -> int:
-    kind = KIND_PASSAGE if fieldname in _PASSAGE_FIELD_NAMES else KIND_ARTICLE
-    return int(searcher.doc_frequency("kind", kind)) or 1
+    return int(searcher.doc_frequency("kind", _kind(fieldname))) or 1
 
 
 def _field_count(searcher: Any, fieldname: str) -> int:
@@ -93,7 +104,8 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
         chance; this one keeps such a word small but positive. On TIME and Cranfield the two
         measure within 0.003 MAP of each other."""
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
+        shared = _TEXT_FIELDS[_kind(fieldname)] if fieldname in _TEXT_FIELD_NAMES else (fieldname,)
+        n = max(parent.doc_frequency(name, text) for name in shared)
         total = _kind_count(parent, fieldname)
         return log(1 + (total - n + 0.5) / (n + 0.5))
 
