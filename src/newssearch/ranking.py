@@ -102,7 +102,9 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
         The plain form (FTS5's) is 0 for a word in half the articles or more, which in a small
         corpus (the four articles of the seed) scores every result 0.00 and leaves the order to
         chance; this one keeps such a word small but positive. On TIME and Cranfield the two
-        measure within 0.003 MAP of each other."""
+        measure within 0.003 MAP of each other. N counts the documents of the field's kind; n,
+        for a word in the text, those that have it in whichever text field says it most (see
+        the module's docstring)."""
         parent = searcher.get_parent()
         shared = _TEXT_FIELDS[_kind(fieldname)] if fieldname in _TEXT_FIELD_NAMES else (fieldname,)
         n = max(parent.doc_frequency(name, text) for name in shared)
