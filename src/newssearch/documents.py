@@ -12,11 +12,24 @@ from datetime import datetime
 from typing import Any
 
 from newssearch.models import Article, Caption, Paragraph, Section
-from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE
+from newssearch.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, STEMMED
 
 
 def article_documents(article: Article) -> Iterator[dict[str, Any]]:
-    """The article's own document, then one passage document per section and per caption."""
+    """The article's own document, then one passage document per section and per caption,
+    each with the names of its text fields that hold a word (``has``, see ``schema``)."""
+    for doc in _documents(article):
+        doc[HAS_FIELD] = " ".join(name for name in COUNTED_FIELDS if _has_words(doc.get(name)))
+        yield doc
+
+
+def _has_words(text: str | None) -> bool:
+    """Whether the fields' analyzer keeps a word of ``text`` (a caption of stop words, like an
+    empty one, has length 0 in the index). Reads only up to the first word kept."""
+    return bool(text) and next(iter(STEMMED(text, mode="index")), None) is not None
+
+
+def _documents(article: Article) -> Iterator[dict[str, Any]]:
     shared: dict[str, Any] = {"id": article.id, "path": article.path}
     if article.source:
         shared["source"] = article.source

@@ -486,9 +486,15 @@ def merge_tiers(writer: writing.SegmentWriter, segments: list[Any]) -> list[Any]
     commit's segment) into one of a higher tier. A small update merges only small segments; each
     document is rewritten about log(N)/log(MERGE_FACTOR) times over the index's life; and there
     are fewer than ``MERGE_FACTOR`` segments in any tier after a commit, besides the commit's
-    own (a parallel run adds one per process)."""
+    own (a parallel run adds one per process).
+
+    A segment whose documents are all deleted (a file added by one update and removed or
+    changed by a later one) is dropped, and with it its share of the statistics that scores
+    are computed from, which Whoosh keeps for deleted documents until their segment goes."""
     tiers: dict[int, list[Any]] = {}
     for seg in segments:
+        if seg.doc_count() == 0:
+            continue
         tiers.setdefault(_tier(seg.doc_count_all()), []).append(seg)
     kept = []
     for members in tiers.values():

@@ -7,11 +7,26 @@ field's weight, and summed over the fields a query word matches in. The idf is B
 pasted question ("what", "number", "united") outweighed the rare ones that say what it is about.
 
 The index holds articles, passages, manifest entries and a metadata document side by side
-(see ``schema``). Whoosh's own BM25 counts all of them as "documents": the number behind the idf
-and the average field length would then depend on how many sections and files the corpus has,
-and the average body length would be a fraction of the real one. ``KindBM25F`` counts only
-articles for article fields and only passages for passage fields, so an article scores as it
-would in an index of articles alone.
+(see ``schema``). Whoosh's own BM25 counts all of them as "documents", and divides a field's
+total length by that count for its average length. ``KindBM25F`` counts instead:
+
+- for the average length of a field, the documents that have the field (a word in it after
+  analysis; ``schema``'s ``has``), as Lucene's BM25 does (its ``docCount``). Dividing by every
+  article shrank the average caption by the share of articles that have one: with one caption
+  among 2,000 articles, it looked 2,000 times longer than average and scored 0.01 where a body
+  sentence with the same word scored 11; subheadings, and the passages' fields, likewise;
+- for the idf's N, the documents of the query's kind (articles, or passages), whichever field
+  the word is in. Lucene takes the field's ``docCount`` here too, but then a word in the only
+  caption of 2,000 articles has an idf of log(1 + 0.5/1.5) = 0.29 against 7.2 for a word in one
+  body of 2,000: it is rare among the articles a user searches, and a caption could still hardly
+  win. Lucene's own BM25F (``CombinedFieldQuery``, OpenSearch's ``combined_fields``) takes one N
+  for all fields, the largest ``docCount``; the kind's count is that, or a little more (a
+  caption passage has no body). On TIME and Cranfield, where every document has a title and a
+  body and none has subheadings or captions, both choices score exactly as before
+  (benchmarks/README.md).
+
+An article then scores as it would in an index of articles alone, and a caption like a body of
+its own length.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ from typing import Any
 
 from whoosh import scoring
 
-from newssearch.schema import KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
+from newssearch.schema import ARTICLE_FIELDS, COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
 
 # Field weights for whole articles. Two sets, because two kinds of query want different things:
 #
@@ -51,24 +66,48 @@ def weights(*, passages: bool, question: bool) -> dict[str, float]:
 
 
 _PASSAGE_FIELD_NAMES = frozenset(PASSAGE_FIELDS.values())
+# An article's or a passage's text, not its title: a word's idf in any of these fields counts the
+# documents that have it in the one where it is most common (see the module's docstring).
+_TEXT_PARTS = ("section", "caption", "body")
+_TEXT_FIELDS = {
+    KIND_ARTICLE: tuple(ARTICLE_FIELDS[part] for part in _TEXT_PARTS),
+    KIND_PASSAGE: tuple(PASSAGE_FIELDS[part] for part in _TEXT_PARTS),
+}
+_TEXT_FIELD_NAMES = frozenset(_TEXT_FIELDS[KIND_ARTICLE] + _TEXT_FIELDS[KIND_PASSAGE])
+
+
+def _kind(fieldname: str) -> str:
+    return KIND_PASSAGE if fieldname in _PASSAGE_FIELD_NAMES else KIND_ARTICLE
 
 
 def _kind_count(searcher: Any, fieldname: str) -> int:
-    kind = KIND_PASSAGE if fieldname in _PASSAGE_FIELD_NAMES else KIND_ARTICLE
-    return int(searcher.doc_frequency("kind", kind)) or 1
+    return int(searcher.doc_frequency("kind", _kind(fieldname))) or 1
+
+
+def _field_count(searcher: Any, fieldname: str) -> int:
+    """How many documents have the field (a word in it); for a field that ``has`` does not
+    track (``source``), the documents of its kind. Like the field's total length, it counts
+    deleted documents until their segment is merged, so their ratio stays an average."""
+    if fieldname not in COUNTED_FIELDS:
+        return _kind_count(searcher, fieldname)
+    return int(searcher.doc_frequency(HAS_FIELD, fieldname)) or 1
 
 
 class KindBM25F(scoring.BM25F):  # type: ignore[misc]
-    """BM25F whose document count and average field length count one kind of document."""
+    """BM25F whose idf counts one kind of document, and whose average field length counts the
+    documents that have the field (see the module's docstring)."""
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         """``log(1 + (N - n + 0.5) / (n + 0.5))``: Robertson–Spärck Jones as Lucene writes it.
         The plain form (FTS5's) is 0 for a word in half the articles or more, which in a small
         corpus (the four articles of the seed) scores every result 0.00 and leaves the order to
         chance; this one keeps such a word small but positive. On TIME and Cranfield the two
-        measure within 0.003 MAP of each other."""
+        measure within 0.003 MAP of each other. N counts the documents of the field's kind; n,
+        for a word in the text, those that have it in whichever text field says it most (see
+        the module's docstring)."""
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
+        shared = _TEXT_FIELDS[_kind(fieldname)] if fieldname in _TEXT_FIELD_NAMES else (fieldname,)
+        n = max(parent.doc_frequency(name, text) for name in shared)
         total = _kind_count(parent, fieldname)
         return log(1 + (total - n + 0.5) / (n + 0.5))
 
@@ -79,8 +118,8 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
 
 
 class _KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
-    """Whoosh's BM25F scorer with the average field length of one kind of document, set before
-    ``setup`` computes the term's best possible score from it. Only a top-N search that skips
+    """Whoosh's BM25F scorer with the average length of the field in the documents that have it,
+    set before ``setup`` computes the term's best possible score from it. Only a top-N search that skips
     postings (not used: benchmarks/README.md, "Known traps") reads that bound; computed with
     another average than the scores, it was too low, and such a search dropped articles that
     belonged in the top 10."""
@@ -88,7 +127,7 @@ class _KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
     def __init__(self, searcher: Any, fieldname: str, text: str, B: float, K1: float, qf: int = 1) -> None:
         parent = searcher.get_parent()  # statistics of the whole index, not of one segment
         self.idf = parent.idf(fieldname, text)
-        self.avgfl = parent.field_length(fieldname) / _kind_count(parent, fieldname) or 1
+        self.avgfl = parent.field_length(fieldname) / _field_count(parent, fieldname) or 1
         self.B = B
         self.K1 = K1
         self.qf = qf

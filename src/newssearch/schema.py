@@ -15,6 +15,12 @@ Articles and passages also carry their metadata: ``source`` (words, for ``source
 ``tags``, ``date`` (as written, offset dropped: ``formats.dates.wall_time``), and
 ``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
 
+Articles and passages list in ``has`` the text fields (of ``ARTICLE_FIELDS`` and
+``PASSAGE_FIELDS``) that hold at least one word after analysis: ``doc_frequency("has", field)``
+is then the number of documents with that field, which BM25 needs (``ranking``) and which Whoosh
+does not keep. Like Whoosh's other statistics it counts deleted documents until their segment is
+merged, so it stays in step with the field's total length.
+
 The schema is pickled into the index, so it uses only Whoosh's own analyzer classes.
 Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or what goes into a field changes: an
 index of another version is rebuilt by ``newssearch index`` and refused by the other commands.
@@ -27,7 +33,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -45,10 +51,13 @@ PASSAGE_FIELDS = {"title": "p_title", "section": "p_section", "caption": "p_capt
 # Fields every query may name, whatever the mode.
 SHARED_FIELDS = ("source", "date", "tags")
 SPELLING_FIELD = "words"
+# The fields whose documents ``has`` counts: every text field a query can score.
+COUNTED_FIELDS = (*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values())
+HAS_FIELD = "has"
 
 
 def build_schema() -> Schema:
-    text = {name: TEXT(analyzer=STEMMED) for name in (*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values())}
+    text = {name: TEXT(analyzer=STEMMED) for name in COUNTED_FIELDS}
     return Schema(
         kind=ID(stored=True),
         key=ID(unique=True, stored=True, sortable=True),
@@ -64,5 +73,6 @@ def build_schema() -> Schema:
         source_name=ID(sortable=True),
         month=ID(sortable=True),
         data=STORED(),
+        has=KEYWORD(),  # the names of the document's non-empty COUNTED_FIELDS, space-separated
         **text,
     )
