@@ -36,12 +36,13 @@ def run(folder: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int,
     return result.exit_code, result.stdout, result.stderr
 
 
-def shown(command: str) -> list[str]:
-    """The lines the README shows under ``$ <command>`` in its tour, until a blank line that is
-    followed by another command, or the block's end."""
-    block = README.split("## A short tour", 1)[1].split("\n## ", 1)[0]
+def shown(command: str, section: str = "## A short tour", nth: int = 0) -> list[str]:
+    """The lines the README shows under the ``nth`` ``$ <command>`` of a section, until the next
+    command or the example's end."""
+    block = README.split(section, 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     lines = block.splitlines()
-    start = lines.index(f"    $ {command}") + 1
+    starts = [n for n, line in enumerate(lines) if line == f"    $ {command}"]
+    start = starts[nth] + 1
     out: list[str] = []
     for line in lines[start:]:
         if line.startswith("    $ ") or not (line.startswith("    ") or line == ""):
@@ -88,11 +89,18 @@ def _readme_json(example: str) -> Any:
     return json.loads(text)
 
 
+# Keys whose value is the run's own (a time): present, of the same type.
+VARIES = {"seconds"}
+
+
 def _agrees(shown_value: Any, real: Any, where: str = "") -> None:
     if isinstance(shown_value, dict):
         assert isinstance(real, dict), where
         for key, value in shown_value.items():
             assert key in real, f"{where}.{key}"
+            if key in VARIES:
+                assert type(real[key]) is type(value), f"{where}.{key}"
+                continue
             _agrees(value, real[key], f"{where}.{key}")
     elif isinstance(shown_value, list) and shown_value and isinstance(shown_value[0], (dict, list)):
         assert len(real) >= len(shown_value), where
@@ -111,3 +119,51 @@ def test_the_json_example(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     code, out, _ = run(shipped, monkeypatch, "query", "Rafah crossing", "--json")
     assert code == 0
     _agrees(_readme_json(example), json.loads(out))
+
+
+INDEX = "### `newssearch index"
+BAD_DATE = "the fourteenth of March"
+
+
+@pytest.fixture(scope="module")
+def wires(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus the README's `newssearch index` examples describe: two wire files of 3,000
+    one-paragraph stories, one of them with an unreadable date at line 1792, and four files of
+    other formats."""
+    folder = tmp_path_factory.mktemp("wires")
+    (folder / "corpus" / "wires").mkdir(parents=True)
+    (folder / "corpus" / "old").mkdir()
+
+    def story(n: int, date: str) -> str:
+        return json.dumps(
+            {"id": f"w{n}", "title": f"Wire story {n}", "body": f"Report {n} from the desk.", "date": date}
+        )
+
+    reuters = [story(n, BAD_DATE if n == 1792 else "1987-03-14") for n in range(1, 2001)]
+    bbc = [story(n, "2005-01-10") for n in range(2001, 3001)]
+    (folder / "corpus" / "wires" / "reuters.jsonl").write_text("\n".join(reuters) + "\n", encoding="utf-8")
+    (folder / "corpus" / "wires" / "bbc.jsonl").write_text("\n".join(bbc) + "\n", encoding="utf-8")
+    for name in ("notes.docx", "report.pdf", "scan", "old/memo.odt"):
+        (folder / "corpus" / name).write_bytes(b"not an article")
+    return folder
+
+
+def _timed(expected: str) -> str:
+    """A pattern for a shown line: its run time may be any."""
+    return re.escape(expected).replace(r"in\ 4\.60\ s", r"in\ [0-9.]+\ s").replace(r"in\ 0\.01\ s", r"in\ [0-9.]+\ s")
+
+
+def test_the_index_examples(wires: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(wires, monkeypatch, "index")
+    assert code == 0
+    first = shown("newssearch index", INDEX)
+    assert err.rstrip("\n").split("\n") == first[:-1]
+    assert re.fullmatch(_timed(first[-1]), out.strip()), (first[-1], out)
+    code, out, err = run(wires, monkeypatch, "index")
+    (again,) = shown("newssearch index", INDEX, nth=1)
+    assert code == 0 and err == "" and re.fullmatch(_timed(again), out.strip()), (again, out)
+    code, out, _ = run(wires, monkeypatch, "index", "--json")
+    example = "\n".join(shown("newssearch index --json", INDEX))
+    _agrees(_readme_json(example), json.loads(out))
+    code, out, _ = run(wires, monkeypatch, "index", "--problems")
+    assert code == 0 and out.rstrip("\n").split("\n") == shown("newssearch index --problems", INDEX)
