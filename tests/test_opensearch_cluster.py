@@ -75,7 +75,8 @@ def run_cluster(*args: str) -> subprocess.CompletedProcess[str]:
 @contextmanager
 def running_cluster(directory: Path, nodes: int) -> Iterator[str]:
     """Start a cluster of `nodes` nodes with its files in `directory`; yield its URL; stop it."""
-    started = run_cluster("start", "--nodes", str(nodes), "--dir", str(directory))
+    # --owner: if this test run is killed before it stops the cluster, the nodes stop by themselves.
+    started = run_cluster("start", "--nodes", str(nodes), "--dir", str(directory), "--owner", str(os.getpid()))
     if started.returncode != 0:
         # Java or Maven missing, a failed build, a node that died: the script's stderr says which.
         pytest.fail(f"tests/opensearch/cluster start failed (exit {started.returncode}):\n{started.stderr}")

@@ -21,6 +21,7 @@ import org.opensearch.transport.Netty4Plugin;
  * <p>Started by tests/opensearch/cluster, never by hand. It skips the distribution's bootstrap (which refuses to run as
  * root, installs a security manager and runs the production checks); the node itself is the stock one. Arguments are
  * the node's settings as {@code key=value}. SIGTERM closes the node cleanly; SIGKILL is what a test uses to lose one.
+ * With {@code -Dnewssearch.owner.pid=PID} the node closes itself when that process ends.
  */
 public final class TestNode extends Node {
     private static final List<Class<? extends Plugin>> PLUGINS = List.of(
@@ -60,6 +61,11 @@ public final class TestNode extends Node {
                 closed.countDown();
             }
         }, "test-node-shutdown"));
+        String owner = System.getProperty("newssearch.owner.pid");
+        if (owner != null) { // the process that wants this node: when it ends, so does the node, even after kill -9
+            ProcessHandle.of(Long.parseLong(owner)).ifPresentOrElse(
+                handle -> handle.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
+        }
         node.start();
         closed.await();
     }
