@@ -1,0 +1,187 @@
+"""Limits on one file, one record and one article (the README's "Limits"): past them an input is
+reported and skipped, or cut, so that one input cannot block a run or make ``query`` and ``show``
+slow. Each limit is far beyond any real news article: a very long article is about 100 KB of text
+in 50 paragraphs; a long feature has a few dozen sections and images.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from newssearch.formats.parsed import WARNING, ParsedArticle, Problem
+from newssearch.models import Paragraph, Section
+
+# The largest file read. Every format is read whole, and held two or three times over while it is
+# parsed (bytes, text, lines): a file at the limit peaks near 1 GB. A .jsonl of 100,000 ordinary
+# articles is about 150 MB; split bigger exports into several files.
+MAX_FILE_BYTES = 128 << 20
+# The longest .jsonl line (one record), in characters: room for an article at MAX_ARTICLE_CHARS
+# written with \u escapes; a longer line is skipped before it is decoded (a 200 MB line took
+# 3 GB and never finished).
+MAX_RECORD_CHARS = 16 << 20
+# The most text one article keeps: title, headings, captions and paragraphs together. Whoosh
+# indexes about 1 MB of prose a second and each word is indexed three times (the article, its
+# passage, all its words), so an article at the limit takes seconds; the rest of its text is left
+# out. Twenty times the longest real articles.
+MAX_ARTICLE_CHARS = 2_000_000
+# How much of a .md file is read as Markdown; the rest is read as plain text (paragraphs between
+# blank lines). markdown-it-py takes up to 30 µs a character on punctuation, brackets or many short
+# lines (6 s for 200,000 of them), against a hundredth of that on prose. Twice the longest articles.
+MAX_MARKDOWN_CHARS = 200_000
+# The longest title or heading. A title is stored and indexed again with every passage of its
+# article; a longer one is cut there for the title and kept whole as text.
+MAX_TITLE_CHARS = 1_000
+# The most sections an article keeps (a feature with 200 is extreme). Every section is a passage
+# of its own in the index: 100,000 of them took 49 s to index and 44 s to show. Past the limit,
+# headings and text are kept as paragraphs of the last section kept.
+MAX_SECTIONS = 500
+# The most captions an article keeps (each is a passage too); the rest are left out.
+MAX_CAPTIONS = 200
+# The most paragraphs an article keeps as paragraphs; the rest are joined into the last one kept
+# (their text stays; their line numbers go). ``show`` lays out each paragraph.
+MAX_PARAGRAPHS = 5_000
+# How deep inside an HTML article elements are walked one by one; deeper, an element's text is read
+# as one paragraph (real pages nest their text a few dozen deep; walking is recursive).
+MAX_HTML_DEPTH = 200
+
+
+class TooLarge(bytes):
+    """What ``read_file`` gives in place of a file past ``MAX_FILE_BYTES``: not its bytes, but
+    its size (as text, so that the indexer's checksum changes with it)."""
+
+    def __new__(cls, size: int) -> TooLarge:
+        made = super().__new__(cls, f"{size} bytes, too large to read".encode())
+        made.size = size
+        return made
+
+    size: int
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or ``TooLarge`` (without reading it) when it is past ``MAX_FILE_BYTES``."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            return TooLarge(size)
+        data = f.read(MAX_FILE_BYTES + 1)
+    return TooLarge(max(size, len(data))) if len(data) > MAX_FILE_BYTES else data
+
+
+def too_large(size: int) -> str:
+    return (
+        f"this file is {size:,} bytes, more than the {MAX_FILE_BYTES >> 20} MB one file may be "
+        f"(see Limits in the README); skipped — split it into smaller files"
+    )
+
+
+def record_too_long(length: int) -> str:
+    return (
+        f"this line is {length:,} characters long, more than the {MAX_RECORD_CHARS:,} one record may be "
+        f"(see Limits in the README); line skipped"
+    )
+
+
+def within_limits(article: ParsedArticle, problems: list[Problem]) -> ParsedArticle:
+    """The article cut to the limits above, each cut reported as a warning at its line."""
+
+    def warn(reason: str) -> None:
+        problems.append(Problem(f"{reason} (see Limits in the README)", article.line, WARNING))
+
+    sections = list(article.sections)
+    if len(article.title) > MAX_TITLE_CHARS:
+        warn(f"a title of {len(article.title):,} characters is cut at {MAX_TITLE_CHARS:,}; all of it is kept as text")
+        lead = Paragraph(article.title, article.line)
+        if sections and sections[0].heading is None:
+            sections[0] = replace(sections[0], paragraphs=(lead, *sections[0].paragraphs))
+        else:
+            sections.insert(0, Section(None, article.line, (lead,)))
+        article = replace(article, title=_cut(article.title, MAX_TITLE_CHARS))
+    sections = [_short_heading(s) for s in sections]
+    if len(sections) > MAX_SECTIONS:
+        warn(
+            f"{len(sections):,} sections: past the {MAX_SECTIONS:,}th, their headings and text are kept "
+            f"as text of the {MAX_SECTIONS:,}th"
+        )
+        sections = _fold_sections(sections)
+    captions = article.captions
+    if len(captions) > MAX_CAPTIONS:
+        warn(f"{len(captions):,} captions: past the {MAX_CAPTIONS:,}th they are left out")
+        captions = captions[:MAX_CAPTIONS]
+    paragraphs = sum(len(s.paragraphs) for s in sections)
+    if paragraphs > MAX_PARAGRAPHS:
+        warn(f"{paragraphs:,} paragraphs: past the {MAX_PARAGRAPHS:,}th they are joined into one")
+        sections = _join_paragraphs(sections)
+    budget = MAX_ARTICLE_CHARS - len(article.title) - sum(len(c.text) for c in captions)
+    length = sum(len(s.heading or "") + len(p.text) for s in sections for p in s.paragraphs)
+    if length > budget:
+        warn(f"{length:,} characters of text: past {MAX_ARTICLE_CHARS:,} the rest is left out of the index")
+        sections = _cut_text(sections, max(budget, 0))
+    return replace(article, sections=sections, captions=captions)
+
+
+def _short_heading(section: Section) -> Section:
+    """A heading past ``MAX_TITLE_CHARS``: cut, and kept whole as its section's first paragraph."""
+    if section.heading is None or len(section.heading) <= MAX_TITLE_CHARS:
+        return section
+    whole = Paragraph(section.heading, section.line)
+    return Section(_cut(section.heading, MAX_TITLE_CHARS), section.line, (whole, *section.paragraphs))
+
+
+def _fold_sections(sections: list[Section]) -> list[Section]:
+    kept, rest = sections[: MAX_SECTIONS - 1], sections[MAX_SECTIONS - 1 :]
+    last = rest[0]
+    paragraphs = list(last.paragraphs)
+    for s in rest[1:]:
+        if s.heading:
+            paragraphs.append(Paragraph(s.heading, s.line))
+        paragraphs.extend(s.paragraphs)
+    return [*kept, Section(last.heading, last.line, tuple(paragraphs))]
+
+
+def _join_paragraphs(sections: list[Section]) -> list[Section]:
+    out: list[Section] = []
+    left = MAX_PARAGRAPHS
+    for n, s in enumerate(sections):
+        if len(s.paragraphs) < left:
+            out.append(s)
+            left -= len(s.paragraphs)
+            continue
+        rest = [p.text for p in s.paragraphs[left - 1 :]]
+        for later in sections[n + 1 :]:
+            rest += [later.heading] if later.heading else []
+            rest += [p.text for p in later.paragraphs]
+        joined = Paragraph(" ".join(rest), s.paragraphs[left - 1].line)
+        out.append(Section(s.heading, s.line, (*s.paragraphs[: left - 1], joined)))
+        break
+    return out
+
+
+def _cut_text(sections: list[Section], budget: int) -> list[Section]:
+    out: list[Section] = []
+    for s in sections:
+        budget -= len(s.heading or "")
+        if budget <= 0:
+            break
+        paragraphs: list[Paragraph] = []
+        for p in s.paragraphs:
+            if len(p.text) >= budget:
+                paragraphs.append(Paragraph(_cut(p.text, budget), p.line))
+                budget = 0
+                break
+            paragraphs.append(p)
+            budget -= len(p.text)
+        out.append(Section(s.heading, s.line, tuple(paragraphs)))
+        if budget <= 0:
+            break
+    return out
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space when there is one near the end."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 2]
+    space = head.rfind(" ", max(0, len(head) - 200))
+    return (head[:space] if space > 0 else head) + " …"
