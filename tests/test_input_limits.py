@@ -69,14 +69,22 @@ def paragraphs(article: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- one file
 
 
-def test_a_file_past_the_size_limit_is_reported_with_its_size_and_never_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "limit", "start"),
+    [
+        ("export.jsonl", limits.MAX_FILE_BYTES, b'{"title": "Too big", "body": "zqbigword"}\n'),
+        ("page.html", limits.MAX_PAGE_BYTES, b"<html><body><p>The zqbigword page.</p>"),
+    ],
+)
+def test_a_file_past_the_size_limit_is_reported_with_its_size_and_never_read(
+    tmp_path: Path, name: str, limit: int, start: bytes
+) -> None:
     """A sparse file one byte past the limit: reported with its size and the limit, the rest of
     the corpus indexed, and the run's memory stays far below the file's size."""
     corpus = corpus_with(tmp_path, {})
-    big = corpus / "export.jsonl"
-    with big.open("wb") as f:
-        f.write(b'{"title": "Too big", "body": "zqbigword"}\n')
-        f.truncate(limits.MAX_FILE_BYTES + 1)
+    with (corpus / name).open("wb") as f:
+        f.write(start)
+        f.truncate(limit + 1)
     # The peak memory of the index run alone: a fresh Python that runs it and reports its child's.
     probe = (
         "import resource, subprocess, sys; "
@@ -96,12 +104,12 @@ def test_a_file_past_the_size_limit_is_reported_with_its_size_and_never_read(tmp
     peak_kb, code, stdout = run.stdout.split("\n", 2)
     assert code == "0", run.stdout
     summary = json.loads(stdout)
-    (problem,) = problems_of(summary, "export.jsonl")
+    (problem,) = problems_of(summary, name)
     assert problem["level"] == "error"
-    assert f"{limits.MAX_FILE_BYTES + 1:,} bytes" in problem["reason"]
-    assert f"{limits.MAX_FILE_BYTES >> 20} MB" in problem["reason"] and "split it" in problem["reason"]
+    assert f"{limit + 1:,} bytes" in problem["reason"] and f"{limit >> 20} MB" in problem["reason"]
+    assert "split it" in problem["reason"]
     assert (summary["articles"], summary["failed"]) == (1, 1)
-    assert int(peak_kb) * 1024 < limits.MAX_FILE_BYTES, "the file past the limit was read into memory"
+    assert int(peak_kb) * 1024 < limit, "the file past the limit was read into memory"
 
 
 # --------------------------------------------------------------------------- one record
@@ -217,7 +225,9 @@ def test_paragraphs_past_the_limit_are_joined_into_the_last_one(tmp_path: Path, 
 # --------------------------------------------------------------------------- HTML
 
 
-HUGE_VALUE = 10_000_001  # libxml2's own limit on one text or attribute value is 10,000,000
+# Past libxml2's own limit on one value (10,000,000 bytes, counted with some of what is around it),
+# which it applies unless a page may be "huge".
+HUGE_VALUE = 10 << 20
 
 
 @pytest.mark.parametrize(
@@ -263,8 +273,21 @@ def test_a_page_nested_past_what_libxml2_reads_is_reported_where_it_stops(tmp_pa
     corpus_with(tmp_path, {"deeper.html": nested_page(2_100, "zqdeeper")})  # libxml2 reads 2,048 levels
     summary = index(cli)
     (problem,) = problems_of(summary, "deeper.html")
-    assert (problem["line"], problem["level"]) == (3, "error") and "the rest is left out" in problem["reason"]
+    assert (problem["line"], problem["level"]) == (3, "warning") and "the rest is left out" in problem["reason"]
     assert [Path(h["path"]).name for h in hits(cli, "zqdeeperfirst")] == ["deeper.html"]
+
+
+def test_a_page_past_the_element_limit_keeps_its_start_and_says_where_it_stops(tmp_path: Path, cli: Cli) -> None:
+    empty = ("<span></span>" * 1000 + "\n") * (limits.MAX_PAGE_ELEMENTS // 1000)  # libxml2 counts lines to 65,535
+    page = f"<html><body><article><h1>Busy Page</h1>\n<p>The zqbusyfirst text.</p>\n{empty}<p>The zqbusylast text.</p>"
+    corpus_with(tmp_path, {"busy.html": page + "</article></body></html>\n"})
+    summary = index(cli)
+    (problem,) = problems_of(summary, "busy.html")
+    assert problem["level"] == "warning" and f"{limits.MAX_PAGE_ELEMENTS:,}" in problem["reason"]
+    # the article's elements: the <h1>, the first <p>, then the spans, a thousand a line from line 3
+    assert problem["line"] == 3 + (limits.MAX_PAGE_ELEMENTS - 2) // 1000
+    assert [Path(h["path"]).name for h in hits(cli, "zqbusyfirst")] == ["busy.html"]
+    assert hits(cli, "zqbusylast") == []
 
 
 def test_markdown_past_its_limit_is_read_as_plain_text(tmp_path: Path, cli: Cli) -> None:
@@ -293,6 +316,8 @@ def test_the_readme_states_every_limit() -> None:
     stated = " ".join(section.split("**Limits**", 1)[1].split("\n\n", 1)[0].split())
     expected = [
         f"{limits.MAX_FILE_BYTES >> 20} MB",
+        f"{limits.MAX_PAGE_BYTES >> 20} MB",
+        f"first {limits.MAX_PAGE_ELEMENTS:,}",
         f"{limits.MAX_RECORD_CHARS:,} characters",
         f"{limits.MAX_ARTICLE_CHARS:,} characters",
         f"{limits.MAX_TITLE_CHARS:,} characters",

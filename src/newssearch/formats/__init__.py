@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newssearch.formats.limits import TooLarge, too_large, within_limits
+from newssearch.formats.limits import TooLarge, within_limits
 from newssearch.formats.limits import read_file as read_file  # the indexer reads files with it
 from newssearch.formats.parsed import ERROR, WARNING, FormatError, Parsed, ParsedArticle
 from newssearch.models import Article, FileProblem
@@ -78,7 +78,7 @@ def read_bytes(data: bytes, relpath: str) -> FileRead:
     reported); ``relpath`` (relative to the corpus) names them."""
     result = FileRead()
     if isinstance(data, TooLarge):  # ``read_file`` did not read it
-        result.error = FileProblem(relpath, too_large(data.size))
+        result.error = FileProblem(relpath, data.reason())
         return result
     if b"\0" in data[:8192]:
         result.error = FileProblem(relpath, "binary data, not text; skipped")

@@ -27,9 +27,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from newssearch.formats.limits import MAX_HTML_DEPTH
+from newssearch.formats.limits import MAX_HTML_DEPTH, MAX_PAGE_ELEMENTS
 from newssearch.formats.parsed import (
-    ERROR,
+    WARNING,
     FormatError,
     Metadata,
     Parsed,
@@ -93,7 +93,7 @@ _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
 # libxml2 stops reading a page, without an error, at a text or attribute value over 10 MB (an
 # inline base64 image, a data-* blob) and at elements nested 256 deep, unless the page is allowed
 # to be "huge": then everything after that point was lost, and an article beside a large image was
-# "a headline only". The limit on a file's size (``limits.MAX_FILE_BYTES``) bounds what it reads.
+# "a headline only". The limit on a page's size (``limits.MAX_PAGE_BYTES``) bounds what it reads.
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
@@ -105,11 +105,14 @@ def read_html(text: str) -> Parsed:
     parsed = Parsed()
     for cut in _PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
         reason = f"the page could not be read past this line ({cut.message.split(',')[0]}); the rest is left out"
-        parsed.problems.append(Problem(reason, cut.line, ERROR))
+        parsed.problems.append(Problem(reason, cut.line, WARNING))
     page = _PageMetadata(doc)
     root = _article_root(doc)
     walker = _Walker(root)
     walker.start()
+    if walker.stopped_at is not None:
+        reason = f"more than {MAX_PAGE_ELEMENTS:,} elements: the rest of the page is left out"
+        parsed.problems.append(Problem(f"{reason} (see Limits in the README)", walker.stopped_at, WARNING))
     title = walker.title or page.title or ""
     if not walker.paragraphs_seen and not walker.captions:  # a gallery of captions is an article
         what = f" (a headline only: {title[:60]!r})" if title else ""
@@ -192,6 +195,8 @@ class _Walker:
         self.paragraphs_seen = False
         self.no_paragraphs = next(root.iter("p"), None) is None
         self.root_text = max(_paragraph_text_length(root), 1)
+        self.elements = 0
+        self.stopped_at: int | None = None  # the line of the first element past MAX_PAGE_ELEMENTS
 
     def start(self) -> None:
         self._loose_text(self.root.text, self.root.sourceline or 1)
@@ -199,6 +204,8 @@ class _Walker:
 
     def walk(self, el: lxml.html.HtmlElement, depth: int) -> None:
         for child in el:
+            if self.stopped_at is not None:
+                return
             if isinstance(child.tag, str):  # not a comment or processing instruction
                 self._visit(child, depth)
             self._loose_text(child.tail, child.sourceline or 0)
@@ -206,6 +213,10 @@ class _Walker:
     def _visit(self, el: lxml.html.HtmlElement, depth: int) -> None:
         tag = el.tag.lower()
         line = el.sourceline or 0
+        self.elements += 1
+        if self.elements > MAX_PAGE_ELEMENTS:
+            self.stopped_at = line
+            return
         if tag in _SKIP_TAGS:
             return
         if depth > MAX_HTML_DEPTH:  # no real page nests its text this deep: read it as one paragraph

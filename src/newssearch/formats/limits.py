@@ -17,15 +17,21 @@ from newssearch.models import Paragraph, Section
 # parsed (bytes, text, lines): a file at the limit peaks near 1 GB. A .jsonl of 100,000 ordinary
 # articles is about 150 MB; split bigger exports into several files.
 MAX_FILE_BYTES = 128 << 20
+# The largest .html page read. libxml2 builds a tree of the whole page, about 130 bytes an element:
+# 26 MB of empty elements took 545 MB. A saved page with its images inlined is a few MB.
+MAX_PAGE_BYTES = 32 << 20
+# The most elements of a page's article walked one by one (real pages have a few thousand; each
+# takes tens of microseconds); the rest of the page is left out.
+MAX_PAGE_ELEMENTS = 100_000
 # The longest .jsonl line (one record), in characters: room for an article at MAX_ARTICLE_CHARS
 # written with \u escapes; a longer line is skipped before it is decoded (a 200 MB line took
 # 3 GB and never finished).
 MAX_RECORD_CHARS = 16 << 20
 # The most text one article keeps: title, headings, captions and paragraphs together. Whoosh
 # indexes about 1 MB of prose a second and each word is indexed three times (the article, its
-# passage, all its words), so an article at the limit takes seconds; the rest of its text is left
-# out. Twenty times the longest real articles.
-MAX_ARTICLE_CHARS = 2_000_000
+# passage, all its words), and each distinct word costs Whoosh about 50 µs more: 2,000,000
+# characters of numbers took 34 s. The rest of the text is left out. Ten times the longest articles.
+MAX_ARTICLE_CHARS = 1 << 20
 # How much of a .md file is read as Markdown; the rest is read as plain text (paragraphs between
 # blank lines). markdown-it-py takes up to 30 µs a character on punctuation, brackets or many short
 # lines (6 s for 200,000 of them), against a hundredth of that on prose. Twice the longest articles.
@@ -48,32 +54,34 @@ MAX_HTML_DEPTH = 200
 
 
 class TooLarge(bytes):
-    """What ``read_file`` gives in place of a file past ``MAX_FILE_BYTES``: not its bytes, but
-    its size (as text, so that the indexer's checksum changes with it)."""
+    """What ``read_file`` gives in place of a file past its limit: not its bytes, but its size and
+    the limit (as text, so that the indexer's checksum changes with them)."""
 
-    def __new__(cls, size: int) -> TooLarge:
-        made = super().__new__(cls, f"{size} bytes, too large to read".encode())
-        made.size = size
+    def __new__(cls, size: int, limit: int) -> TooLarge:
+        made = super().__new__(cls, f"{size} bytes, more than {limit}".encode())
+        made.size, made.limit = size, limit
         return made
 
     size: int
+    limit: int
+
+    def reason(self) -> str:
+        return (
+            f"this file is {self.size:,} bytes, more than the {self.limit >> 20} MB one file "
+            f"{'of this kind ' if self.limit != MAX_FILE_BYTES else ''}may be (see Limits in the README); "
+            f"skipped — split it into smaller files"
+        )
 
 
 def read_file(path: Path) -> bytes:
-    """A file's bytes, or ``TooLarge`` (without reading it) when it is past ``MAX_FILE_BYTES``."""
+    """A file's bytes, or ``TooLarge`` (without reading it) when it is past its limit."""
+    limit = MAX_PAGE_BYTES if path.suffix.lower() in (".html", ".htm") else MAX_FILE_BYTES
     with path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            return TooLarge(size)
-        data = f.read(MAX_FILE_BYTES + 1)
-    return TooLarge(max(size, len(data))) if len(data) > MAX_FILE_BYTES else data
-
-
-def too_large(size: int) -> str:
-    return (
-        f"this file is {size:,} bytes, more than the {MAX_FILE_BYTES >> 20} MB one file may be "
-        f"(see Limits in the README); skipped — split it into smaller files"
-    )
+        if size > limit:
+            return TooLarge(size, limit)
+        data = f.read(limit + 1)
+    return TooLarge(max(size, len(data)), limit) if len(data) > limit else data
 
 
 def record_too_long(length: int) -> str:
