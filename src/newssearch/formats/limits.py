@@ -6,7 +6,6 @@ in 50 paragraphs; a long feature has a few dozen sections and images.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,22 +65,22 @@ class TooLarge(bytes):
     limit: int
 
     def reason(self) -> str:
+        what = "one file" if self.limit == MAX_FILE_BYTES else "one page"
+        way_out = " — split it into smaller files" if self.limit == MAX_FILE_BYTES else ""
         return (
-            f"this file is {self.size:,} bytes, more than the {self.limit >> 20} MB one file "
-            f"{'of this kind ' if self.limit != MAX_FILE_BYTES else ''}may be (see Limits in the README); "
-            f"skipped — split it into smaller files"
+            f"this file is {self.size:,} bytes, more than the {self.limit >> 20} MB {what} may be "
+            f"(see Limits in the README); skipped{way_out}"
         )
 
 
 def read_file(path: Path) -> bytes:
     """A file's bytes, or ``TooLarge`` (without reading it) when it is past its limit."""
     limit = MAX_PAGE_BYTES if path.suffix.lower() in (".html", ".htm") else MAX_FILE_BYTES
-    with path.open("rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > limit:
-            return TooLarge(size, limit)
-        data = f.read(limit + 1)
-    return TooLarge(max(size, len(data)), limit) if len(data) > limit else data
+    size = path.stat().st_size
+    if size > limit:
+        return TooLarge(size, limit)
+    data = path.read_bytes()
+    return TooLarge(len(data), limit) if len(data) > limit else data  # it grew since
 
 
 def record_too_long(length: int) -> str:
