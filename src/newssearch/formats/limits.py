@@ -16,9 +16,9 @@ from newssearch.models import Paragraph, Section
 # parsed (bytes, text, lines): a file at the limit peaks near 1 GB. A .jsonl of 100,000 ordinary
 # articles is about 150 MB; split bigger exports into several files.
 MAX_FILE_BYTES = 128 << 20
-# The largest .html page read. libxml2 builds a tree of the whole page, about 130 bytes an element:
-# 26 MB of empty elements took 545 MB. A saved page with its images inlined is a few MB.
-MAX_PAGE_BYTES = 32 << 20
+# The largest .html page read. libxml2 builds a tree of the whole page: 32 MB of empty elements
+# took 1.3 GB. A saved page is a few hundred KB; with an image inlined, a few MB (10 MB still fit).
+MAX_PAGE_BYTES = 16 << 20
 # The most elements of a page's article walked one by one (real pages have a few thousand; each
 # takes tens of microseconds); the rest of the page is left out.
 MAX_PAGE_ELEMENTS = 100_000
@@ -28,9 +28,12 @@ MAX_PAGE_ELEMENTS = 100_000
 MAX_RECORD_CHARS = 16 << 20
 # The most text one article keeps: title, headings, captions and paragraphs together. Whoosh
 # indexes about 1 MB of prose a second and each word is indexed three times (the article, its
-# passage, all its words), and each distinct word costs Whoosh about 50 µs more: 2,000,000
-# characters of numbers took 34 s. The rest of the text is left out. Ten times the longest articles.
+# passage, all its words). The rest of the text is left out. Ten times the longest articles.
 MAX_ARTICLE_CHARS = 1 << 20
+# The most different words (as split at white space) one article keeps. Each costs Whoosh about
+# 90 µs of CPU whatever its length: 1 MB of different words took 14 s, against 1.5 s for 1 MB
+# of prose. A long real article has a few thousand; the text past the limit is left out.
+MAX_ARTICLE_WORDS = 30_000
 # How much of a .md file is read as Markdown; the rest is read as plain text (paragraphs between
 # blank lines). markdown-it-py takes up to 30 µs a character on punctuation, brackets or many short
 # lines (6 s for 200,000 of them), against a hundredth of that on prose. Twice the longest articles.
@@ -125,6 +128,9 @@ def within_limits(article: ParsedArticle, problems: list[Problem]) -> ParsedArti
     if length > budget:
         warn(f"{length:,} characters of text: past {MAX_ARTICLE_CHARS:,} the rest is left out of the index")
         sections = _cut_text(sections, max(budget, 0))
+    sections, cut = _cut_words(sections, set(article.title.split()))
+    if cut:
+        warn(f"more than {MAX_ARTICLE_WORDS:,} different words: the rest of the text is left out of the index")
     return replace(article, sections=sections, captions=captions)
 
 
@@ -183,6 +189,25 @@ def _cut_text(sections: list[Section], budget: int) -> list[Section]:
         if budget <= 0:
             break
     return out
+
+
+def _cut_words(sections: list[Section], seen: set[str]) -> tuple[list[Section], bool]:
+    """The sections up to the word that would be the article's ``MAX_ARTICLE_WORDS + 1``-th
+    different one, and whether anything was cut."""
+    for n, s in enumerate(sections):
+        seen.update((s.heading or "").split())
+        for k, p in enumerate(s.paragraphs):
+            words = p.text.split()
+            if len(seen) + len(words) <= MAX_ARTICLE_WORDS:
+                seen.update(words)
+                continue
+            for w, word in enumerate(words):
+                seen.add(word)
+                if len(seen) > MAX_ARTICLE_WORDS:
+                    kept = (*s.paragraphs[:k], Paragraph(" ".join(words[:w]) + " …", p.line)) if w else s.paragraphs[:k]
+                    last = [Section(s.heading, s.line, tuple(kept))] if kept or s.heading else []
+                    return [*sections[:n], *last], True
+    return sections, False
 
 
 def _cut(text: str, limit: int) -> str:
