@@ -13,8 +13,8 @@ from newssearch.formats.parsed import WARNING, ParsedArticle, Problem
 from newssearch.models import Paragraph, Section
 
 # The largest file read. Every format is read whole, and held two or three times over while it is
-# parsed (bytes, text, lines): a file at the limit peaks near 1 GB. A .jsonl of 100,000 ordinary
-# articles is about 150 MB; split bigger exports into several files.
+# parsed (bytes, text, lines). A .jsonl of 100,000 articles of 1 KB is 100 MB; split bigger
+# exports into several files.
 MAX_FILE_BYTES = 128 << 20
 # The largest .html page read. libxml2 builds a tree of the whole page: 32 MB of empty elements
 # took 1.3 GB. A saved page is a few hundred KB; with an image inlined, a few MB (10 MB still fit).
