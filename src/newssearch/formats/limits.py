@@ -123,11 +123,11 @@ def within_limits(article: ParsedArticle, problems: list[Problem]) -> ParsedArti
     if paragraphs > MAX_PARAGRAPHS:
         warn(f"{paragraphs:,} paragraphs: past the {MAX_PARAGRAPHS:,}th they are joined into one")
         sections = _join_paragraphs(sections)
-    budget = MAX_ARTICLE_CHARS - len(article.title) - sum(len(c.text) for c in captions)
-    length = sum(len(s.heading or "") + len(p.text) for s in sections for p in s.paragraphs)
-    if length > budget:
+    around = len(article.title) + sum(len(c.text) for c in captions)
+    length = around + sum(len(s.heading or "") + sum(len(p.text) for p in s.paragraphs) for s in sections)
+    if length > MAX_ARTICLE_CHARS:
         warn(f"{length:,} characters of text: past {MAX_ARTICLE_CHARS:,} the rest is left out of the index")
-        sections = _cut_text(sections, max(budget, 0))
+        sections = _cut_text(sections, max(MAX_ARTICLE_CHARS - around, 0))
     sections, cut = _cut_words(sections, set(article.title.split()))
     if cut:
         warn(f"more than {MAX_ARTICLE_WORDS:,} different words: the rest of the text is left out of the index")
