@@ -291,15 +291,15 @@ def test_a_page_nested_past_what_libxml2_reads_is_reported_where_it_stops(tmp_pa
     assert [Path(h["path"]).name for h in hits(cli, "zqdeeperfirst")] == ["deeper.html"]
 
 
-def test_a_page_past_the_element_limit_keeps_its_start_and_says_where_it_stops(tmp_path: Path, cli: Cli) -> None:
-    empty = ("<span></span>" * 1000 + "\n") * (limits.MAX_PAGE_ELEMENTS // 1000)  # libxml2 counts lines to 65,535
+def test_a_page_past_the_tag_limit_keeps_its_start_and_says_where_it_stops(tmp_path: Path, cli: Cli) -> None:
+    empty = "<span></span>\n" * limits.MAX_PAGE_TAGS
     page = f"<html><body><article><h1>Busy Page</h1>\n<p>The zqbusyfirst text.</p>\n{empty}<p>The zqbusylast text.</p>"
     corpus_with(tmp_path, {"busy.html": page + "</article></body></html>\n"})
     summary = index(cli)
     (problem,) = problems_of(summary, "busy.html")
-    assert problem["level"] == "warning" and f"{limits.MAX_PAGE_ELEMENTS:,}" in problem["reason"]
-    # the article's elements: the <h1>, the first <p>, then the spans, a thousand a line from line 3
-    assert problem["line"] == 3 + (limits.MAX_PAGE_ELEMENTS - 2) // 1000
+    assert problem["level"] == "warning" and f"{limits.MAX_PAGE_TAGS:,} tags" in problem["reason"]
+    # five tags on the first two lines, then a <span> a line from line 3
+    assert problem["line"] == 3 + limits.MAX_PAGE_TAGS - 5
     assert [Path(h["path"]).name for h in hits(cli, "zqbusyfirst")] == ["busy.html"]
     assert hits(cli, "zqbusylast") == []
 
@@ -331,7 +331,7 @@ def test_the_readme_states_every_limit() -> None:
     expected = [
         f"{limits.MAX_FILE_BYTES >> 20} MB",
         f"{limits.MAX_PAGE_BYTES >> 20} MB",
-        f"first {limits.MAX_PAGE_ELEMENTS:,}",
+        f"first {limits.MAX_PAGE_TAGS:,} tags",
         f"{limits.MAX_RECORD_CHARS:,} characters",
         f"{limits.MAX_ARTICLE_CHARS:,} characters",
         f"{limits.MAX_ARTICLE_WORDS:,} different words",
