@@ -16,12 +16,13 @@ from newssearch.models import Paragraph, Section
 # parsed (bytes, text, lines). A .jsonl of 100,000 articles of 1 KB is 100 MB; split bigger
 # exports into several files.
 MAX_FILE_BYTES = 128 << 20
-# The largest .html page read. libxml2 builds a tree of the whole page: 32 MB of empty elements
-# took 1.3 GB. A saved page is a few hundred KB; with an image inlined, a few MB (10 MB still fit).
+# The largest .html page read: its text is held several times over (text, UTF-8 for libxml2,
+# values in the tree). A saved page is a few hundred KB; with an image inlined, a few MB (an
+# inline image of 10 MB still fits).
 MAX_PAGE_BYTES = 16 << 20
 # The most tags of a page read; the rest of the page is left out. Real pages have a few thousand.
 # Each element costs libxml2's tree about 170 bytes and the walk of the article tens of µs: a 16 MB
-# page of empty elements took 700 MB and 8 s; 100,000 elements took 5 s of CPU to walk and index.
+# page of empty elements took 700 MB and 8 s, and 97 MB and 1 s cut here.
 MAX_PAGE_TAGS = 100_000
 # The longest .jsonl line (one record), in characters: room for an article at MAX_ARTICLE_CHARS
 # written with \u escapes; a longer line is skipped before it is decoded (a 200 MB line took
