@@ -33,7 +33,7 @@ from whoosh.reading import SegmentReader
 from newssearch import integrity
 from newssearch.documents import article_documents
 from newssearch.errors import CorpusMissingError, IndexUpdateError
-from newssearch.formats import is_supported, read_bytes
+from newssearch.formats import is_supported, read_bytes, read_file
 from newssearch.models import FileProblem, IndexSummary
 from newssearch.schema import KIND_ARTICLE, KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
 from newssearch.store import (
@@ -607,7 +607,7 @@ def _update_file(
     if old and same_stat(cfile, old):
         return _unchanged(cfile, old, summary)
     try:
-        data = cfile.path.read_bytes()
+        data = read_file(cfile.path)  # a file past the limit on size is not read
     except OSError as exc:  # keep what the index had of it; the next run tries again
         summary.failed += 1
         summary.problems.append(FileProblem(cfile.relpath, f"cannot read: {exc.strerror or exc}"))

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newssearch.formats.limits import TooLarge, within_limits
+from newssearch.formats.limits import read_file as read_file  # the indexer reads files with it
 from newssearch.formats.parsed import ERROR, WARNING, FormatError, Parsed, ParsedArticle
 from newssearch.models import Article, FileProblem
 
@@ -72,8 +74,12 @@ def decode(data: bytes, encoding: str = "utf-8-sig") -> tuple[str, bool]:
 
 
 def read_bytes(data: bytes, relpath: str) -> FileRead:
-    """The articles in one file's bytes; ``relpath`` (relative to the corpus) names them."""
+    """The articles in one file's bytes (as ``read_file`` gives them: a file too large to read is
+    reported); ``relpath`` (relative to the corpus) names them."""
     result = FileRead()
+    if isinstance(data, TooLarge):  # ``read_file`` did not read it
+        result.error = FileProblem(relpath, data.reason())
+        return result
     if b"\0" in data[:8192]:
         result.error = FileProblem(relpath, "binary data, not text; skipped")
         return result
@@ -100,8 +106,9 @@ def read_bytes(data: bytes, relpath: str) -> FileRead:
         reason = f"could not be read ({exc.__class__.__name__}: {exc}); skipped — please report this file"
         result.error = FileProblem(relpath, reason)
         return result
+    kept = [within_limits(article, parsed.problems) for article in parsed.articles]
     result.problems.extend(FileProblem(relpath, p.reason, p.line, p.level) for p in parsed.problems)
-    result.articles = _with_ids(relpath, parsed.articles)
+    result.articles = _with_ids(relpath, kept)
     if not result.articles and any(p.level == ERROR for p in parsed.problems):
         result.error = FileProblem(relpath, "no article in this file could be read (see the problems above)")
     return result

@@ -19,6 +19,7 @@ Metadata comes from the page's JSON-LD (``NewsArticle`` and kin), then its ``<me
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -27,7 +28,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from newssearch.formats.limits import MAX_HTML_DEPTH, MAX_PAGE_TAGS
 from newssearch.formats.parsed import (
+    WARNING,
     FormatError,
     Metadata,
     Parsed,
@@ -60,6 +63,7 @@ _FURNITURE = _words(
 _SPLIT_CLASS = re.compile(r"[\s_\-]+")
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report)$")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TAG = re.compile(r"<[A-Za-z]")  # an opening tag (or a "<" in a script that looks like one)
 _DATE_METAS = (
     "article:published_time",
     "og:published_time",
@@ -88,13 +92,26 @@ _BLOCK_TAGS = _words(
     "main nav ol p pre section table td th tr ul"
 )
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
+# libxml2 stops reading a page, without an error, at a text or attribute value over 10 MB (an
+# inline base64 image, a data-* blob) and at elements nested 256 deep, unless the page is allowed
+# to be "huge": then everything after that point was lost, and an article beside a large image was
+# "a headline only". The limit on a page's size (``limits.MAX_PAGE_BYTES``) bounds what it reads.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 def read_html(text: str) -> Parsed:
+    parsed = Parsed()
+    text, cut_line = _first_tags(_XML_DECLARATION.sub("", text, count=1))
+    if cut_line is not None:
+        reason = f"more than {MAX_PAGE_TAGS:,} tags: the page is read up to this line, the rest is left out"
+        parsed.problems.append(Problem(f"{reason} (see Limits in the README)", cut_line, WARNING))
     try:
-        doc = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+        doc = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
         raise FormatError("no HTML page in this file (it is empty)") from None
+    for cut in _PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+        reason = f"the page could not be read past this line ({cut.message.split(',')[0]}); the rest is left out"
+        parsed.problems.append(Problem(reason, cut.line, WARNING))
     page = _PageMetadata(doc)
     root = _article_root(doc)
     walker = _Walker(root)
@@ -103,7 +120,6 @@ def read_html(text: str) -> Parsed:
     if not walker.paragraphs_seen and not walker.captions:  # a gallery of captions is an article
         what = f" (a headline only: {title[:60]!r})" if title else ""
         raise FormatError(f"no article text found in this page{what}")
-    parsed = Parsed()
     sections = walker.sections()
     line = walker.title_line or root.sourceline or 1
     article = ParsedArticle(title=title or title_from(sections), line=line, sections=sections)
@@ -116,6 +132,18 @@ def read_html(text: str) -> Parsed:
     article.tags = meta.tags(page.tags)
     parsed.articles.append(article)
     return parsed
+
+
+def _first_tags(text: str) -> tuple[str, int | None]:
+    """The page up to its ``MAX_PAGE_TAGS + 1``-th tag, and the line where it was cut (None: it
+    was not). libxml2's tree of a page takes some 170 bytes an element and our walk tens of
+    microseconds: the number of tags, not the page's size, is what a page costs."""
+    if text.count("<") <= MAX_PAGE_TAGS:
+        return text, None
+    past = next(itertools.islice(_TAG.finditer(text), MAX_PAGE_TAGS, None), None)
+    if past is None:
+        return text, None
+    return text[: past.start()], text.count("\n", 0, past.start()) + 1
 
 
 def _article_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -145,23 +173,23 @@ def _is_furniture(el: lxml.html.HtmlElement) -> bool:
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
-    """An element's text, words kept apart at ``<br>`` and block edges, white space folded."""
+    """An element's text, words kept apart at ``<br>`` and block edges, white space folded.
+    Walked with a stack, not by recursion: elements may be nested thousands deep."""
     parts: list[str] = []
-
-    def visit(node: lxml.html.HtmlElement) -> None:
-        block = isinstance(node.tag, str) and node.tag.lower() in _BLOCK_TAGS
-        if block:
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag.lower() if isinstance(node.tag, str) else None  # None: a comment
+        if tag in _BLOCK_TAGS:
             parts.append(" ")
-        if isinstance(node.tag, str) and node.tag.lower() not in ("script", "style", "template"):
+        if closing:
+            if node is not el:
+                parts.append(node.tail or "")
+            continue
+        stack.append((node, True))
+        if tag is not None and tag not in ("script", "style", "template"):
             parts.append(node.text or "")
-            for child in node:
-                visit(child)
-        if block:
-            parts.append(" ")
-        if node is not el:
-            parts.append(node.tail or "")
-
-    visit(el)
+            stack.extend((child, False) for child in reversed(node))
     return " ".join("".join(parts).split())
 
 
@@ -185,18 +213,21 @@ class _Walker:
 
     def start(self) -> None:
         self._loose_text(self.root.text, self.root.sourceline or 1)
-        self.walk(self.root)
+        self.walk(self.root, 1)
 
-    def walk(self, el: lxml.html.HtmlElement) -> None:
+    def walk(self, el: lxml.html.HtmlElement, depth: int) -> None:
         for child in el:
             if isinstance(child.tag, str):  # not a comment or processing instruction
-                self._visit(child)
+                self._visit(child, depth)
             self._loose_text(child.tail, child.sourceline or 0)
 
-    def _visit(self, el: lxml.html.HtmlElement) -> None:
+    def _visit(self, el: lxml.html.HtmlElement, depth: int) -> None:
         tag = el.tag.lower()
         line = el.sourceline or 0
         if tag in _SKIP_TAGS:
+            return
+        if depth > MAX_HTML_DEPTH:  # no real page nests its text this deep: read it as one paragraph
+            self._paragraph(_text(el), line)
             return
         if _is_furniture(el) and _paragraph_text_length(el) < _FURNITURE_MAX_SHARE * self.root_text:
             return
@@ -217,7 +248,7 @@ class _Walker:
             self._paragraph(_text(el), line)
         else:
             self._loose_text(el.text, line)
-            self.walk(el)
+            self.walk(el, depth + 1)
 
     def _inside_article(self, el: lxml.html.HtmlElement) -> bool:
         return self.in_article or any(True for _ in el.iterancestors("article"))
@@ -262,7 +293,7 @@ class _Walker:
 def html_text(html: str) -> tuple[list[str], str]:
     """A piece of HTML (written into a Markdown note) as its figcaptions and the rest of its text."""
     try:
-        fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+        fragment = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError):
         return [], ""
     captions = [_text(el) for el in fragment.iter("figcaption")]

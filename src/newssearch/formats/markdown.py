@@ -23,6 +23,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from newssearch.formats.limits import MAX_MARKDOWN_CHARS
 from newssearch.formats.parsed import WARNING, Metadata, Parsed, ParsedArticle, Problem, title_from
 from newssearch.models import Paragraph, Section
 
@@ -56,8 +57,13 @@ def read_markdown(text: str) -> Parsed:
     builder = _Builder(title=title)
     if unread:  # front matter that could not be read is kept as text: nothing in the file is lost
         builder.keep(" ".join(" ".join(lines[1 : body_from - 1]).split()), 2)
-    tokens = _MARKDOWN.parse("\n".join(lines[body_from:]))
+    plain_from = _markdown_end(lines, body_from)
+    tokens = _MARKDOWN.parse("\n".join(lines[body_from:plain_from]))
     builder.feed(tokens, offset=body_from)
+    if plain_from < len(lines):
+        reason = f"the text from this line on, past {MAX_MARKDOWN_CHARS:,} characters, is read as plain text"
+        parsed.problems.append(Problem(f"{reason}, not Markdown (see Limits in the README)", plain_from + 1, WARNING))
+        _plain_text(builder, lines, plain_from)
     article = builder.article()
     if title:  # the article starts with its front matter
         article.line = 1
@@ -66,6 +72,33 @@ def read_markdown(text: str) -> Parsed:
     if not article.is_empty:
         parsed.articles.append(article)
     return parsed
+
+
+def _markdown_end(lines: list[str], start: int) -> int:
+    """Where the Markdown to parse ends: after the last blank line within ``MAX_MARKDOWN_CHARS`` of
+    ``start`` (or the end of the file). markdown-it takes up to 30 µs a character of punctuation,
+    brackets or short lines: what lies further is read as plain text."""
+    size, last_blank = 0, None
+    for n in range(start, len(lines)):
+        size += len(lines[n]) + 1
+        if size > MAX_MARKDOWN_CHARS:
+            return last_blank + 1 if last_blank is not None else n
+        if not lines[n].strip():
+            last_blank = n
+    return len(lines)
+
+
+def _plain_text(builder: _Builder, lines: list[str], start: int) -> None:
+    """Lines as paragraphs (runs of lines between blank ones), markup and all."""
+    first, run = start, list[str]()
+    for n in range(start, len(lines) + 1):
+        if n < len(lines) and lines[n].strip():
+            if not run:
+                first = n
+            run.append(lines[n])
+        elif run:
+            builder.add_text(" ".join(run), first + 1)
+            run = []
 
 
 def _front_matter(lines: list[str], problems: list[Problem]) -> tuple[dict[str, Any], int, bool]:

@@ -17,6 +17,7 @@ import json
 import sys
 from typing import Any
 
+from newssearch.formats.limits import MAX_RECORD_CHARS, record_too_long
 from newssearch.formats.parsed import (
     WARNING,
     FormatError,
@@ -50,6 +51,9 @@ _DECODER = json.JSONDecoder(parse_int=_number)
 def read_jsonl(text: str) -> Parsed:
     parsed = Parsed()
     for lineno, raw in enumerate(text.split("\n"), start=1):
+        if len(raw) > MAX_RECORD_CHARS:
+            parsed.problems.append(Problem(record_too_long(len(raw)), lineno))
+            continue
         if not raw.strip():
             continue
         try:
