@@ -106,7 +106,13 @@ def check_index(corpus_dir: Path, index_dir: Path, *, follow: bool = False) -> I
 
 
 def _sha1(path: Path) -> str | None:
+    """The file's SHA-1, read a megabyte at a time (a file can be far larger than the index
+    ever reads of it: README, "Limits")."""
+    digest = hashlib.sha1()
     try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
     except OSError:
         return None
+    return digest.hexdigest()
