@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import writing
+from whoosh.filedb.filestore import FileStorage
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
 
@@ -378,10 +379,18 @@ def _reclaim(index_dir: Path) -> int:
     """Remove what killed, interrupted or failed runs left in the index folder (README,
     "newssearch index"): the bytes reclaimed. A table of contents that cannot be read leaves
     nothing to tell leftovers by; the run then starts the index again."""
+    whoosh_lock = FileStorage(str(index_dir)).lock(f"{INDEX_NAME}_WRITELOCK")
+    try:
+        if not whoosh_lock.acquire(blocking=False):
+            return 0  # a writer outside newssearch is at work: its new files are not leftovers
+    except OSError:
+        return 0
     try:
         return integrity.remove_leftovers(index_dir)
     except Exception:
         return 0
+    finally:
+        whoosh_lock.release()
 
 
 def _refuse_damaged(index_dir: Path) -> None:
