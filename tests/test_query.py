@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -24,7 +23,6 @@ from newssearch.query import date_bound, parse_query
 from newssearch.searcher import SearchRequest, search, show, stats
 
 SEED_NAME = "000_f49d05269f99023b.txt"
-AWKWARD = Path(__file__).resolve().parent / "fixtures" / "awkward"
 KINDS = {"title", "section", "caption", "body"}
 
 
@@ -66,6 +64,20 @@ def unellipsed(text: str) -> str:
     return text.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
 
 
+# Every test here only reads the seed's index and the awkward corpus's: each is built once for the
+# module (conftest.py). A test that writes makes an index of its own.
+
+
+@pytest.fixture(scope="module")
+def seed_index(seed_index_once: Path) -> Path:
+    return seed_index_once
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(seed_index_once: Path) -> Path:
+    return seed_index_once.parent / "corpus"
+
+
 @pytest.fixture
 def articles(seed_corpus: Path) -> dict[str, int]:
     """The seed's four articles by a short name → the line their headline starts on."""
@@ -78,18 +90,9 @@ def articles(seed_corpus: Path) -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def awkward_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "awkward"
-    shutil.copytree(AWKWARD, corpus)
-    return corpus
-
-
-@pytest.fixture
-def awkward_index(awkward_corpus: Path, tmp_path: Path) -> Path:
-    index_dir = tmp_path / "awkward-index"
-    update_index(awkward_corpus, index_dir)
-    return index_dir
+@pytest.fixture(scope="module")
+def awkward_index(awkward_index_once: Path) -> Path:
+    return awkward_index_once
 
 
 def files_of(result: SearchResult) -> list[str]:
@@ -443,7 +446,9 @@ def test_results_are_ranked_best_first_with_ties_broken_by_id(seed_index: Path, 
     assert keys == sorted(keys)
 
 
-def test_order_survives_a_rebuild(seed_corpus: Path, seed_index: Path) -> None:
+def test_order_survives_a_rebuild(seed_corpus: Path, tmp_path: Path) -> None:
+    seed_index = tmp_path / "index"  # its own: the rebuild writes to it
+    update_index(seed_corpus, seed_index)
     before = [hit.id for hit in run(seed_index, "gaza").results]
     update_index(seed_corpus, seed_index, rebuild=True)
     assert [hit.id for hit in run(seed_index, "gaza").results] == before
