@@ -12,7 +12,8 @@ import subprocess
 import sys
 import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from newssearch.indexer import update_index
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_f49d05269f99023b.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+AWKWARD = FIXTURES / "awkward"
 # The research data sets live beside the repository, never in it (their licences forbid it).
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -45,10 +47,8 @@ def seed_index(seed_corpus: Path, tmp_path: Path) -> Path:
     return index_dir
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    """Run the real CLI in ``tmp_path`` (so ./corpus and ./index are the scratch ones)."""
-    monkeypatch.chdir(tmp_path)
+def _cli_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    monkeypatch.chdir(folder)
     for name in ("NEWSSEARCH_CORPUS", "NEWSSEARCH_INDEX", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
@@ -59,12 +59,39 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
     return run
 
 
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run the real CLI in ``tmp_path`` (so ./corpus and ./index are the scratch ones). A test
+    that only reads a module's shared folder moves it there with ``monkeypatch.chdir``."""
+    return _cli_in(tmp_path, monkeypatch)
+
+
+@contextmanager
+def cli_in(folder: Path) -> Iterator[Callable[..., Result]]:
+    """The CLI run in ``folder`` as ``cli`` runs it, within a ``with`` block: for module-scoped
+    fixtures, which cannot use the ``cli`` fixture."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield _cli_in(folder, monkeypatch)
+
+
 @pytest.fixture(scope="module")
 def seed_index_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real index of the seed, built once per test module (for tests that only read it)."""
+    """A real index of the seed, built once per test module (for tests that only read it); its
+    corpus is the ``corpus`` folder beside it."""
     folder = tmp_path_factory.mktemp("seed")
     (folder / "corpus").mkdir()
     shutil.copy(SEED, folder / "corpus" / SEED.name)
+    update_index(folder / "corpus", folder / "index")
+    return folder / "index"
+
+
+@pytest.fixture(scope="module")
+def awkward_index_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of the awkward fixture corpus (accents, brackets, an escape byte, a
+    duplicate), built once per test module for tests that only read it; its corpus is the
+    ``corpus`` folder beside it."""
+    folder = tmp_path_factory.mktemp("awkward")
+    shutil.copytree(AWKWARD, folder / "corpus")
     update_index(folder / "corpus", folder / "index")
     return folder / "index"
 

@@ -23,7 +23,6 @@ Cli = Callable[..., Result]
 
 SEED_NAME = "000_f49d05269f99023b.txt"
 SEED_PATH = f"corpus/{SEED_NAME}"
-AWKWARD = Path(__file__).resolve().parent / "fixtures" / "awkward"
 KINDS = {"title", "section", "caption", "body"}
 QUERY_KEYS = {"query", "total", "relaxed", "suggestion", "results", "facets", "filter_note", "notes"}
 RESULT_KEYS = {"rank", "id", "score", "title", "path", "line", "doc_id", "date", "source", "matches"}
@@ -56,12 +55,28 @@ def colour_codes(text: str) -> list[str]:
     return found
 
 
+# The seed's index and the awkward corpus's are built once for the module (conftest.py) and only
+# read: ``cli`` runs in their folder (./corpus, ./index). A test that writes has its own.
+
+
 @pytest.fixture
-def awkward(tmp_path: Path, cli: Cli) -> Cli:
+def seed_index(seed_index_once: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seed's index, shared by the module's tests, which only read it; ``cli`` runs beside it."""
+    monkeypatch.chdir(seed_index_once.parent)
+    return seed_index_once
+
+
+@pytest.fixture
+def own_seed_index(seed_corpus: Path, tmp_path: Path) -> Path:
+    """The seed's index in the test's own folder (./corpus, ./index), for tests that write to it."""
+    update_index(seed_corpus, tmp_path / "index")
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def awkward(awkward_index_once: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
     """The CLI in a folder whose ./corpus is the awkward fixture corpus, indexed."""
-    shutil.copytree(AWKWARD, tmp_path / "corpus")
-    result = cli("index")
-    assert result.exit_code == 0, result.stderr
+    monkeypatch.chdir(awkward_index_once.parent)
     return cli
 
 
@@ -169,12 +184,12 @@ def test_json_shape(seed_index: Path, cli: Cli) -> None:
                 assert match["text"][start:end].lower().startswith(("rafah", "cross"))
 
 
-def test_json_lines_point_into_the_file(seed_index: Path, cli: Cli, tmp_path: Path) -> None:
-    lines = seed_lines(tmp_path)
+def test_json_lines_point_into_the_file(seed_index: Path, cli: Cli) -> None:
+    lines = seed_lines(seed_index.parent)
     data = as_json(cli("query", "gaza", "--json"))
     assert data["results"]
     for hit in data["results"]:
-        assert (tmp_path / hit["path"]).is_file()
+        assert (seed_index.parent / hit["path"]).is_file()
         assert lines[hit["line"] - 1] == hit["title"]
         for match in hit["matches"]:
             text = match["text"].removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
@@ -208,8 +223,8 @@ def test_jsonl_is_one_result_a_line(seed_index: Path, cli: Cli) -> None:
     assert all(set(o) == RESULT_KEYS for o in objects)
 
 
-def test_passages_json(seed_index: Path, cli: Cli, tmp_path: Path) -> None:
-    lines = seed_lines(tmp_path)
+def test_passages_json(seed_index: Path, cli: Cli) -> None:
+    lines = seed_lines(seed_index.parent)
     data = as_json(cli("query", "rafah crossing", "--passages", "--json"))
     assert data["total"] >= len(data["results"]) > 3
     for hit in data["results"]:
@@ -249,7 +264,7 @@ def test_since_until_filter_out_undated_articles(seed_index: Path, cli: Cli) -> 
 # --------------------------------------------------------------------------- query: human output
 
 
-def test_human_output_lists_titles_locations_and_labelled_snippets(seed_index: Path, cli: Cli, tmp_path: Path) -> None:
+def test_human_output_lists_titles_locations_and_labelled_snippets(seed_index: Path, cli: Cli) -> None:
     data = as_json(cli("query", "rafah crossing", "--json"))
     result = cli("query", "rafah crossing", "--color", "never")
     assert result.exit_code == 0
@@ -340,8 +355,8 @@ def test_duplicate_articles_both_listed_in_id_order(awkward: Cli) -> None:
 # --------------------------------------------------------------------------- show and stats
 
 
-def test_show_json(seed_index: Path, cli: Cli, tmp_path: Path) -> None:
-    lines = seed_lines(tmp_path)
+def test_show_json(seed_index: Path, cli: Cli) -> None:
+    lines = seed_lines(seed_index.parent)
     hit = as_json(cli("query", "title:lifeline title:soon", "--json"))["results"][0]
     result = cli("show", hit["id"], "--json")
     assert result.exit_code == 0
@@ -461,7 +476,7 @@ def test_index_json_and_a_second_run_changes_nothing(seed_corpus: Path, cli: Cli
     assert second["articles"] == 4
 
 
-def test_index_rebuild(seed_index: Path, cli: Cli) -> None:
+def test_index_rebuild(own_seed_index: Path, cli: Cli) -> None:
     ids = [h["id"] for h in as_json(cli("query", "gaza", "--json"))["results"]]
     result = cli("index", "--rebuild")
     assert result.exit_code == 0
@@ -495,7 +510,7 @@ def test_index_keeps_a_file_with_invalid_utf8(seed_corpus: Path, cli: Cli) -> No
     assert [h["path"] for h in data["results"]] == ["corpus/latin1.txt"]
 
 
-def test_index_drops_a_deleted_file(seed_index: Path, seed_corpus: Path, cli: Cli) -> None:
+def test_index_drops_a_deleted_file(own_seed_index: Path, seed_corpus: Path, cli: Cli) -> None:
     (seed_corpus / "extra.txt").write_text("Zanzibar Ferry Notice\n\nThe ferry sails at noon.\n", encoding="utf-8")
     assert as_json(cli("index", "--json"))["added"] == 1
     assert as_json(cli("query", "zanzibar", "--json"))["total"] == 1
@@ -560,10 +575,10 @@ def big_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_entry_point_json_from_the_corpus_folder(seed_index: Path, tmp_path: Path) -> None:
+def test_entry_point_json_from_the_corpus_folder(seed_index: Path) -> None:
     proc = subprocess.run(
         [str(entry_point()), "query", "rafah crossing", "--json"],
-        cwd=tmp_path,
+        cwd=seed_index.parent,
         env=clean_env(),
         capture_output=True,
         text=True,
@@ -610,10 +625,10 @@ def test_broken_pipe_is_quiet(big_folder: Path, fmt: list[str]) -> None:
     assert proc.returncode in (0, -signal.SIGPIPE, 128 + signal.SIGPIPE)
 
 
-def test_json_on_a_terminal_is_the_same_and_unwrapped(seed_index: Path, tmp_path: Path) -> None:
+def test_json_on_a_terminal_is_the_same_and_unwrapped(seed_index: Path) -> None:
     args = [str(entry_point()), "query", "rafah crossing", "--json"]
-    piped = subprocess.run(args, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
-    code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color"), columns=40)
+    piped = subprocess.run(args, cwd=seed_index.parent, env=clean_env(), capture_output=True, text=True, timeout=120)
+    code, out, _ = run_in_terminal(args, seed_index.parent, clean_env(TERM="xterm-256color"), columns=40)
     assert code == piped.returncode == 0
     assert out == piped.stdout
     assert out.count("\n") == 1
@@ -621,34 +636,34 @@ def test_json_on_a_terminal_is_the_same_and_unwrapped(seed_index: Path, tmp_path
     assert "\x1b" not in out
 
 
-def test_jsonl_on_a_terminal_is_the_same(seed_index: Path, tmp_path: Path) -> None:
+def test_jsonl_on_a_terminal_is_the_same(seed_index: Path) -> None:
     args = [str(entry_point()), "query", "gaza", "--jsonl"]
-    piped = subprocess.run(args, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
-    code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color"), columns=40)
+    piped = subprocess.run(args, cwd=seed_index.parent, env=clean_env(), capture_output=True, text=True, timeout=120)
+    code, out, _ = run_in_terminal(args, seed_index.parent, clean_env(TERM="xterm-256color"), columns=40)
     assert code == 0
     assert out == piped.stdout
     assert len(out.splitlines()) == 4
     assert all(json.loads(line)["path"] == SEED_PATH for line in out.splitlines())
 
 
-def test_color_auto_colours_a_terminal(seed_index: Path, tmp_path: Path) -> None:
+def test_color_auto_colours_a_terminal(seed_index: Path) -> None:
     args = [str(entry_point()), "query", "rafah"]
-    code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color"), columns=100)
+    code, out, _ = run_in_terminal(args, seed_index.parent, clean_env(TERM="xterm-256color"), columns=100)
     assert code == 0
     assert colour_codes(out)
 
 
-def test_no_color_is_honoured_on_a_terminal(seed_index: Path, tmp_path: Path) -> None:
+def test_no_color_is_honoured_on_a_terminal(seed_index: Path) -> None:
     args = [str(entry_point()), "query", "rafah"]
-    code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color", NO_COLOR="1"), columns=100)
+    code, out, _ = run_in_terminal(args, seed_index.parent, clean_env(TERM="xterm-256color", NO_COLOR="1"), columns=100)
     assert code == 0
     assert "Rafah" in out
     assert colour_codes(out) == []
 
 
-def test_color_never_on_a_terminal(seed_index: Path, tmp_path: Path) -> None:
+def test_color_never_on_a_terminal(seed_index: Path) -> None:
     args = [str(entry_point()), "query", "rafah", "--color", "never"]
-    code, out, _ = run_in_terminal(args, tmp_path, clean_env(TERM="xterm-256color"), columns=100)
+    code, out, _ = run_in_terminal(args, seed_index.parent, clean_env(TERM="xterm-256color"), columns=100)
     assert code == 0
     assert "Rafah" in out and "\x1b" not in out
 

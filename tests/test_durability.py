@@ -1,13 +1,14 @@
 """Durability with real processes on a real on-disk index: ``newssearch index`` killed with
-SIGKILL at random moments, two ``index`` runs at once, queries during a run, and a killed run
+SIGKILL in each phase of a run, two ``index`` runs at once, queries during a run, and a killed run
 that held the lock (README: "An interrupted or failed run leaves the previous index whole; a
 second `index` run while one is going says the index is busy (exit 3)").
 
 Every command runs as ``python -m newssearch`` in a subprocess. An ``index`` run commits once,
 at its end (``indexer.update_index``), so after any kill the index holds either the state before
-the run or the state after it — never anything in between. The kill moments are random (seeded)
-by design; the concurrency tests instead catch a run mid-work by polling the locks it holds
-(``/proc/locks``) and hold it there with SIGSTOP, so they do not depend on timing.
+the run or the state after it — never anything in between. The kills land at named phases of a
+run (parsing, a worker's flush, the merge, the commit's rename), found by Python's audit hooks in
+the killed process; the concurrency tests catch a run mid-work by polling the locks it holds
+(``/proc/locks``) and hold it there with SIGSTOP. Neither depends on timing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import clean_env
+from newssearch.query import MAX_WORDS
 
 ARTICLES = 3000
 FILES = 6  # 500 articles a file
@@ -37,8 +39,6 @@ COMMON = "dispatch"
 VOCAB = ["harbour", "council", "storm", "ferry", "budget", "minister", "river", "bridge", "school", "hospital"]
 VOCAB += ["election", "festival", "market", "strike", "talks", "court", "police", "weather", "railway", "port"]
 SEED = 20251125
-KILLS = 20
-UPDATE_KILLS = 17  # the rest kill `index --rebuild` runs (so do these, once the update is committed)
 # Lock files (flock) in the index folder: newssearch's, held for a whole run (store.update_lock),
 # and Whoosh's, held while its writer is open (from the first changed file to the commit).
 UPDATE_LOCK = "newssearch_UPDATE"
@@ -75,10 +75,12 @@ def corpus_parts() -> list[str]:
 PARTS = corpus_parts()
 
 
-def write_parts(corpus: Path, numbers: range) -> None:
+def write_parts(corpus: Path, numbers: range, per_file: int = PER_FILE) -> None:
+    """The parts, each with its first ``per_file`` articles (articles ``f * PER_FILE`` on)."""
     corpus.mkdir(exist_ok=True)
     for f in numbers:
-        (corpus / f"part{f}.jsonl").write_text(PARTS[f], encoding="utf-8")
+        text = "".join(PARTS[f].splitlines(keepends=True)[:per_file])
+        (corpus / f"part{f}.jsonl").write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- processes
@@ -233,107 +235,165 @@ def file_kinds(index_dir: Path) -> dict[str, int]:
 
 # --------------------------------------------------------------------------- 1. crash safety
 
+# `python -m newssearch ARGS`, SIGKILLed at the first moment of a phase of its run. Python's audit
+# hooks see every file the run opens and renames (in its worker processes too: they are forked),
+# and the frames on the stack say which part of Whoosh is at work, so the kill lands in that phase
+# every time, on any machine, without changing what the program does.
+KILL_AT_PHASE = r"""
+import os, runpy, signal, sys
 
-def test_sigkill_at_random_moments_leaves_a_committed_index(tmp_path: Path) -> None:
-    """~20 SIGKILLs spread over `index` runs (an update adding 1,000 articles to 2,000, then
-    rebuilds): after each, the index answers with the previous or the new committed state;
-    one uninterrupted run then gives every article, each found by its own word."""
+phase, corpus = sys.argv[1], os.path.realpath(sys.argv[2])
+del sys.argv[1:3]
+run_pid = os.getpid()
+state = {"corpus files opened": 0, "table of contents renamed": False, "killing": False}
+
+
+def inside(function):
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == function:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def kill():
+    state["killing"] = True  # os.kill is an audit event too
+    os.kill(run_pid, signal.SIGKILL)  # from a worker: the run, as `kill -9` would
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def hook(event, args):
+    if state["killing"]:
+        return
+    if state["table of contents renamed"]:
+        kill()  # the commit's rename is done: its next step (syncing the folder) never happens
+    if event == "os.rename" and os.fspath(args[1]).endswith(".toc"):
+        if phase == "before the rename of the table of contents":
+            kill()
+        state["table of contents renamed"] = phase == "after the rename of the table of contents"
+    if event != "open" or isinstance(args[0], int):
+        return
+    path = os.fspath(args[0])
+    path = path.decode() if isinstance(path, bytes) else path
+    if path.startswith(corpus + os.sep) and os.getpid() == run_pid:
+        state["corpus files opened"] += 1
+        if phase == "parsing" and state["corpus files opened"] == 2:
+            kill()  # the first file's articles are in the writer, not yet committed
+    elif phase == "a worker's flush" and os.getpid() != run_pid and inside("_finalize_segment"):
+        kill()  # a worker writing out its segment
+    elif phase == "the merge" and os.getpid() == run_pid and inside("_merge_segments"):
+        kill()  # reading an old segment to merge it into the new one
+
+
+sys.addaudithook(hook)
+runpy.run_module("newssearch", run_name="__main__", alter_sys=True)
+"""
+
+# Articles a file in the runs that are killed: the phases do not depend on the size of the run.
+KILLED_PER_FILE = 100
+# (run, phase, state the index must answer with afterwards). The update removes part0 (a quarter
+# of the index's documents deleted, so its commit merges every segment) and adds part4 and part5.
+# Kills before the commit's rename leave the previous state; after it, the new one; a killed
+# rebuild leaves the new one too.
+PHASES = [
+    ("update --jobs 1", "parsing", "previous"),
+    ("update --jobs 2", "a worker's flush", "previous"),
+    ("update --jobs 1", "the merge", "previous"),
+    ("update --jobs 2", "the merge", "previous"),
+    ("update --jobs 1", "before the rename of the table of contents", "previous"),
+    ("update --jobs 2", "after the rename of the table of contents", "new"),
+    ("rebuild --jobs 2", "a worker's flush", "new"),
+    ("rebuild --jobs 1", "before the rename of the table of contents", "new"),
+]
+
+
+def test_sigkill_at_each_phase_of_a_run_leaves_a_committed_index(tmp_path: Path) -> None:
+    """A SIGKILL in each phase of `index` runs (parsing, a worker's flush, the merge, the commit's
+    rename), for an update that removes 100 articles of 400 and adds 200, then for rebuilds:
+    after each, the index answers, whole, with the previous or the new committed state as the
+    phase says; one uninterrupted run then gives every article, each found by its own word."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    previous_files = 4
-    previous, full = previous_files * PER_FILE, ARTICLES
-    write_parts(corpus, range(previous_files))
-    build(corpus, index_dir, previous)
-    write_parts(corpus, range(previous_files, FILES))
-    probe_n = ARTICLES - 1  # an article of the new files
-    probe = marker(probe_n)
+    write_parts(corpus, range(4), KILLED_PER_FILE)
+    build(corpus, index_dir, 4 * KILLED_PER_FILE)
+    (corpus / "part0.jsonl").unlink()
+    write_parts(corpus, range(4, FILES), KILLED_PER_FILE)
+    states = {"previous": 4 * KILLED_PER_FILE, "new": (FILES - 1) * KILLED_PER_FILE}
+    numbers = [n for f in range(1, FILES) for n in range(f * PER_FILE, f * PER_FILE + KILLED_PER_FILE)]
+    # One query tells the states apart: an article only the previous state has, one only the new.
+    gone_n, new_n = 0, numbers[-1]
+    probe = f"{marker(gone_n)} OR {marker(new_n)}"
+    probe_ids = {"previous": [f"a{gone_n}"], "new": [f"a{new_n}"]}
 
-    # The uninterrupted durations, measured on a copy: the index under test keeps its previous state.
-    copy = tmp_path / "copy"
-    shutil.copytree(index_dir, copy)
-    durations = {}
-    for mode, extra in (("update", ()), ("rebuild", ("--rebuild",))):
-        started = time.monotonic()
-        proc = run(*index_args(corpus, copy, *extra), cwd=tmp_path)
-        durations[mode] = time.monotonic() - started
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["articles"] == full
-    files_clean_rebuild = files_in(copy)
-
-    # Kill moments: one at random in each equal stretch of the run's duration, the update's in order
-    # (should the last ones come after its commit, the rest of them interrupt rebuilds).
-    rng = random.Random(SEED)
-    plan = []
-    for mode, kills in (("update", UPDATE_KILLS), ("rebuild", KILLS - UPDATE_KILLS)):
-        plan += [(mode, (k + rng.random()) / kills) for k in range(kills)]
-
-    committed = previous
     log = []
-    for mode, moment in plan:
-        if committed == full:
-            mode = "rebuild"  # the update is in: only a rebuild still has work to interrupt
-        at = moment * durations[mode]
-        job = subprocess.Popen(
-            command(*index_args(corpus, index_dir, *(("--rebuild",) if mode == "rebuild" else ()))),
+    for run_spec, phase, expected in PHASES:
+        mode, _, jobs = run_spec.split()
+        extra = ("--rebuild",) if mode == "rebuild" else ()
+        job = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                KILL_AT_PHASE,
+                phase,
+                str(corpus),
+                *index_args(corpus, index_dir, *extra, "--jobs", jobs),
+            ],
             cwd=tmp_path,
             env=clean_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             text=True,
+            timeout=WAIT,
         )
-        try:
-            job.wait(timeout=at)
-        except subprocess.TimeoutExpired:
-            job.kill()
-        _, err = job.communicate(timeout=WAIT)
-        completed = job.returncode == 0
-        assert completed or job.returncode == -signal.SIGKILL, f"exit {job.returncode}: {err}"
-        assert "Traceback" not in err, err
+        assert job.returncode == -signal.SIGKILL, (
+            f"{run_spec} never reached {phase}: exit {job.returncode}: {job.stderr}"
+        )
+        assert "Traceback" not in job.stderr, job.stderr
 
         seen = observe(index_dir, probe, tmp_path)
-        log.append(f"{mode:7} kill at {at:5.2f} s: {'completed' if completed else 'killed':9} -> {seen.articles}")
-        assert seen.articles in {committed, full}, log  # never a partial or an older state
+        log.append(f"{run_spec:16} killed at {phase}: {seen.articles} articles, {file_kinds(index_dir)}")
+        assert seen.articles == states[expected], log  # never a partial state, nor the other one
         assert seen.found == seen.articles, (seen, log)  # the articles agree with the manifest
-        assert seen.probe_ids == ([] if seen.articles == previous else [f"a{probe_n}"]), (seen, log)
-        if completed:
-            assert seen.articles == full, log
-        committed = seen.articles
+        assert seen.probe_ids == probe_ids[expected], (seen, log)
 
     files_after_kills = files_in(index_dir)
     kinds_after_kills = file_kinds(index_dir)
     # The final run: a touched file (same content, new mtime) makes it commit even when the update
     # is already in, and a commit is when Whoosh deletes the files no committed state uses.
-    touched = corpus / "part0.jsonl"
+    touched = corpus / "part1.jsonl"
     st = touched.stat()
     os.utime(touched, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     proc = run(*index_args(corpus, index_dir), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
+    full = states["new"]
     assert (summary["articles"], summary["failed"]) == (full, 0)
     seen = observe(index_dir, probe, tmp_path)
-    assert (seen.articles, seen.found, seen.probe_ids) == (full, full, [f"a{probe_n}"])
+    assert (seen.articles, seen.found, seen.probe_ids) == (full, full, probe_ids["new"])
 
-    # Every article is found by its word, and by nothing else: one query for all the words, and in
-    # each result the only highlighted word is its own article's.
-    words = " OR ".join(marker(n) for n in range(ARTICLES))
-    proc = run("query", words, "--jsonl", "--limit", str(ARTICLES), "--index", str(index_dir), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    # Every article is found by its word, and by nothing else: queries of as many of the words as
+    # a query may have (README, "Query syntax"), and in each result the only highlighted word is
+    # its own article's.
+    everyone = [gone_n, *numbers]
     found = {}
-    for line in proc.stdout.splitlines():
-        hit = json.loads(line)
-        marked = {m["text"][a:b].lower() for m in hit["matches"] for a, b in m["highlights"]}
-        found[hit["doc_id"]] = marked
-    assert found == {f"a{n}": {marker(n)} for n in range(ARTICLES)}
+    for start in range(0, len(everyone), MAX_WORDS):
+        words = " OR ".join(marker(n) for n in everyone[start : start + MAX_WORDS])
+        proc = run("query", words, "--jsonl", "--limit", str(ARTICLES), "--index", str(index_dir), cwd=tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        for line in proc.stdout.splitlines():
+            hit = json.loads(line)
+            marked = {m["text"][a:b].lower() for m in hit["matches"] for a, b in m["highlights"]}
+            found[hit["doc_id"]] = marked
+    assert found == {f"a{n}": {marker(n)} for n in numbers}
 
     kinds_after_final = file_kinds(index_dir)
     print(
-        f"\nuninterrupted: update {durations['update']:.2f} s, rebuild {durations['rebuild']:.2f} s\n"
+        "\n"
         + "\n".join(log)
         + f"\nfiles in the index folder: {files_after_kills} after the kills {kinds_after_kills}; "
-        f"{files_in(index_dir)} after the final run {kinds_after_final}; "
-        f"{files_clean_rebuild} after a clean rebuild {file_kinds(copy)}"
+        f"{files_in(index_dir)} after the final run {kinds_after_final}"
     )
     # What killed runs leave behind goes at the next commit: no loose segment parts, no writer's
-    # temporary files, one table of contents. (A temporary table of contents, from a kill between
+    # temporary files, one table of contents. (A temporary table of contents, from the kill between
     # its write and its rename, is never deleted by Whoosh; it is reported above.)
     assert kinds_after_final.get("segment part", 0) == 0, kinds_after_final
     assert kinds_after_final.get("MAIN.tmp/*", 0) == 0, kinds_after_final
@@ -420,6 +480,18 @@ def alive(pid: int) -> bool:
         return False
 
 
+BUSY_TICKS = os.sysconf("SC_CLK_TCK") // 5
+
+
+def cpu_ticks(pid: int) -> int:
+    """The CPU time ``pid`` has used, in clock ticks (user and system; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th fields
+
+
 def children(pid: int) -> list[int]:
     return [int(c) for f in Path(f"/proc/{pid}/task").glob("*/children") for c in f.read_text().split()]
 
@@ -480,7 +552,15 @@ def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_
         while len(children(proc.pid)) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "the run never started its workers"
             time.sleep(0.01)  # polling
-        time.sleep(0.5)  # the workers are busy indexing
+        # The workers are busy indexing: the run has handed out batches of documents (files in its
+        # temporary folder, each taken and deleted by a worker) and each worker has indexed for a
+        # while (a fifth of a second of CPU time).
+        while not (any(index_dir.rglob("*.doclist")) and all(cpu_ticks(w) >= BUSY_TICKS for w in children(proc.pid))):
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                f"the workers never got to work: exit {proc.returncode}, "
+                f"{ {w: cpu_ticks(w) for w in children(proc.pid)} }, {sorted(index_dir.rglob('*'))[:5]}"
+            )
+            time.sleep(0.005)  # polling
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=WAIT)
     finally:

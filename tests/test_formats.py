@@ -9,6 +9,7 @@ pass by accident: a test still asks for the line that holds the heading, caption
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections import Counter
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
 
+from conftest import cli_in
 from newssearch.formats import SUPPORTED, read_bytes
 
 Cli = Callable[..., Result]
@@ -173,9 +175,28 @@ def paragraph_with(article: dict[str, Any], needle: str) -> dict[str, Any]:
     return found
 
 
+@pytest.fixture(scope="module")
+def formats_indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A folder whose ./corpus holds every fixture, indexed once for the module; the folder and
+    the ``index --json`` summary."""
+    folder = tmp_path_factory.mktemp("formats")
+    make_corpus(folder)
+    with cli_in(folder) as cli:
+        return folder, index_json(cli)
+
+
 @pytest.fixture
-def summary(tmp_path: Path, cli: Cli) -> dict[str, Any]:
-    """Every fixture in ./corpus, indexed; the ``index --json`` summary."""
+def summary(formats_indexed: tuple[Path, dict[str, Any]], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Every fixture in ./corpus, indexed; the ``index --json`` summary. The folder is shared by
+    the module's tests (which only read it): ``cli`` runs there."""
+    folder, data = formats_indexed
+    monkeypatch.chdir(folder)
+    return copy.deepcopy(data)
+
+
+@pytest.fixture
+def own_summary(tmp_path: Path, cli: Cli) -> dict[str, Any]:
+    """As ``summary``, in a folder of the test's own, for tests that write to the index."""
     make_corpus(tmp_path)
     return index_json(cli)
 
@@ -224,7 +245,7 @@ def test_index_names_failed_files_on_stderr_and_in_the_summary_line(tmp_path: Pa
     assert f"{len(FAILED_FILES)} failed" in result.stdout
 
 
-def test_a_second_run_still_lists_the_failed_files_as_errors(summary: dict[str, Any], cli: Cli) -> None:
+def test_a_second_run_still_lists_the_failed_files_as_errors(own_summary: dict[str, Any], cli: Cli) -> None:
     again = index_json(cli)
     assert again["articles"] == GOOD_ARTICLES
     assert (again["added"], again["changed"], again["failed"]) == (0, 0, len(FAILED_FILES))

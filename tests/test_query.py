@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -24,7 +23,6 @@ from newssearch.query import date_bound, parse_query
 from newssearch.searcher import SearchRequest, search, show, stats
 
 SEED_NAME = "000_f49d05269f99023b.txt"
-AWKWARD = Path(__file__).resolve().parent / "fixtures" / "awkward"
 KINDS = {"title", "section", "caption", "body"}
 
 
@@ -66,6 +64,20 @@ def unellipsed(text: str) -> str:
     return text.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
 
 
+# Every test here only reads the seed's index and the awkward corpus's: each is built once for the
+# module (conftest.py). A test that writes makes an index of its own.
+
+
+@pytest.fixture(scope="module")
+def seed_index(seed_index_once: Path) -> Path:
+    return seed_index_once
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(seed_index_once: Path) -> Path:
+    return seed_index_once.parent / "corpus"
+
+
 @pytest.fixture
 def articles(seed_corpus: Path) -> dict[str, int]:
     """The seed's four articles by a short name → the line their headline starts on."""
@@ -78,18 +90,9 @@ def articles(seed_corpus: Path) -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def awkward_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "awkward"
-    shutil.copytree(AWKWARD, corpus)
-    return corpus
-
-
-@pytest.fixture
-def awkward_index(awkward_corpus: Path, tmp_path: Path) -> Path:
-    index_dir = tmp_path / "awkward-index"
-    update_index(awkward_corpus, index_dir)
-    return index_dir
+@pytest.fixture(scope="module")
+def awkward_index(awkward_index_once: Path) -> Path:
+    return awkward_index_once
 
 
 def files_of(result: SearchResult) -> list[str]:
@@ -292,13 +295,25 @@ def test_fuzzy_default_forgives_a_swapped_pair_of_letters(seed_index: Path, arti
 @pytest.mark.parametrize("text", ["rafah~/2", "rafah~2/1", "ra~/5", "x~/10", "rafah~/9"])
 def test_fuzzy_prefix_length_never_crashes(seed_index: Path, text: str) -> None:
     """``word~/N`` (Whoosh: the first N letters must match) gives results or a syntax error,
-    even when N is longer than the word."""
+    even when N is longer than the word. Its results are the fuzzy word's: every article the
+    word itself finds, and only words that begin with its first N letters highlighted."""
+    match = re.fullmatch(r"(\w+)~\d*/(\d+)", text)
+    assert match, text
+    word, prefix = match[1], match[1][: int(match[2])]
     try:
         result = run(seed_index, text)
     except QuerySyntaxError as exc:
         assert exc.message
-    else:
-        assert result.total >= 0
+        return
+    try:
+        exact = {hit.id for hit in run(seed_index, word).results}
+    except QuerySyntaxError:  # too short to be indexed: the fuzzy word may still find others
+        exact = set()
+    assert exact <= {hit.id for hit in result.results}, text
+    assert result.total == len(result.results)
+    highlighted = [m.text[s:e].lower() for hit in result.results for m in hit.matches for s, e in m.highlights]
+    assert bool(highlighted) == bool(result.results)
+    assert all(h.startswith(prefix) for h in highlighted), (text, highlighted)
 
 
 @pytest.mark.parametrize(
@@ -345,7 +360,9 @@ def test_did_you_mean_is_not_a_stem(seed_index: Path, seed_corpus: Path) -> None
 
 @pytest.mark.parametrize("text", ["rafah crossing", "Rafah", "putin", "crossings"])
 def test_no_suggestion_when_every_word_is_indexed(seed_index: Path, text: str) -> None:
-    assert run(seed_index, text).suggestion is None
+    result = run(seed_index, text)
+    assert result.results, text  # every word is indexed: the query finds its articles
+    assert result.suggestion is None
 
 
 # --------------------------------------------------------------------------- errors
@@ -436,12 +453,15 @@ def test_order_is_the_same_in_every_process(seed_index: Path, text: str) -> None
 @pytest.mark.parametrize("text", QUERIES)
 def test_results_are_ranked_best_first_with_ties_broken_by_id(seed_index: Path, text: str) -> None:
     result = run(seed_index, text)
+    assert result.results and len(result.results) == result.total, text
     assert [hit.rank for hit in result.results] == list(range(1, len(result.results) + 1))
     keys = [(-hit.score, hit.id) for hit in result.results]
     assert keys == sorted(keys)
 
 
-def test_order_survives_a_rebuild(seed_corpus: Path, seed_index: Path) -> None:
+def test_order_survives_a_rebuild(seed_corpus: Path, tmp_path: Path) -> None:
+    seed_index = tmp_path / "index"  # its own: the rebuild writes to it
+    update_index(seed_corpus, seed_index)
     before = [hit.id for hit in run(seed_index, "gaza").results]
     update_index(seed_corpus, seed_index, rebuild=True)
     assert [hit.id for hit in run(seed_index, "gaza").results] == before
@@ -462,6 +482,7 @@ def test_a_duplicate_article_in_two_files_ties_and_is_ordered_by_id(awkward_inde
 def test_pages_are_slices_of_the_full_list(seed_index: Path, text: str, offset: int, limit: int) -> None:
     full = run(seed_index, text, limit=100)
     page = run(seed_index, text, offset=offset, limit=limit)
+    assert full.results, text
     assert page.total == full.total == len(full.results)
     assert [hit.id for hit in page.results] == [hit.id for hit in full.results][offset : offset + limit]
     assert [hit.rank for hit in page.results] == list(range(offset + 1, offset + 1 + len(page.results)))
@@ -637,6 +658,7 @@ def test_passages_rank_a_caption_on_its_own(seed_index: Path, seed_corpus: Path)
 def test_passages_paginate_like_articles(seed_index: Path) -> None:
     full = run(seed_index, "rafah", passages=True)
     page = run(seed_index, "rafah", passages=True, offset=2, limit=3)
+    assert len(full.results) >= 5  # the page is a full one, inside the list
     assert page.total == full.total
     assert [(h.id, h.line) for h in page.results] == [(h.id, h.line) for h in full.results][2:5]
 
