@@ -28,6 +28,8 @@ def test_too_many_words_is_refused_with_the_limit(seed_index_once: Path, cli: Cl
     index = ["--index", str(seed_index_once)]
     allowed = cli("query", *index, *mode, "--any", _words(MAX_WORDS), "--json")
     assert allowed.exit_code == 0 and json.loads(allowed.stdout)["total"] > 0
+    operators = cli("query", *index, *mode, " OR ".join(_words(MAX_WORDS).split()), "--json")
+    assert operators.exit_code == 0  # OR, AND, NOT are not words searched for
     refused = cli("query", *index, *mode, _words(MAX_WORDS + 1))
     assert refused.exit_code == 2
     assert f"at most {MAX_WORDS}" in one_line_error(refused)

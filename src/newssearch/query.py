@@ -196,9 +196,12 @@ def check_syntax(text: str) -> None:
         raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
 
 
+_OPERATORS = _BINARY | {"NOT", "TO"}
+
+
 def check_size(text: str) -> None:
     """Refuse a query past the limits above, before any of it is searched."""
-    words = len(_WORD.findall(text))
+    words = sum(1 for w in _WORD.findall(text) if w not in _OPERATORS)
     if words > MAX_WORDS:
         raise QueryLimitError(
             f"the query has {words:,} words; at most {MAX_WORDS} are searched — keep the words that matter "
