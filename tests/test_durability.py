@@ -527,9 +527,12 @@ def test_run_killed_while_holding_the_lock_does_not_block_the_next(
     assert (seen.articles, seen.found, seen.probe_ids) == (NEW, NEW, [f"a{PROBE_N}"])
 
 
-def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", ["workers started", "workers busy"])
+def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_path: Path, moment: str) -> None:
     """Ctrl-C reaches every process of the terminal's group: the workers leave it to the run,
-    which says it was interrupted (exit 130), with no traceback from anyone."""
+    which says it was interrupted (exit 130), with no traceback from anyone — as soon as the
+    workers are started (the run once hung then, waiting at exit for a queue nobody read, or
+    failed on a worker not started yet), and while they index."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     for copy in range(5):  # 15,000 articles: seconds of work, so the interrupt lands mid-run
@@ -555,7 +558,9 @@ def test_ctrl_c_during_a_parallel_run_says_one_sentence_and_keeps_the_index(tmp_
         # The workers are busy indexing: the run has handed out batches of documents (files in its
         # temporary folder, each taken and deleted by a worker) and each worker has indexed for a
         # while (a fifth of a second of CPU time).
-        while not (any(index_dir.rglob("*.doclist")) and all(cpu_ticks(w) >= BUSY_TICKS for w in children(proc.pid))):
+        while moment == "workers busy" and not (
+            any(index_dir.rglob("*.doclist")) and all(cpu_ticks(w) >= BUSY_TICKS for w in children(proc.pid))
+        ):
             assert proc.poll() is None and time.monotonic() < deadline, (
                 f"the workers never got to work: exit {proc.returncode}, "
                 f"{ {w: cpu_ticks(w) for w in children(proc.pid)} }, {sorted(index_dir.rglob('*'))[:5]}"

@@ -247,7 +247,16 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
         task = _Worker(self.storage, self.indexname, self._queue, self.resultqueue, self.subargs, self.multisegment)
         task.siblings = self.tasks
         self.tasks.append(task)
-        task.start()
+        # A Ctrl-C while the worker is forked and starting is noted, not raised: raised in the
+        # worker before its run() ignores Ctrl-C, it printed a traceback. The run raises it here.
+        caught: list[int] = []
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+        try:
+            task.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
         return task
 
     def put(self, item: Any) -> None:
@@ -265,8 +274,14 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
         """Stop the workers too (Whoosh's cancel only flags them in this process, and a worker
         left waiting for work would keep this process from exiting)."""
         for task in self.tasks:
+            if task.pid is None:  # interrupted while it was being started
+                continue
             task.terminate()
             SubWriterTask.join(task)  # not _Worker.join, which would see the others stopped
+        # Each queue's feeder thread may be blocked writing to a worker that is gone; at exit,
+        # multiprocessing would wait for it forever (a Ctrl-C'd run hung with no worker left).
+        for q in (self._queue, self.resultqueue):
+            q.cancel_join_thread()
         writing.SegmentWriter.cancel(self)
 
 
