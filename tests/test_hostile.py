@@ -44,8 +44,10 @@ GOOD_NAME = "good.txt"
 GOOD_TEXT = "Harbour Strike Ends\n\nDockworkers in Mombasa returned to work on Monday.\n"
 GOOD_WORD = "mombasa"
 # What a command that is expected to finish quickly may take before it counts as hanging (a
-# normal run here takes well under two seconds, start-up included).
-BOUND_S = 8.0
+# normal run here takes well under two seconds, start-up included; the runaways these bounds
+# catch took minutes). Generous: the suite runs two test files at once on two cores, and a
+# shared CI machine can be slower still (8 s was once exceeded by 0.07 s under load).
+BOUND_S = 20.0
 # The address space a subprocess may use: a runaway fails with MemoryError instead of taking
 # the machine down with it.
 MEMORY_LIMIT = 4 << 30
