@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import feedback, integrity, query, snippets
+from newssearch import feedback, query, snippets
 from newssearch.documents import article_from_json
 from newssearch.errors import ArticleNotFoundError, UsageError
 from newssearch.highlight import Terms
@@ -339,6 +339,8 @@ def show(
 
 
 def stats(index_dir: Path) -> IndexStats:
+    from newssearch import integrity  # only stats reads the files' sizes: not every query
+
     with open_searcher(index_dir) as (searcher, _):
         articles, sections, captions, files = manifest_totals(read_manifest(searcher).values())
         terms = sum(1 for _ in searcher.reader().lexicon(SPELLING_FIELD))
