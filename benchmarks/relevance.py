@@ -165,7 +165,7 @@ def fts5_query(text: str) -> str:
 
 def run_fts5(c: Collection, body_only: bool = False) -> Run:
     """``body_only``: one ``body`` column (a diagnostic: TIME's body repeats its synthetic title,
-    and the FTS5 numbers quoted in issue 4, MAP 0.655 / nDCG@10 0.715, are this table's)."""
+    and the FTS5 numbers quoted in November, MAP 0.655 / nDCG@10 0.715, are this table's)."""
     run = Run("FTS5")
     db = sqlite3.connect(":memory:")
     started = time.perf_counter()

@@ -1,5 +1,5 @@
 """newssearch from the shell at 10,000 and 100,000 articles, each cost beside a baseline run in the
-same benchmark run, and issue 6's targets met or not.
+same benchmark run, and the targets of the 100,000-article work met or not.
 
     .venv/bin/python benchmarks/speed.py                 # 10k and 100k, 3 full indexes each: ~40 min
     .venv/bin/python benchmarks/speed.py --index-repeats 1 --repeats 5   # ~15 min
@@ -476,7 +476,7 @@ def table(results: dict[int, dict[str, Any]]) -> str:
     keys: list[str] = []
     for rows in per_size.values():
         keys += [k for k in rows if k not in keys]
-    header = ["measurement", "size", "newssearch", "baseline", "ratio", "target (issue 6, at 100k)"]
+    header = ["measurement", "size", "newssearch", "baseline", "ratio", "target (at 100k)"]
     lines = [header] + [per_size[size][k] for k in keys for size in per_size if k in per_size[size]]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     right = {2, 3, 4}

@@ -621,7 +621,7 @@ def test_broken_pipe_is_quiet(big_folder: Path, fmt: list[str]) -> None:
     assert len(head) == 10
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
     assert "error" not in err.lower()
-    # Quiet, and not 1 ("matched nothing", SPEC §5) nor 2/3 (errors): 0, or death by SIGPIPE.
+    # Quiet, and not 1 ("matched nothing", README "Exit codes") nor 2/3 (errors): 0, or death by SIGPIPE.
     assert proc.returncode in (0, -signal.SIGPIPE, 128 + signal.SIGPIPE)
 
 

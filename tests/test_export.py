@@ -1,4 +1,4 @@
-"""The news-site export layout of ``.txt`` files (SPEC §2.1, §2.2): articles, sections, captions
+"""The news-site export layout of ``.txt`` files (README, "Input formats"): articles, sections, captions
 and their line numbers, checked against the shipped seed and small hand-written variations.
 
 Every line number asserted for the seed was read off ``corpus/000_f49d05269f99023b.txt``
@@ -265,7 +265,7 @@ def test_brackets_in_a_headline_are_kept_verbatim() -> None:
 )
 def test_short_article_is_not_confused_by_the_next_header(name: str, titles: list[tuple[int, str]]) -> None:
     """A one-paragraph article followed closely by the next header: its own repeated headline is
-    header, never a subheading of its body (SPEC §2.2: the headline is indexed once)."""
+    header, never a subheading of its body (README, "Input formats": the headline is indexed once)."""
     first, second = parse_text(fixture(name))
     assert [(first.line, first.title), (second.line, second.title)] == titles
     for article in (first, second):

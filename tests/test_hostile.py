@@ -1,6 +1,6 @@
 """Hostile and broken input, end to end through the real ``newssearch`` command.
 
-Every case checks what a user would see: a clear message on stderr, the exit code SPEC §5 gives
+Every case checks what a user would see: a clear message on stderr, the exit code the README's "Exit codes" gives
 (0 found / done, 1 nothing matched, 2 usage or query error, 3 index not updated at all), no
 traceback, and every good article beside the bad input still indexed and found. Nothing from an
 article, a file name or a query may reach a terminal as a raw escape or control character; JSON
@@ -410,7 +410,7 @@ def test_a_huge_json_list_is_indexed_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ext", [".jsonl", ".json"])
 def test_a_number_with_thousands_of_digits_costs_no_article(tmp_path: Path, ext: str) -> None:
     """JSON allows numbers of any length; Python refuses to convert one of more than 4,300
-    digits. In a .jsonl that must cost that line at most (SPEC: a bad line is reported and the
+    digits. In a .jsonl that must cost that line at most (README, "Input formats": a bad line is reported and the
     rest of the file indexed); in a .json the file is valid and its articles are readable."""
     big = "1" * 5000
     records = [

@@ -1,4 +1,4 @@
-"""``update_index`` on a real Whoosh index on disk (SPEC §3 `index`): counts, incremental updates
+"""``update_index`` on a real Whoosh index on disk (README, "newssearch index"): counts, incremental updates
 that parse only what changed, stable ids, skipped and failed files, the update lock, failures
 that leave the previous index whole, and indexes of another schema version."""
 
@@ -28,7 +28,7 @@ LAST_SEED_TITLE = "Behind Israel\u2019s Recovery of Last Hostage Body in Gaza"
 
 
 def export_text(title: str, caption: str, *paragraphs: str) -> str:
-    """One article in the news-site export layout (SPEC §2.2)."""
+    """One article in the news-site export layout (README, "Input formats")."""
     header = f"{title}\n\n{caption}\n{caption}\nTT\n\n{title}\n\n{caption}\n{caption}\n\n"
     return header + "\n\n".join(paragraphs) + "\n"
 

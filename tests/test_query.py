@@ -163,7 +163,7 @@ def test_proximity_finds_words_near_each_other(seed_index: Path, articles: dict[
 
 
 def test_proximity_is_in_any_order(seed_index: Path, articles: dict[str, int]) -> None:
-    """SPEC §3: ``"words near"~5`` matches the words near each other *in any order*."""
+    """README, "Query syntax": ``"words near"~5`` matches the words near each other *in any order*."""
     forward = set(start_lines(run(seed_index, '"vital crossing"~3')))
     backward = set(start_lines(run(seed_index, '"crossing vital"~3')))
     assert articles["gazans"] in forward

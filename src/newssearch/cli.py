@@ -1,6 +1,6 @@
 """The ``newssearch`` command: options → a request → one core call → a renderer → an exit code.
 
-Exit codes (SPEC §5): 0 found / done, 1 the query matched nothing, 2 usage error, bad query,
+Exit codes (README, "Exit codes"): 0 found / done, 1 the query matched nothing, 2 usage error, bad query,
 missing or unreadable index or corpus, 3 ``index`` could not update the index at all.
 Heavy modules (Whoosh, Rich) are imported inside the command that needs them.
 """

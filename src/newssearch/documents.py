@@ -106,7 +106,7 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def article_to_json(article: Article) -> dict[str, Any]:
-    """The ``show --json`` structure (SPEC §4), with paragraphs and their lines kept."""
+    """The ``show --json`` structure (README, "JSON"), with paragraphs and their lines kept."""
     return {
         "id": article.id,
         "doc_id": article.doc_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class NewsSearchError(Exception):
-    """Base class; ``exit_code`` follows SPEC §5."""
+    """Base class; ``exit_code`` follows the README's "Exit codes"."""
 
     exit_code = 2
 

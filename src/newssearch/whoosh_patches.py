@@ -1,6 +1,6 @@
 """Three small changes to Whoosh, made here and nowhere else, before any other Whoosh module loads.
 
-Each serves start-up time or memory, which every ``newssearch query`` pays (issue 6 measured them
+Each serves start-up time or memory, which every ``newssearch query`` pays (measured
 on 100,000 Reuters articles):
 
 1. **Segments are read from their memory map, not copied.** Whoosh maps each segment file and

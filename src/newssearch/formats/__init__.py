@@ -33,7 +33,7 @@ READERS: dict[str, tuple[str, str]] = {
     ".html": ("html", "read_html"),
     ".htm": ("html", "read_html"),
 }
-# Extensions with a reader; every other file is skipped and counted (SPEC §2.1).
+# Extensions with a reader; every other file is skipped and named (README, "Input formats").
 SUPPORTED = frozenset(READERS)
 # How far into an HTML page to look for its <meta charset>.
 _CHARSET_WINDOW = 4096

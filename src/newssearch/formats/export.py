@@ -1,4 +1,4 @@
-"""The news-site export layout of ``.txt`` files (SPEC §2.2), and plain text as its fallback.
+"""The news-site export layout of ``.txt`` files (README, "Input formats"), and plain text as its fallback.
 
 An exported article starts with a header block::
 

@@ -1,6 +1,6 @@
 """``.json`` (one article object, or a list of them) and ``.jsonl`` (one object a line).
 
-Keys (SPEC §2.1): ``id``, ``title``, ``body``, and optionally ``date``, ``source``, ``url``,
+Keys (README, "Input formats"): ``id``, ``title``, ``body``, and optionally ``date``, ``source``, ``url``,
 ``tags``, ``captions`` (strings, or objects with ``text`` and ``credit``) and ``sections``
 (``{"heading", "text"}``). Common other names from scrapers and feeds are read too:
 ``headline``; ``text`` or ``content`` for the body; ``published``, ``publishedAt``,

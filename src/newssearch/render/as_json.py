@@ -1,4 +1,4 @@
-"""JSON and JSON Lines output (SPEC §4), written straight to stdout: never wrapped, never styled."""
+"""JSON and JSON Lines output (README, "JSON"), written straight to stdout: never wrapped, never styled."""
 
 from __future__ import annotations
 
