@@ -66,3 +66,14 @@ def test_check_finds_damage_that_left_the_file_time_alone(seed_index: Path, cli:
     assert found["damaged"] is True
     assert [d["name"] for d in found["damaged_files"]] == [segment.name]
     assert found["verified_bytes"] > segment.stat().st_size
+
+
+def test_check_reports_an_index_too_damaged_to_open(seed_index: Path, cli: Cli) -> None:
+    corpus = str(seed_index.parent / "corpus")
+    segment = max(seed_index.glob("MAIN_*.seg"), key=lambda p: p.stat().st_size)
+    with open(segment, "r+b") as f:
+        f.truncate(segment.stat().st_size // 5)
+    check = cli("index", "--check", "--index", str(seed_index), "--corpus", corpus, "--json")
+    assert check.exit_code == 1
+    found = json.loads(check.stdout)
+    assert [d["name"] for d in found["damaged_files"]] == [segment.name] and found["damaged"] is True

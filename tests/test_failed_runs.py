@@ -106,3 +106,9 @@ def test_a_full_disk_is_a_sentence_the_index_stays_and_nothing_is_left(
     )
     query = [str(entry_point()), "query", "rafah", "--json", "--index", str(index_dir)]
     assert json.loads(subprocess.run(query, env=clean_env(), capture_output=True, text=True).stdout)["total"] == 3
+
+
+def test_a_file_of_the_users_that_looks_like_the_index_is_not_a_leftover(seed_index: Path, cli: Cli) -> None:
+    (seed_index / "MAIN_notes.txt").write_text("mine\n")
+    assert cli("index", "--index", str(seed_index), "--corpus", str(seed_index.parent / "corpus")).exit_code == 0
+    assert (seed_index / "MAIN_notes.txt").read_text() == "mine\n"

@@ -44,3 +44,12 @@ def test_index_writes_into_a_new_an_empty_or_its_own_folder(seed_corpus: Path, c
         assert cli("query", "rafah", "--index", folder).exit_code == 0
     (seed_corpus.parent / "empty" / "README.txt").write_text("my index\n")  # beside an index: fine
     assert cli("index", "--index", "empty", "--rebuild").exit_code == 0
+
+
+def test_reading_a_folder_of_other_files_says_what_it_is(seed_corpus: Path, cli: Cli) -> None:
+    (seed_corpus.parent / "other").mkdir()
+    (seed_corpus.parent / "other" / "mine.txt").write_text("mine\n")
+    for args in (["query", "rafah"], ["stats"], ["index", "--check"]):
+        result = cli(*args, "--index", "other")
+        assert result.exit_code == 2
+        assert "holds other files (mine.txt) and no newssearch index" in one_line_error(result)

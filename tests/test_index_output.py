@@ -473,3 +473,21 @@ def test_index_check_wraps_at_words_on_a_terminal(tmp_path: Path, cli: Cli) -> N
     assert " ".join(shown).split() == piped.stdout.split(), shown
     assert shown[0].startswith("not indexed yet: wires/later")
     assert shown[1].startswith(" " * len("not indexed yet: ")), shown  # its own lines indented
+
+
+def test_past_the_terminals_cap_the_counts_say_what_was_not_listed(tmp_path: Path, cli: Cli) -> None:
+    """11 files of 25 broken lines: 200 problems are listed (20 a file), and every other one is
+    counted in its own file; the summary says how many were listed and how many were not."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(11):
+        lines = ['{"title": "t", "body": "b"}'] + ["{bad"] * 25
+        (corpus / f"f{n:02d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("index")
+    assert result.exit_code == 0
+    listed = [line for line in result.stderr.splitlines() if "not valid JSON" in line or "is not JSON" in line]
+    assert len(listed) == 200
+    assert "f10.jsonl: … and 25 more problems in this file" in result.stderr
+    assert "f00.jsonl: … and 5 more problems in this file" in result.stderr
+    assert "in other files" not in result.stderr
+    assert "; 200 problems listed above, 75 more (" in result.stdout

@@ -189,6 +189,16 @@ def test_a_title_past_its_limit_is_cut_and_kept_whole_as_text(tmp_path: Path, cl
     assert paragraphs(article)[0] == line
 
 
+def test_a_heading_past_its_limit_is_cut_kept_whole_and_reported(tmp_path: Path, cli: Cli) -> None:
+    heading = "long " * (limits.MAX_TITLE_CHARS // 4) + "zqheadtail"
+    corpus_with(tmp_path, {"a.md": f"# Title\n\nLead text.\n\n## {heading}\n\nSection text.\n"})
+    summary = index(cli)
+    (problem,) = problems_of(summary, "a.md")
+    assert problem["level"] == "warning" and "heading" in problem["reason"]
+    article = shown(cli, "zqheadtail")
+    assert len(article["sections"][1]["heading"]) <= limits.MAX_TITLE_CHARS
+
+
 def _many_sections(ext: str, count: int) -> str:
     if ext == ".md":
         return "# Many Sections\n\n" + "".join(f"## Part {n}\n\nText zqpart{n} here.\n\n" for n in range(count))

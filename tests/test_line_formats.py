@@ -76,3 +76,15 @@ def test_one_output_format_at_a_time(seed_index_once: Path, cli: Cli, pair: tupl
     result = cli("query", "--index", str(seed_index_once), "rafah", *pair)
     assert result.exit_code == 2
     assert pair[0] in result.stderr and pair[1] in result.stderr and result.stdout == ""
+
+
+def test_csv_shows_control_characters_as_text(tmp_path: Path, cli: Cli) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    record = {"id": "x1", "title": "Evil \x1b]0;pwned\x07 \x1b[31mRED tunnel", "body": "A tunnel \x1b[2J here."}
+    (corpus / "j.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert cli("index").exit_code == 0
+    for args in (["tunnel", "--csv"], ["tunnel", "--csv", "--passages"]):
+        out = cli("query", *args).stdout
+        assert "\x1b" not in out and "\x07" not in out, out
+        assert "\ufffd]0;pwned" in out

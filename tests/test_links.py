@@ -53,13 +53,28 @@ def test_follow_follows_links_in_and_out_without_looping(linked: Path, cli: Cli)
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
     found = {p["path"]: p["reason"] for p in summary["problems"]}
-    assert set(found) == {"gone.txt", "sub/loop/"}
+    assert set(found) == {"gone.txt", "sub/loop/", "alias.txt"}
     assert found["gone.txt"] == "a link to nothing"
-    assert "already read" in found["sub/loop/"]
-    assert summary["articles"] == 4  # mine, alias of mine, secret, far/far.txt
+    assert "read under its own name" in found["sub/loop/"]  # the loop
+    assert "read under its own name" in found["alias.txt"]  # no article twice
+    assert summary["articles"] == 3  # mine, secret, far/far.txt
     for word in ("zorblax", "quokka", "numbat"):
         assert cli("query", word).exit_code == 0, word
     assert cli("index", "--check", "--follow").exit_code == 0
     assert cli("index", "--follow", "--json").exit_code == 0
     dropped = json.loads(cli("index", "--json").stdout)  # without --follow: the links' articles go
-    assert dropped["articles"] == 1 and dropped["removed"] == 3
+    assert dropped["articles"] == 1 and dropped["removed"] == 2
+
+
+def test_follow_never_reads_a_folder_of_the_corpus_twice_whatever_the_names(tmp_path: Path, cli: Cli) -> None:
+    """A link that sorts before the folder it points to, and one that sorts after."""
+    corpus = tmp_path / "corpus"
+    (corpus / "m_real").mkdir(parents=True)
+    (corpus / "m_real" / "x.txt").write_text("Harbour Wall\n\nMasons finished.\n", encoding="utf-8")
+    (corpus / "a_alias").symlink_to("m_real")
+    (corpus / "z_alias").symlink_to("m_real")
+    summary = json.loads(cli("index", "--follow", "--json").stdout)
+    assert summary["articles"] == 1
+    found = json.loads(cli("query", "masons", "--json").stdout)["results"]
+    assert [r["path"] for r in found] == ["corpus/m_real/x.txt"]
+    assert {p["path"] for p in summary["problems"]} == {"a_alias/", "z_alias/"}

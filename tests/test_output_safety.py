@@ -94,3 +94,14 @@ def test_a_json_path_never_starts_with_a_dash(folder: Path) -> None:
     found = json.loads(_run(["query", "quokka", "--json", "--index", "../index"], corpus, capture_output=True).stdout)
     assert found["results"][0]["path"] == "./-rf notes.txt"
     assert (corpus / found["results"][0]["path"]).exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to simulate a full disk")
+def test_help_to_a_full_disk_and_an_index_that_changed_nothing(folder: Path) -> None:
+    with open("/dev/full", "w") as full:
+        helped = _run(["--help"], folder, stdout=full, stderr=subprocess.PIPE)
+        assert helped.returncode == 2 and "Traceback" not in helped.stderr
+        assert "could not be written" in helped.stderr
+        assert _run(["index"], folder, capture_output=True).returncode == 0
+        again = _run(["index"], folder, stdout=full, stderr=subprocess.PIPE)
+    assert again.returncode == 2 and "the index is up to date, but" in again.stderr

@@ -73,3 +73,12 @@ def test_fuzzy_words_at_two_edits_find_swaps_and_edits_together(seed_index_once:
         found = json.loads(cli("query", *index, word, "--json").stdout)
         assert found["total"] >= rafah, word
     assert cli("query", *index, "rfaahh~1").exit_code == 1  # two edits apart
+
+
+def test_every_kind_of_pattern_counts_and_field_names_do_not(seed_index_once: Path, cli: Cli) -> None:
+    index = ["--index", str(seed_index_once)]
+    for patterns in ("a~ b~ c~ d~ e~ f~ g~ h~ i~", "ra*h ga*a eg*t is*l cr*g ho*e tu*l se*h op*n", "ra*^2 " * 9):
+        refused = cli("query", *index, patterns)
+        assert refused.exit_code == 2 and f"at most {MAX_PATTERNS}" in refused.stderr, patterns
+    fielded = " ".join(["title:rafah"] * MAX_WORDS) + " date:[2025-01-01 TO 2025-12-31]"
+    assert cli("query", *index, fielded, "--json").exit_code in (0, 1)  # 200 words, not 400 and more

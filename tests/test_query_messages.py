@@ -153,3 +153,10 @@ def test_at_80_columns_no_item_or_word_is_cut(seed_index_once: Path, tmp_path: P
     # The note on stderr is wrapped between words: joined again, it reads as written.
     note = "'or' is searched as a word, and it is too common to be indexed; for either word write OR in capitals"
     assert note in " ".join(line.strip() for line in lines)
+
+
+def test_a_stop_word_query_keeps_the_json_shape_and_checks_its_filters(seed_index_once: Path, cli: Cli) -> None:
+    index = ["--index", str(seed_index_once)]
+    data = json.loads(cli("query", *index, "the", "--passages", "--json").stdout)
+    assert data["facets"] == {"source": {}, "month": {}}
+    assert cli("query", *index, "the", "--source", "").exit_code == 2

@@ -57,3 +57,11 @@ def test_a_pipe_gets_no_pager(seed_index_once: Path, tmp_path: Path) -> None:
     env = clean_env(PAGER=f"cat > {paged}")
     out = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60).stdout
     assert hit["title"] in out and not paged.exists()
+
+
+def test_a_pager_that_cannot_run_still_shows_the_article(seed_index_once: Path, tmp_path: Path) -> None:
+    hit = _article(seed_index_once, tmp_path)
+    env = clean_env(TERM="xterm-256color", PAGER="no-such-pager-anywhere")
+    args = [str(entry_point()), "show", hit["id"], "--index", str(seed_index_once)]
+    code, out, _ = run_in_terminal(args, tmp_path, env, columns=100)
+    assert code == 0 and hit["title"] in out

@@ -12,8 +12,9 @@ Three comparisons, each naming what differs:
   each commit: ``integrity``), which finds damage anywhere — postings, stored articles, the
   word lists — that reading alone would return as wrong results.
 
-A missing index, one of another schema version or one that cannot be opened is refused by
-``store.open_searcher`` with its own message, as for every other command.
+A missing index, or one of another schema version, is refused by ``store.open_searcher`` with
+its own message, as for every other command; one that cannot be opened because its files are
+damaged is reported as damaged.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from newssearch import integrity
+from newssearch.errors import IndexOutdatedError
 from newssearch.indexer import same_stat, scan_corpus
 from newssearch.integrity import Damage
 from newssearch.schema import KIND_ARTICLE
@@ -74,17 +76,25 @@ def check_index(corpus_dir: Path, index_dir: Path, *, follow: bool = False) -> I
     result = IndexCheck()
     found: Counter[str] = Counter()
     manifest: dict[str, dict[str, Any]] = {}
-    with open_searcher(index_dir) as (searcher, _):
-        try:
-            manifest = read_manifest(searcher)
-            for doc in searcher.documents(kind=KIND_ARTICLE):
-                found[doc.get("path", "")] += 1
-                try:
-                    json.loads(doc["data"])["id"]
-                except (KeyError, TypeError, ValueError):
-                    result.unreadable += 1
-        except DAMAGE as exc:  # reported with the rest, not as a failure of the check
-            result.read_error = f"{exc.__class__.__name__}: {exc}"
+    try:
+        with open_searcher(index_dir) as (searcher, _):
+            try:
+                manifest = read_manifest(searcher)
+                for doc in searcher.documents(kind=KIND_ARTICLE):
+                    found[doc.get("path", "")] += 1
+                    try:
+                        json.loads(doc["data"])["id"]
+                    except (KeyError, TypeError, ValueError):
+                        result.unreadable += 1
+            except DAMAGE as exc:  # reported with the rest, not as a failure of the check
+                result.read_error = f"{exc.__class__.__name__}: {exc}"
+    except IndexOutdatedError as exc:  # not even opened: damage is reported, anything else refused
+        result.damaged_files = integrity.damaged(index_dir, full=True)
+        if not result.damaged_files:
+            raise
+        result.read_error = exc.message
+        result.verified_bytes = integrity.live_size(index_dir)
+        return result
     result.damaged_files = integrity.damaged(index_dir, full=True)
     result.verified_bytes = integrity.live_size(index_dir)
     result.articles = sum(found.values())

@@ -35,6 +35,8 @@ from newssearch.render.text import safe
 if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
     from rich.console import Console
 
+    from newssearch.models import IndexSummary
+
 T = TypeVar("T")
 
 QUERY_HELP = """Search the index; print the best articles, best first, with highlighted snippets.
@@ -135,8 +137,11 @@ def _main(
     """Full-text search for news articles kept as files."""
 
 
-# What a finished `index` run has done, whatever happens to its output.
-INDEX_DONE = "the index was updated (the update is committed)"
+def _index_done(summary: IndexSummary) -> str:
+    """What a finished `index` run has done, whatever happens to its output."""
+    if summary.added or summary.changed or summary.removed or summary.rebuilt:
+        return "the index was updated (the update is committed)"
+    return "the index is up to date"
 
 
 @app.command(cls=_Command)
@@ -195,7 +200,6 @@ def index(
         _output(json_out, lambda: as_json.known_problems(known), lambda con: human.known_problems(con, known))
         return
     from newssearch.indexer import update_index
-    from newssearch.models import IndexSummary
     from newssearch.render.progress import progress_bar
 
     err = human.console(file=sys.stderr)
@@ -209,9 +213,9 @@ def index(
     if not quiet:
         human.problems(err, summary)
     if json_out:
-        _write(lambda: as_json.write(as_json.index_summary(summary)), done=INDEX_DONE)
+        _write(lambda: as_json.write(as_json.index_summary(summary)), done=_index_done(summary))
     else:
-        _write(lambda: human.index_summary(human.console(), summary, quiet), done=INDEX_DONE)
+        _write(lambda: human.index_summary(human.console(), summary, quiet), done=_index_done(summary))
 
 
 class _QueryCommand(_Command):
@@ -452,6 +456,15 @@ def _print(text: str) -> None:
 def main() -> None:
     if sys.stdout is None:  # started with stdout closed
         sys.stdout = _ClosedStdout()
+    try:
+        _run_app()
+    except OSError as exc:  # Click writing help or a usage error where nothing can be written
+        _stdout_to_devnull()
+        sys.stderr.write(safe(f"newssearch: its output could not be written: {exc.strerror or exc}\n"))
+        raise SystemExit(2) from None
+
+
+def _run_app() -> None:
     if signal.getsignal(signal.SIGINT) is newssearch._interrupted_while_starting:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt again
     try:

@@ -123,7 +123,12 @@ def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
         scan.unreadable.append(relpath)
         scan.problems.append(FileProblem(relpath + "/", f"cannot read this folder: {exc.strerror or exc}"))
 
-    walked = {corpus_dir.resolve()}
+    home = corpus_dir.resolve()
+    walked = {home}
+
+    def inside(target: Path) -> bool:  # read under its own name anyway
+        return target == home or home in target.parents
+
     for root, dirs, names in os.walk(corpus_dir, onerror=unreadable_folder, followlinks=follow):
         kept = []
         for d in sorted(dirs):
@@ -136,8 +141,8 @@ def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
                     scan.problems.append(_link_problem(relpath + "/", folder))
                     continue
                 target = folder.resolve()
-                if target in walked:  # a loop (a link to a folder above), or a second way to one
-                    reason = f"a link to {target}, a folder already read — not followed again"
+                if inside(target) or target in walked:  # the corpus's own, a loop, or a second way
+                    reason = f"a link to {target}, a folder read under its own name — not followed"
                     scan.problems.append(FileProblem(relpath + "/", reason, level="warning"))
                     continue
             walked.add(folder.resolve())
@@ -157,9 +162,14 @@ def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
             if not is_supported(path):
                 scan.skipped.append(relpath)
                 continue
-            if path.is_symlink() and not follow and path.exists():  # a link to nothing is said below
-                scan.problems.append(_link_problem(relpath, path))
-                continue
+            if path.is_symlink() and path.exists():  # a link to nothing is said below
+                if not follow:
+                    scan.problems.append(_link_problem(relpath, path))
+                    continue
+                if inside(path.resolve()):  # the corpus's own file: read under its own name
+                    reason = f"a link to {path.resolve()}, a file read under its own name — not followed"
+                    scan.problems.append(FileProblem(relpath, reason, level="warning"))
+                    continue
             try:
                 st = path.stat()
             except OSError as exc:

@@ -30,7 +30,9 @@ CHECKSUMS_NAME = "newssearch_CHECKSUMS.json"
 INDEX_NAME = "MAIN"  # as in store (which imports this module for the size of the index)
 _CHUNK = 1 << 20
 _TOC = TOC._pattern(INDEX_NAME)
-_SEGMENT_FILE = TOC._segment_pattern(INDEX_NAME)
+# Whoosh's segment files: the index name, a 16-character random id, an extension (its own
+# pattern takes any MAIN_ name, e.g. a user's MAIN_notes.txt).
+_SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]{{16}})\.[A-Za-z0-9_.]+$")
 _TEMP_TOC = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\..+$")  # a TOC being written: renamed at commit
 _TEMP_FOLDER = f"{INDEX_NAME}.tmp"  # the parallel writer's scratch folder
 

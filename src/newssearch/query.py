@@ -130,9 +130,11 @@ def _operator_notes(text: str) -> tuple[str, ...]:
     for n in range(1, len(tokens) - 1):
         word = tokens[n]
         hint = _LOWER_OPERATORS.get(word.lower())
-        if hint is None or word.isupper() or tokens[n - 1] in ("(", ")") or tokens[n + 1] in ("(", ")"):
+        if hint is None or word.isupper():
             continue
-        said = hint.format(before=tokens[n - 1], after=tokens[n + 1])
+        before = "(…)" if tokens[n - 1] == ")" else "…" if tokens[n - 1] == "(" else tokens[n - 1]
+        after = "(…)" if tokens[n + 1] == "(" else "…" if tokens[n + 1] == ")" else tokens[n + 1]
+        said = hint.format(before=before, after=after)
         notes.append(f"'{word}' is searched as a word, and it is too common to be indexed; {said}")
     return tuple(dict.fromkeys(notes))
 
@@ -197,19 +199,22 @@ def check_syntax(text: str) -> None:
 
 
 _OPERATORS = _BINARY | {"NOT", "TO"}
+_FIELD_NAME = re.compile(r"(?<![^\s(])[A-Za-z_]\w*:")
+_RANGE = re.compile(r"[\[{][^\]}]*[\]}]")
+# A wildcard anywhere in a word, or a fuzzy ~ after one (with or without its number of edits).
+_PATTERN = re.compile(r"\*|(?<=\w)~")
 
 
 def check_size(text: str) -> None:
     """Refuse a query past the limits above, before any of it is searched."""
-    words = sum(1 for w in _WORD.findall(text) if w not in _OPERATORS)
+    searched = _RANGE.sub(" ", _FIELD_NAME.sub(" ", text))  # field names and date ranges are no words
+    words = sum(1 for w in _WORD.findall(searched) if w not in _OPERATORS)
     if words > MAX_WORDS:
         raise QueryLimitError(
             f"the query has {words:,} words; at most {MAX_WORDS} are searched — keep the words that matter "
             f"(for a pasted text, a sentence or two with --any is enough)"
         )
-    patterns = [
-        tok for tok in _TOKEN.findall(text) if not tok.startswith('"') and (tok.endswith("*") or _FUZZY.search(tok))
-    ]
+    patterns = [tok for tok in _TOKEN.findall(text) if not tok.startswith('"') and _PATTERN.search(tok)]
     if len(patterns) > MAX_PATTERNS:
         raise QueryLimitError(
             f"the query has {len(patterns)} prefix* or fuzzy~ words; at most {MAX_PATTERNS} are searched "

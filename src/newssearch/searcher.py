@@ -57,8 +57,17 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
     )
     with open_searcher(index_dir) as (searcher, meta):
         if not parsed.findable:  # only words that are not indexed: nothing to look for
+            if request.source is not None:
+                _source_filter(request.source)  # a bad --source is a usage error here too
+            facets: dict[str, dict[str, int]] = {"source": {}, "month": {}} if request.facets else {}
             return SearchResult(
-                query=parsed.text, total=0, relaxed=False, suggestion=None, results=[], notes=list(parsed.notes)
+                query=parsed.text,
+                total=0,
+                relaxed=False,
+                suggestion=None,
+                results=[],
+                facets=facets,
+                notes=list(parsed.notes),
             )
         reader = searcher.reader()
         relaxed = False

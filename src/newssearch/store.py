@@ -105,6 +105,15 @@ def open_searcher(index_dir: Path) -> Iterator[tuple[Searcher, dict[str, Any]]]:
             f"`newssearch index` built (./index unless you chose another)"
         )
     if not exists(index_dir):
+        try:
+            foreign = _foreign(os.listdir(index_dir))
+        except OSError:
+            foreign = None
+        if foreign:  # `newssearch index` would refuse this folder: say what it is
+            raise IndexMissingError(
+                f"the folder {display(index_dir)} holds other files ({foreign}) and no newssearch index — "
+                f"point --index at the folder `newssearch index` built (./index unless you chose another)"
+            )
         raise IndexMissingError(f"no index at {display(index_dir)} — run `newssearch index` to build it")
     try:
         searcher = _searcher(index_dir)
@@ -197,13 +206,18 @@ def _refuse_foreign_folder(index_dir: Path) -> None:
         raise IndexUpdateError(
             f"cannot read the index folder {display(index_dir)}: {exc.strerror or exc} — check its permissions"
         ) from exc
-    foreign = sorted(n for n in names if not n.startswith((".", f"_{INDEX_NAME}_", f"{INDEX_NAME}_", LOCK_NAME)))
+    foreign = _foreign(names)
     if foreign:
-        shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
         raise UsageError(
-            f"the folder {display(index_dir)} holds other files ({shown}) and no newssearch index — "
+            f"the folder {display(index_dir)} holds other files ({foreign}) and no newssearch index — "
             f"give --index a new or empty folder (e.g. ./index) for the index files"
         )
+
+
+def _foreign(names: list[str]) -> str | None:
+    """The first few names in a folder that are not newssearch's, or None when there are none."""
+    foreign = sorted(n for n in names if not n.startswith((".", f"_{INDEX_NAME}_", f"{INDEX_NAME}_", LOCK_NAME)))
+    return ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "") if foreign else None
 
 
 @contextmanager

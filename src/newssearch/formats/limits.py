@@ -110,6 +110,12 @@ def within_limits(article: ParsedArticle, problems: list[Problem]) -> ParsedArti
         else:
             sections.insert(0, Section(None, article.line, (lead,)))
         article = replace(article, title=_cut(article.title, MAX_TITLE_CHARS))
+    for section in sections:
+        if section.heading is not None and len(section.heading) > MAX_TITLE_CHARS:
+            warn(
+                f"a heading of {len(section.heading):,} characters (line {section.line}) is cut at "
+                f"{MAX_TITLE_CHARS:,}; all of it is kept as text"
+            )
     sections = [_short_heading(s) for s in sections]
     if len(sections) > MAX_SECTIONS:
         warn(

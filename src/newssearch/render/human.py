@@ -236,6 +236,7 @@ def paged(con: Console, emit: Callable[[Console], None]) -> None:
     screen). Without a pager to run, print straight to the terminal."""
     import os
     import shutil
+    import signal
     import subprocess
 
     command = os.environ.get("PAGER", "less")
@@ -245,18 +246,22 @@ def paged(con: Console, emit: Callable[[Console], None]) -> None:
     with con.capture() as captured:
         emit(con)
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    text = captured.get()
+    # Ctrl-C belongs to the pager while it runs (less uses it to stop a search), as in git.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
-    except OSError:
-        emit(con)
-        return
-    assert pager.stdin is not None
-    try:
-        pager.stdin.write(captured.get().encode("utf-8", "replace"))
-        pager.stdin.close()
-    except BrokenPipeError:  # the reader quit the pager before the end: not an error
-        pass
-    pager.wait()
+        assert pager.stdin is not None
+        try:
+            pager.stdin.write(text.encode("utf-8", "replace"))
+            pager.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager before the end: not an error
+            pass
+        status = pager.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if status in (126, 127):  # the shell could not run $PAGER: show the article all the same
+        con.file.write(text)
 
 
 def stats(con: Console, s: IndexStats) -> None:
@@ -308,16 +313,18 @@ def _problems_said(s: IndexSummary, quiet: bool) -> str:
     counted: ``index --problems`` lists them)."""
     new = sum(1 for p in s.problems if p.new)
     known = len(s.problems) - new
+    shown = len(_listed(s)[0])
     lists = "`newssearch index --problems` lists"
     if not s.problems:
         return ""
     if quiet:
         return f"; {_count(len(s.problems), 'problem')} ({lists} them)"
-    if not known:
-        return f"; {_count(new, 'problem')} listed above"
+    more = [f"{new - shown:,} more"] if new > shown else []
+    more += [f"{known:,} known"] if known else []
     if not new:
         return f"; {_count(known, 'known problem')} ({lists} them)"
-    return f"; {_count(new, 'problem')} listed above, {known:,} known ({lists} all)"
+    said = f"; {_count(shown, 'problem')} listed above"
+    return said + (f", {', '.join(more)} ({lists} all)" if more else "")
 
 
 # Files listed per kind of difference by ``index --check``; the rest are counted.
@@ -366,24 +373,35 @@ PROBLEMS_SHOWN = 200
 
 def problems(con: Console, s: IndexSummary) -> None:
     """The problems an index run found in the files it read (those known from earlier runs are
-    only counted, by the summary)."""
-    new = [p for p in s.problems if p.new]
-    shown: dict[str, int] = {}
-    listed = 0
-    for p in new:
-        shown[p.path] = shown.get(p.path, 0) + 1
-        if shown[p.path] > PROBLEMS_PER_FILE or listed == PROBLEMS_SHOWN:
-            continue
-        listed += 1
+    only counted, by the summary): at most PROBLEMS_PER_FILE a file and PROBLEMS_SHOWN in all,
+    then what was not listed, counted per file."""
+    listed, unlisted = _listed(s)
+    for p in listed:
         _problem(con, p)
-    per_file = [(path, count - PROBLEMS_PER_FILE) for path, count in shown.items() if count > PROBLEMS_PER_FILE]
-    for path, more in per_file[:PROBLEMS_PER_FILE]:
-        line = f"{path}: … and {_count(more, 'more problem')} in this file (`newssearch index --problems` lists all)"
+    lists = "`newssearch index --problems` lists all"
+    for path, more in list(unlisted.items())[:PROBLEMS_PER_FILE]:
+        line = f"{path}: … and {_count(more, 'more problem')} in this file ({lists})"
         _hanging(con, _styled("warning: ", "yellow") + Text(safe_name(line)), len("warning: "))
-    rest = len(new) - listed - sum(more for _, more in per_file[:PROBLEMS_PER_FILE])
+    rest = sum(list(unlisted.values())[PROBLEMS_PER_FILE:])
     if rest:
-        line = f"… and {_count(rest, 'more problem')} in other files (`newssearch index --problems` lists all)"
+        line = f"… and {_count(rest, 'more problem')} in other files ({lists})"
         _hanging(con, _styled("warning: ", "yellow") + Text(line), len("warning: "))
+
+
+def _listed(s: IndexSummary) -> tuple[list[FileProblem], dict[str, int]]:
+    """The run's new problems the terminal lists, and how many it does not, by file."""
+    listed: list[FileProblem] = []
+    per_file: dict[str, int] = {}
+    unlisted: dict[str, int] = {}
+    for p in s.problems:
+        if not p.new:
+            continue
+        per_file[p.path] = per_file.get(p.path, 0) + 1
+        if per_file[p.path] <= PROBLEMS_PER_FILE and len(listed) < PROBLEMS_SHOWN:
+            listed.append(p)
+        else:
+            unlisted[p.path] = unlisted.get(p.path, 0) + 1
+    return listed, unlisted
 
 
 def _problem(con: Console, p: FileProblem) -> None:

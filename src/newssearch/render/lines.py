@@ -15,24 +15,27 @@ CSV_COLUMNS = ("rank", "id", "score", "title", "path", "line", "date", "source",
 
 
 def write_csv(result: SearchResult, out: TextIO) -> None:
-    """A header, then a row a result: an article's first snippet, or the passage itself."""
+    """A header, then a row a result: an article's first snippet, or the passage itself. Text is
+    written as the terminal shows it (control characters as U+FFFD, a line break in a name as
+    ``\\n``): a CSV printed to a terminal must not drive it."""
     rows = csv.writer(out, lineterminator="\n")
     rows.writerow(CSV_COLUMNS)
+    for row in _rows(result):
+        rows.writerow([safe_name(v) if isinstance(v, str) else v for v in row])
+
+
+def _rows(result: SearchResult) -> Iterable[list[object]]:
     for hit in result.results:
         if isinstance(hit, PassageHit):
-            rows.writerow(
-                [hit.rank, hit.id, hit.score, hit.title, hit.path, hit.line, "", "", "", hit.kind, hit.section or "",
-                 hit.text]
-            )  # fmt: skip
+            yield [hit.rank, hit.id, hit.score, hit.title, hit.path, hit.line, "", "", "", hit.kind,
+                   hit.section or "", hit.text]  # fmt: skip
             continue
         first = hit.matches[0] if hit.matches else None
-        rows.writerow(
-            [
-                hit.rank, hit.id, hit.score, hit.title, hit.path, hit.line, hit.date or "", hit.source or "",
-                hit.doc_id or "", first.kind if first else "", (first.section or "") if first else "",
-                first.text if first else "",
-            ]
-        )  # fmt: skip
+        yield [
+            hit.rank, hit.id, hit.score, hit.title, hit.path, hit.line, hit.date or "", hit.source or "",
+            hit.doc_id or "", first.kind if first else "", (first.section or "") if first else "",
+            first.text if first else "",
+        ]  # fmt: skip
 
 
 def write_vimgrep(result: SearchResult, out: TextIO) -> None:
