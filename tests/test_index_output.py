@@ -455,7 +455,9 @@ def test_problems_past_the_terminal_limit_are_counted_in_the_singular_too(tmp_pa
     assert listed[-1] == (
         "warning: feed.jsonl: … and 1 more problem in this file (`newssearch index --problems` lists all)"
     )
-    assert result.stdout.rstrip().endswith("; 21 problems listed above")
+    assert result.stdout.rstrip().endswith(
+        "; 20 problems listed above, 1 more (`newssearch index --problems` lists all)"
+    )
 
 
 def test_index_check_wraps_at_words_on_a_terminal(tmp_path: Path, cli: Cli) -> None:
@@ -477,7 +479,8 @@ def test_index_check_wraps_at_words_on_a_terminal(tmp_path: Path, cli: Cli) -> N
 
 def test_past_the_terminals_cap_the_counts_say_what_was_not_listed(tmp_path: Path, cli: Cli) -> None:
     """11 files of 25 broken lines: 200 problems are listed (20 a file), and every other one is
-    counted in its own file; the summary says how many were listed and how many were not."""
+    counted, under its file's name when some of its problems were listed; the summary says how many
+    were listed and how many were not."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for n in range(11):
@@ -487,7 +490,7 @@ def test_past_the_terminals_cap_the_counts_say_what_was_not_listed(tmp_path: Pat
     assert result.exit_code == 0
     listed = [line for line in result.stderr.splitlines() if "not valid JSON" in line or "is not JSON" in line]
     assert len(listed) == 200
-    assert "f10.jsonl: … and 25 more problems in this file" in result.stderr
     assert "f00.jsonl: … and 5 more problems in this file" in result.stderr
-    assert "in other files" not in result.stderr
+    assert "f10.jsonl" not in result.stderr  # none of its problems was listed: counted with the rest
+    assert "… and 25 more problems in other files" in result.stderr
     assert "; 200 problems listed above, 75 more (" in result.stdout

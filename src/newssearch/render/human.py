@@ -379,10 +379,12 @@ def problems(con: Console, s: IndexSummary) -> None:
     for p in listed:
         _problem(con, p)
     lists = "`newssearch index --problems` lists all"
-    for path, more in list(unlisted.items())[:PROBLEMS_PER_FILE]:
+    # Counted under its name: a file some of whose problems are listed above; the rest together.
+    named = [(path, more) for path, more in unlisted.items() if any(p.path == path for p in listed)]
+    for path, more in named[:PROBLEMS_PER_FILE]:
         line = f"{path}: … and {_count(more, 'more problem')} in this file ({lists})"
         _hanging(con, _styled("warning: ", "yellow") + Text(safe_name(line)), len("warning: "))
-    rest = sum(list(unlisted.values())[PROBLEMS_PER_FILE:])
+    rest = sum(unlisted.values()) - sum(more for _, more in named[:PROBLEMS_PER_FILE])
     if rest:
         line = f"… and {_count(rest, 'more problem')} in other files ({lists})"
         _hanging(con, _styled("warning: ", "yellow") + Text(line), len("warning: "))
