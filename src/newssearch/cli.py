@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import shlex
 import signal
 import sys
 from collections.abc import Callable
@@ -229,6 +228,8 @@ class _QueryCommand(_Command):
         except NoSuchOption as exc:
             if exc.option_name.startswith("--"):
                 raise
+            import shlex  # only for this message
+
             given = next((a for a in typed if a.startswith(exc.option_name)), exc.option_name)
             raise ClickUsageError(
                 f"no such option: {exc.option_name} — a query that starts with '-' goes after '--': "
@@ -418,13 +419,16 @@ def _write(emit: Callable[[], None], done: str | None = None) -> None:
         _stdout_to_devnull()
         raise typer.Exit(0) from None
     except OSError as exc:
-        _stdout_to_devnull()  # what is still buffered would fail again at exit
-        reason = exc.strerror or str(exc)
-        before = f"{done}, but " if done else ""
-        typer.echo(
-            safe(f"newssearch: {before}its output could not be written: {reason} — check where stdout goes"), err=True
-        )
-        raise typer.Exit(2) from None
+        _unwritable(exc, done)
+
+
+def _unwritable(exc: OSError, done: str | None = None) -> NoReturn:
+    """Stdout cannot take the output (a full disk, a closed stdout): a sentence, exit 2."""
+    _stdout_to_devnull()  # what is still buffered would fail again at exit
+    before = f"{done}, but " if done else ""
+    reason = exc.strerror or str(exc)
+    sys.stderr.write(safe(f"newssearch: {before}its output could not be written: {reason} — check where stdout goes\n"))
+    raise SystemExit(2)
 
 
 def _stdout_to_devnull() -> None:
@@ -459,9 +463,7 @@ def main() -> None:
     try:
         _run_app()
     except OSError as exc:  # Click writing help or a usage error where nothing can be written
-        _stdout_to_devnull()
-        sys.stderr.write(safe(f"newssearch: its output could not be written: {exc.strerror or exc}\n"))
-        raise SystemExit(2) from None
+        _unwritable(exc)
 
 
 def _run_app() -> None:

@@ -145,7 +145,9 @@ def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
                     reason = f"a link to {target}, a folder read under its own name — not followed"
                     scan.problems.append(FileProblem(relpath + "/", reason, level="warning"))
                     continue
-            walked.add(folder.resolve())
+                walked.add(target)
+            elif follow:
+                walked.add(folder.resolve())
             kept.append(d)
         dirs[:] = kept
         for name in sorted(names):
@@ -162,20 +164,23 @@ def scan_corpus(corpus_dir: Path, *, follow: bool = False) -> Scan:
             if not is_supported(path):
                 scan.skipped.append(relpath)
                 continue
-            if path.is_symlink() and path.exists():  # a link to nothing is said below
-                if not follow:
-                    scan.problems.append(_link_problem(relpath, path))
-                    continue
-                if inside(path.resolve()):  # the corpus's own file: read under its own name
-                    reason = f"a link to {path.resolve()}, a file read under its own name — not followed"
-                    scan.problems.append(FileProblem(relpath, reason, level="warning"))
-                    continue
-            try:
-                st = path.stat()
+            link = False
+            try:  # one lstat a file; a second stat only for a link
+                st = path.lstat()
+                link = stat.S_ISLNK(st.st_mode)
+                if link:
+                    st = path.stat()
             except OSError as exc:
-                reason = "a link to nothing" if path.is_symlink() else f"cannot read: {exc.strerror or exc}"
+                reason = "a link to nothing" if link else f"cannot read: {exc.strerror or exc}"
                 scan.problems.append(FileProblem(relpath, reason))
                 scan.unreadable.append(relpath)
+                continue
+            if link and not follow:
+                scan.problems.append(_link_problem(relpath, path))
+                continue
+            if link and inside(path.resolve()):  # the corpus's own file: read under its own name
+                reason = f"a link to {path.resolve()}, a file read under its own name — not followed"
+                scan.problems.append(FileProblem(relpath, reason, level="warning"))
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read forever
                 scan.problems.append(FileProblem(relpath, "not a regular file"))
@@ -435,8 +440,7 @@ def _refuse_damaged(index_dir: Path) -> None:
 
 def _disk_full(index_dir: Path) -> IndexUpdateError:
     """The disk filled up during the run: what it wrote is removed, the index is as it was."""
-    written = integrity.leftover_size(index_dir)
-    integrity.remove_leftovers(index_dir)
+    written = integrity.remove_leftovers(index_dir)
     return IndexUpdateError(
         f"the disk holding {display(index_dir)} is full: this update had written {_mb(written)} when it ran out of "
         f"space — free more than that, or choose another --index folder, then run `newssearch index` again "

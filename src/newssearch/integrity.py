@@ -26,8 +26,9 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
+from newssearch.store import INDEX_NAME
+
 CHECKSUMS_NAME = "newssearch_CHECKSUMS.json"
-INDEX_NAME = "MAIN"  # as in store (which imports this module for the size of the index)
 _CHUNK = 1 << 20
 _TOC = TOC._pattern(INDEX_NAME)
 # Whoosh's segment files: the index name, a 16-character random id, an extension (its own
@@ -77,10 +78,6 @@ def remove_leftovers(index_dir: Path) -> int:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
     return reclaimed
-
-
-def leftover_size(index_dir: Path) -> int:
-    return sum(_size(index_dir / name) for name in leftovers(index_dir))
 
 
 def _size(path: Path) -> int:

@@ -59,7 +59,7 @@ def search(index_dir: Path, request: SearchRequest) -> SearchResult:
         if not parsed.findable:  # only words that are not indexed: nothing to look for
             if request.source is not None:
                 _source_filter(request.source)  # a bad --source is a usage error here too
-            facets: dict[str, dict[str, int]] = {"source": {}, "month": {}} if request.facets else {}
+            facets = _facet_counts(searcher, []) if request.facets else {}
             return SearchResult(
                 query=parsed.text,
                 total=0,

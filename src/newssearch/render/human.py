@@ -144,25 +144,25 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     did-you-mean, filter notes, the count and the facet line."""
     noun = "passage" if passages else "article"
     for note in result.notes:
-        _line(con, _styled(safe_name(_sentence(note) + "."), "yellow"))
+        _hanging(con, _styled(safe_name(_sentence(note) + "."), "yellow"))
     if result.relaxed:
-        _line(con, _styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
+        _hanging(con, _styled(f"No {noun} has all the words; showing {noun}s with any of them.", "yellow"))
     if result.suggestion:
-        _line(con, _styled("Did you mean: ", "yellow") + _styled(safe_name(result.suggestion), "bold"))
+        _hanging(con, _styled("Did you mean: ", "yellow") + _styled(safe_name(result.suggestion), "bold"))
     if result.filter_note:
-        _line(con, _styled(safe_name(_sentence(result.filter_note) + "."), "yellow"))
+        _hanging(con, _styled(safe_name(_sentence(result.filter_note) + "."), "yellow"))
     shown = len(result.results)
     if result.total == 0:
-        _line(con, _styled(f"No {noun}s match {safe_name(result.query)!r}.", "dim"))
+        _hanging(con, _styled(f"No {noun}s match {safe_name(result.query)!r}.", "dim"))
     elif shown == 0:
-        _line(con, _styled(f"{_count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
+        _hanging(con, _styled(f"{_count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
     else:
         first, last = offset + 1, offset + shown
         span = f"{first:,}" if first == last else f"{first:,}–{last:,}"
-        _line(con, _styled(f"{span} of {_count(result.total, noun)}.", "dim"))
+        _hanging(con, _styled(f"{span} of {_count(result.total, noun)}.", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
-        _line(con, _styled(safe_name(facets), "dim"))
+        _hanging(con, _styled(safe_name(facets), "dim"))
 
 
 FACETS_SHOWN = 4

@@ -35,11 +35,14 @@ def safe(text: str) -> str:
 _BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x0B: "\\v", 0x0C: "\\f", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
+_NAMED = {**_REPLACED, **_BREAKS}
+
+
 def safe_name(text: str) -> str:
     """A file name (or any one-line item) for the terminal: line breaks written as escapes
     (``\\n``), so a name cannot print a line that looks like output of its own; other controls
     as in ``safe``."""
-    return safe(text.translate(_BREAKS))
+    return text.translate(_NAMED)
 
 
 def json_safe(dumped: str) -> str:
