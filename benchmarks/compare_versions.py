@@ -6,7 +6,8 @@
 For instance OLD_COMMAND is an earlier commit installed into its own venv
 (``git worktree add /tmp/before <commit> && python3 -m venv /tmp/before/.venv &&
 /tmp/before/.venv/bin/pip install /tmp/before``, then ``/tmp/before/.venv/bin/newssearch``) and
-NEW_COMMAND is ``.venv/bin/newssearch``. Both must read INDEX_DIR (the same schema version).
+NEW_COMMAND is ``.venv/bin/newssearch``. Both read INDEX_DIR; when the old version's schema
+differs, give it its own index of the same corpus with ``--old-index DIR``.
 Every run is a fresh process, stdout to a pipe, under GNU ``/usr/bin/time -f %M`` for its own
 peak RSS; medians are reported. The queries are ``speed.py``'s five kinds, each also with ``--json``.
 """
@@ -14,6 +15,7 @@ peak RSS; medians are reported. The queries are ``speed.py``'s five kinds, each 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -42,9 +44,11 @@ def main() -> int:
     parser.add_argument("new")
     parser.add_argument("index")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--old-index", help="the index the old command reads (default: INDEX)")
     args = parser.parse_args()
     floor = statistics.median(_python_pass() for _ in range(7))
-    print(f"python -c pass: {floor:.0f} ms; {args.repeats} runs each, medians")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"python -c pass: {floor:.0f} ms; {args.repeats} runs each, medians; load average {load}")
     print(f"{'query':28} {'old':>9} {'MB':>6} | {'new':>9} {'MB':>6} | ratio")
     for text in QUERIES:
         for extra in ([], ["--json"]):
@@ -52,7 +56,8 @@ def main() -> int:
             peak = {"old": 0.0, "new": 0.0}
             for _ in range(args.repeats):
                 for name in ("old", "new"):
-                    ms, mb = run(getattr(args, name), [text, *extra], args.index)
+                    index = args.old_index or args.index if name == "old" else args.index
+                    ms, mb = run(getattr(args, name), [text, *extra], index)
                     times[name].append(ms)
                     peak[name] = max(peak[name], mb)
             old, new = statistics.median(times["old"]), statistics.median(times["new"])
