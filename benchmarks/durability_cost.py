@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from whoosh.filedb.filestore import FileStorage  # noqa: E402
 
-from newssearch import store  # noqa: E402
+from newssearch.engines.whoosh import store  # noqa: E402  (first: it installs the Whoosh patches)
 from newssearch.indexer import update_index  # noqa: E402
 
 WORDS = ["harbour", "council", "storm", "ferry", "budget", "minister", "river", "bridge", "school", "hospital"]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import corpora  # noqa: F401  (puts src/ on sys.path)
 
-from newssearch import feedback, searcher
-from newssearch.searcher import SearchRequest, search
+from newssearch.models import SearchRequest
+from newssearch.searcher import search
 
 QUERIES = ["oil", "oil prices", "opec output cut", "how did the fed react to the dollar fall", "zinc"]
 REPEATS = 7
@@ -43,14 +43,11 @@ def main() -> None:
         sys.exit(__doc__)
     index = Path(sys.argv[1])
     queries = sys.argv[2:] or QUERIES
-    applies = feedback.applies
 
     print(f"{'--any query: feedback':45} {'without':>10} {'with':>10} {'ratio':>6}")
     for text in queries:
         request = SearchRequest(text, any_words=True)
-        searcher.feedback.applies = lambda q: False  # type: ignore[attr-defined]
-        without = median_ms(lambda: search(index, request))  # noqa: B023 (run at once)
-        searcher.feedback.applies = applies  # type: ignore[attr-defined]
+        without = median_ms(lambda: search(index, replace(request, feedback=False)))  # noqa: B023 (run at once)
         with_it = median_ms(lambda: search(index, request))  # noqa: B023
         print(f"{text!r:45} {without:8.1f} ms {with_it:8.1f} ms {with_it / without:6.2f}")
 

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+# Whoosh is loaded through the embedded engine, as newssearch loads it, so that its patches are in
+# before any test imports a Whoosh module of its own (tests/test_whoosh_patches.py).
+import newssearch.engines.whoosh  # noqa: F401  (first)
 from newssearch.cli import app
 from newssearch.indexer import update_index
 

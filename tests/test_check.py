@@ -11,7 +11,7 @@ from typer.testing import Result
 from whoosh import index as windex
 
 from conftest import SEED
-from newssearch.store import INDEX_NAME
+from newssearch.engines.whoosh.store import INDEX_NAME
 
 Cli = Callable[..., Result]
 

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import Result
 
 from conftest import clean_env, entry_point, one_line_error, run_in_terminal
-from newssearch.highlight import ELLIPSIS
 from newssearch.indexer import update_index
+from newssearch.snippets import ELLIPSIS
 
 Cli = Callable[..., Result]
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import clean_env
-from newssearch.query import MAX_WORDS
+from newssearch.querytext import MAX_WORDS
 
 ARTICLES = 3000
 FILES = 6  # 500 articles a file

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import Result
 
 from conftest import SEED, clean_env, entry_point
-from newssearch import integrity
+from newssearch.engines.whoosh import integrity
 
 Cli = Callable[..., Result]
 

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from newssearch.cli import app
-from newssearch.schema import STEMMED
+from newssearch.engines.whoosh.schema import STEMMED
 
 # Few captionless articles are needed: the caption's old average length was its own divided by
 # the number of articles, so already at 60 it looked 60 times longer than average.

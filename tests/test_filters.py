@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from newssearch.indexer import update_index
-from newssearch.query import date_bound
-from newssearch.searcher import SearchRequest, search
+from newssearch.models import SearchRequest
+from newssearch.querytext import date_bound
+from newssearch.searcher import search
 
 DATED = [
     ("a1", "Border crossing reopens", "2024-12-31T22:00:00", "Reuters"),

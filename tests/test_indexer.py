@@ -15,12 +15,14 @@ from whoosh import index as windex
 
 import newssearch.indexer
 from conftest import SEED
+from newssearch.engine import Update, Writer
+from newssearch.engines.whoosh import WhooshEngine
+from newssearch.engines.whoosh.schema import SCHEMA_VERSION
+from newssearch.engines.whoosh.store import INDEX_NAME, open_searcher, update_lock
 from newssearch.errors import CorpusMissingError, IndexBusyError, IndexOutdatedError, IndexUpdateError
 from newssearch.indexer import update_index
-from newssearch.models import IndexSummary
-from newssearch.schema import SCHEMA_VERSION
-from newssearch.searcher import SearchRequest, search
-from newssearch.store import INDEX_NAME, open_searcher, update_lock
+from newssearch.models import Article, IndexSummary, SearchRequest
+from newssearch.searcher import search
 
 # Every seed article matches one of these words (article 1 is about Iran, 2-4 about Gaza).
 ALL_SEED = "Iran OR Gaza"
@@ -269,9 +271,36 @@ class Boom(RuntimeError):
     pass
 
 
+class _DyingEngine(WhooshEngine):
+    """The embedded engine, whose writer raises ``failure`` at the sixth article it is given."""
+
+    def __init__(self, index_dir: Path, written: list[str], failure: type[BaseException]) -> None:
+        super().__init__(index_dir)
+        self.written = written
+        self.failure = failure
+
+    def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
+        engine = self
+
+        class Dying:
+            def __init__(self, writer: Writer) -> None:
+                self.writer = writer
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.writer, name)
+
+            def add_article(self, article: Article) -> None:
+                if len(engine.written) == 5:
+                    raise engine.failure()
+                engine.written.append(article.path)
+                self.writer.add_article(article)
+
+        return super().update(lambda writer: apply(Dying(writer)), rebuild=rebuild)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("failure", [Boom, KeyboardInterrupt], ids=["error", "interrupt"])
 def test_failed_update_leaves_the_previous_index_whole(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+    corpus: Path, tmp_path: Path, failure: type[BaseException]
 ) -> None:
     index_dir = tmp_path / "index"
     update_index(corpus, index_dir)
@@ -285,18 +314,10 @@ def test_failed_update_leaves_the_previous_index_whole(
     for name, animal in (("new1.txt", "Quokka"), ("new2.txt", "Wombat")):
         text = export_text(f"{animal} Spotted", f"A {animal.lower()} (AP)", f"A {animal.lower()} was seen.")
         (corpus / name).write_text(text, encoding="utf-8")
-    real = newssearch.indexer.article_documents
     written: list[str] = []
-
-    def dying(article: Any) -> Any:
-        if len(written) == 5:  # of the 6 articles to write (4 changed seed + 2 new), die at the last
-            raise failure()
-        written.append(article.path)
-        return real(article)
-
-    monkeypatch.setattr(newssearch.indexer, "article_documents", dying)
+    # Of the 6 articles to write (4 changed seed + 2 new), the run dies at the last.
     with pytest.raises(failure):
-        update_index(corpus, index_dir)
+        update_index(corpus, _DyingEngine(index_dir, written, failure))
     assert len(written) == 5
 
     assert {q: hits(index_dir, q) for q in queries} == before
@@ -304,7 +325,6 @@ def test_failed_update_leaves_the_previous_index_whole(
     assert hits(index_dir, "quokka") == []
     assert_current(index_dir)
 
-    monkeypatch.setattr(newssearch.indexer, "article_documents", real)
     summary = update_index(corpus, index_dir)  # not locked, and the manifest knows nothing of the failed run
     assert counts(summary) == {"added": 2, "changed": 1, "removed": 1, "failed": 0}
     assert [title for _, title in hits(index_dir, "aardvark")] == [LAST_SEED_TITLE]  # appended to the last

@@ -16,8 +16,8 @@ from newssearch.cli import app
 from newssearch.errors import QuerySyntaxError
 from newssearch.formats import read_bytes
 from newssearch.indexer import update_index
-from newssearch.models import Hit
-from newssearch.searcher import SearchRequest, search, stats
+from newssearch.models import Hit, SearchRequest
+from newssearch.searcher import search, stats
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_f49d05269f99023b.txt"
 

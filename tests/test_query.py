@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from newssearch.errors import ArticleNotFoundError, IndexMissingError, NewsSearchError, QuerySyntaxError, UsageError
-from newssearch.highlight import ELLIPSIS
 from newssearch.indexer import update_index
-from newssearch.models import Hit, PassageHit, SearchResult
-from newssearch.query import date_bound, parse_query
-from newssearch.searcher import SearchRequest, search, show, stats
+from newssearch.models import Hit, PassageHit, SearchRequest, SearchResult
+from newssearch.querytext import date_bound, parse_query
+from newssearch.searcher import search, show, stats
+from newssearch.snippets import ELLIPSIS
 
 SEED_NAME = "000_f49d05269f99023b.txt"
 KINDS = {"title", "section", "caption", "body"}
@@ -432,7 +432,7 @@ def test_order_is_the_same_in_every_process(seed_index: Path, text: str) -> None
     another order) give the same results, scores and snippets."""
     script = (
         "import json, sys; from dataclasses import asdict; from pathlib import Path;"
-        "from newssearch.searcher import SearchRequest, search;"
+        "from newssearch.models import SearchRequest; from newssearch.searcher import search;"
         "print(json.dumps(asdict(search(Path(sys.argv[1]), SearchRequest(sys.argv[2])))))"
     )
     outputs = [
@@ -821,12 +821,6 @@ def test_a_question_mark_is_punctuation_not_a_wildcard(seed_index: Path) -> None
     assert search(seed_index, SearchRequest("Rafha?")).suggestion == "Rafah?"  # the question stays a question
 
 
-def _feedback_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    import newssearch.feedback
-
-    monkeypatch.setattr(newssearch.feedback, "applies", lambda q: False)
-
-
 @pytest.fixture(scope="module")
 def archive_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """150 articles on six subjects, each in its own words, each article using a few of them:
@@ -854,13 +848,10 @@ def archive_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "index"
 
 
-def test_a_question_is_re_ranked_by_feedback_but_finds_the_same_articles(
-    archive_index: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_question_is_re_ranked_by_feedback_but_finds_the_same_articles(archive_index: Path) -> None:
     question = "why did the ferry stop at the quay"
     with_feedback = search(archive_index, SearchRequest(question, any_words=True, limit=50))
-    _feedback_off(monkeypatch)
-    without = search(archive_index, SearchRequest(question, any_words=True, limit=50))
+    without = search(archive_index, SearchRequest(question, any_words=True, limit=50, feedback=False))
     assert [h.score for h in with_feedback.results] != [h.score for h in without.results]  # it did apply
     assert with_feedback.total == without.total > 0
     assert {h.id for h in with_feedback.results} == {h.id for h in without.results}
@@ -868,20 +859,18 @@ def test_a_question_is_re_ranked_by_feedback_but_finds_the_same_articles(
     assert all(any(m.highlights for m in hit.matches) for hit in with_feedback.results)  # type: ignore[union-attr]
 
 
-def test_a_small_archive_gets_no_feedback(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_small_archive_gets_no_feedback(seed_index: Path) -> None:
     question = "how was the location of the hostage body identified"
     as_given = [(h.id, h.score) for h in search(seed_index, SearchRequest(question, any_words=True)).results]
-    _feedback_off(monkeypatch)
-    assert [(h.id, h.score) for h in search(seed_index, SearchRequest(question, any_words=True)).results] == as_given
+    without = search(seed_index, SearchRequest(question, any_words=True, feedback=False))
+    assert [(h.id, h.score) for h in without.results] == as_given
 
 
 @pytest.mark.parametrize(
     "text", ["ferry quay", '"ferry quay" storm', "title:ferry quay storm", "ferry quay storm -budget"]
 )
-def test_keywords_and_queries_with_syntax_are_searched_as_written(
-    archive_index: Path, monkeypatch: pytest.MonkeyPatch, text: str
-) -> None:
+def test_keywords_and_queries_with_syntax_are_searched_as_written(archive_index: Path, text: str) -> None:
     as_given = [(h.id, h.score) for h in search(archive_index, SearchRequest(text, any_words=True)).results]
     assert as_given
-    _feedback_off(monkeypatch)
-    assert [(h.id, h.score) for h in search(archive_index, SearchRequest(text, any_words=True)).results] == as_given
+    without = search(archive_index, SearchRequest(text, any_words=True, feedback=False))
+    assert [(h.id, h.score) for h in without.results] == as_given

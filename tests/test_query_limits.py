@@ -12,7 +12,7 @@ import pytest
 from typer.testing import Result
 
 from conftest import clean_env, entry_point, one_line_error
-from newssearch.query import MAX_PATTERNS, MAX_SUGGESTED, MAX_WORDS
+from newssearch.querytext import MAX_PATTERNS, MAX_SUGGESTED, MAX_WORDS
 
 Cli = Callable[..., Result]
 # Words of the seed, so a query of many of them is a real one.

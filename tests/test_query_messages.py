@@ -12,8 +12,8 @@ import pytest
 from typer.testing import Result
 
 from conftest import ROOT, clean_env, entry_point, run_in_terminal
-from newssearch.schema import build_schema
-from newssearch.store import INDEX_NAME, DurableStorage, update_lock
+from newssearch.engines.whoosh.schema import build_schema
+from newssearch.engines.whoosh.store import INDEX_NAME, DurableStorage, update_lock
 
 Cli = Callable[..., Result]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import newssearch.snippets as snippets_module
 from conftest import SHARED_DATA
 from newssearch.indexer import update_index
-from newssearch.searcher import SearchRequest, search
+from newssearch.models import SearchRequest
+from newssearch.searcher import search
 
 # The seed's four articles, and a question each answers in words of its own, not its headline's.
 SEED_QUESTIONS = [
@@ -81,30 +81,27 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return indexes
 
 
-def _run(index: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+def _run(index: Path, name: str) -> dict[str, list[str]]:
     """Every query's ranked doc ids (``--any``, lower-cased: TIME is all upper case and
     upper-case AND/OR/NOT are operators). Snippets do not change the order and would cost about
     a second a query at 1,000 results, so they are left out."""
-    monkeypatch.setattr(snippets_module, "article_matches", lambda *args, **kwargs: [])
     rows = (_collection(name) / "queries.tsv").read_text(encoding="utf-8").splitlines()
     ranked = {}
     for qid, text in (row.split("\t", 1) for row in rows if row.strip()):
-        result = search(index, SearchRequest(text.lower(), limit=1000, any_words=True))
+        result = search(index, SearchRequest(text.lower(), limit=1000, any_words=True, snippets=False))
         ranked[qid.strip()] = [hit.doc_id or "" for hit in result.results]
     return ranked
 
 
 @pytest.mark.data
 @pytest.mark.parametrize("name", [pytest.param(n, marks=_needs(n)) for n in FLOORS])
-def test_judged_collection_stays_above_its_floor(
-    judged: dict[str, Path], name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_judged_collection_stays_above_its_floor(judged: dict[str, Path], name: str) -> None:
     ir_measures = pytest.importorskip(
         "ir_measures", reason="ir-measures is a test dependency: pip install -e '.[test]'"
     )
     from ir_measures import AP, ScoredDoc, nDCG
 
-    ranked = _run(judged[name], name, monkeypatch)
+    ranked = _run(judged[name], name)
     run = [ScoredDoc(qid, doc, float(1000 - rank)) for qid, docs in ranked.items() for rank, doc in enumerate(docs)]
     qrels = list(ir_measures.read_trec_qrels(str(_collection(name) / "qrels.txt")))
     judged_ids = {q.query_id for q in qrels}
@@ -118,14 +115,12 @@ def test_judged_collection_stays_above_its_floor(
 
 @pytest.mark.data
 @_needs("time")
-def test_time_questions_find_a_judged_relevant_article_first(
-    judged: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_time_questions_find_a_judged_relevant_article_first(judged: dict[str, Path]) -> None:
     relevant: dict[str, set[str]] = {}
     for row in (_collection("time") / "qrels.txt").read_text(encoding="utf-8").splitlines():
         qid, _, doc, grade = row.split()
         if int(grade) > 0:
             relevant.setdefault(qid, set()).add(doc)
-    ranked = _run(judged["time"], "time", monkeypatch)
+    ranked = _run(judged["time"], "time")
     firsts = {qid: ranked[qid][0] for qid in TIME_FIRST_RELEVANT}
     assert {qid: doc for qid, doc in firsts.items() if doc not in relevant[qid]} == {}

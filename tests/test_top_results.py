@@ -5,23 +5,24 @@ page's edge, and counts the facets from the same matches. Here that is checked a
 sorting every match by (score, key) and grouping them itself, on an index made to be hard for
 it: many articles repeated word for word (equal scores across the page's edge), more than one
 segment, deleted articles, long and short texts, filters and every kind of query. (Whoosh's own
-top-N search, which skips postings, failed these tests: see ``searcher._run``.)
+top-N search, which skips postings, failed these tests: see ``engines.whoosh.search.rank``.)
 """
 
 from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import sorting
 
-from newssearch import query
-from newssearch import searcher as searcher_module
+from newssearch.engines.whoosh import WhooshEngine
 from newssearch.indexer import update_index
-from newssearch.searcher import SearchRequest, search
+from newssearch.models import SearchRequest
+from newssearch.searcher import search
 
 WORDS = [
     "oil",
@@ -112,12 +113,9 @@ def _sort_everything(searcher: Any, matching: Any, request: SearchRequest) -> tu
     return page, len(results), facets
 
 
-def _both_ways(index_dir: Path, request: SearchRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+def _both_ways(index_dir: Path, request: SearchRequest) -> tuple[Any, Any]:
     fast = search(index_dir, request)
-    with monkeypatch.context() as m:
-        m.setattr(searcher_module, "_run", _sort_everything)
-        m.setattr(query, "one_kind", lambda q, passages=False: False)  # always filter by kind
-        slow = search(index_dir, request)
+    slow = search(WhooshEngine(index_dir, ranker=_sort_everything, always_filter_kind=True), request)
     return fast, slow
 
 
@@ -138,10 +136,10 @@ QUERIES = [
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize(("limit", "offset"), [(1, 0), (10, 0), (7, 20), (50, 0)])
 def test_the_page_total_and_facets_are_those_of_scoring_every_match(
-    index_dir: Path, text: str, limit: int, offset: int, monkeypatch: pytest.MonkeyPatch
+    index_dir: Path, text: str, limit: int, offset: int
 ) -> None:
     request = SearchRequest(text, limit=limit, offset=offset)
-    fast, slow = _both_ways(index_dir, request, monkeypatch)
+    fast, slow = _both_ways(index_dir, request)
     assert slow.total > limit + offset, "the query should match more than the page"
     assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results]
     assert (fast.total, fast.facets) == (slow.total, slow.facets)
@@ -152,7 +150,7 @@ def test_the_page_total_and_facets_are_those_of_scoring_every_match(
     [
         SearchRequest("oil price tanker", any_words=True),  # with feedback words
         SearchRequest("grain harvest", source="BBC News"),
-        SearchRequest("bank", since=searcher_module.datetime(2024, 3, 1), until=searcher_module.datetime(2024, 8, 31)),
+        SearchRequest("bank", since=datetime(2024, 3, 1), until=datetime(2024, 8, 31)),
         SearchRequest("oil", passages=True, limit=20),
         SearchRequest("credit", field="title", limit=20),
         SearchRequest("export", sort="date", limit=15),
@@ -176,10 +174,8 @@ def test_the_page_total_and_facets_are_those_of_scoring_every_match(
         "or-shared-not",
     ],
 )
-def test_filters_modes_and_sorting_agree_too(
-    index_dir: Path, request_: SearchRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fast, slow = _both_ways(index_dir, request_, monkeypatch)
+def test_filters_modes_and_sorting_agree_too(index_dir: Path, request_: SearchRequest) -> None:
+    fast, slow = _both_ways(index_dir, request_)
     assert slow.total > 10
     assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results]
     assert (fast.total, fast.facets) == (slow.total, slow.facets)
@@ -205,13 +201,13 @@ def test_equal_scores_come_in_order_of_id_across_the_page_edge(index_dir: Path) 
         SearchRequest("export", sort="date", limit=5, offset=7),
         SearchRequest("oil zzzqqq"),  # no article has both: relaxed to either word
         SearchRequest("oil", source="nosuch"),  # nothing: the filter note says why
-        SearchRequest("oil", since=searcher_module.datetime(2030, 1, 1)),
+        SearchRequest("oil", since=datetime(2030, 1, 1)),
         SearchRequest("wheat", offset=5000),  # past the last match
     ],
     ids=["limit-0", "date-offset", "relaxed", "no-source", "no-date", "past-the-end"],
 )
-def test_edges_agree_too(index_dir: Path, request_: SearchRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast, slow = _both_ways(index_dir, request_, monkeypatch)
+def test_edges_agree_too(index_dir: Path, request_: SearchRequest) -> None:
+    fast, slow = _both_ways(index_dir, request_)
     assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results]
     assert (fast.total, fast.facets, fast.relaxed, fast.filter_note) == (
         slow.total,

@@ -1,4 +1,4 @@
-"""The changes ``newssearch.whoosh_patches`` makes to Whoosh: the same results with them as
+"""The changes ``newssearch.engines.whoosh.patches`` makes to Whoosh: the same results with them as
 without them, and what they are for — no copy of the index per searcher, no needless imports."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newssearch import whoosh_patches
+from newssearch.engines.whoosh import patches as whoosh_patches
 from newssearch.indexer import update_index
 
 QUERIES = [
@@ -119,7 +119,7 @@ def test_urlretrieve_still_works_for_anyone_who_calls_it() -> None:
     """Whoosh's module keeps a working ``urlretrieve`` (it loads the real module when called)."""
     from whoosh import compat
 
-    assert compat.urlretrieve.__module__ == "newssearch.whoosh_patches"
+    assert compat.urlretrieve.__module__ == "newssearch.engines.whoosh.patches"
     import urllib.request
 
     assert urllib.request.urlretrieve is not compat.urlretrieve  # the real module is the real one

@@ -20,11 +20,6 @@ if os.path.basename(sys.argv[0] if sys.argv else "") == "newssearch" and (
 ):
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
-from newssearch import whoosh_patches  # noqa: E402  (after the handler: it loads Whoosh)
-
-# Before any other module imports Whoosh: see whoosh_patches for what changes and why.
-whoosh_patches.install()
-
 
 def __getattr__(name: str) -> str:
     # The version comes from the package metadata, read only when asked for: importing

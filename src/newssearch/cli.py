@@ -88,8 +88,9 @@ CorpusOpt = Annotated[
     Path,
     typer.Option("--corpus", envvar="NEWSSEARCH_CORPUS", metavar="DIR", help="Folder of articles.", show_default=True),
 ]
+# A location, not a path: an engine may take other kinds than a folder (README, "Engines").
 IndexOpt = Annotated[
-    Path, typer.Option("--index", envvar="NEWSSEARCH_INDEX", metavar="DIR", help="Index folder.", show_default=True)
+    str, typer.Option("--index", envvar="NEWSSEARCH_INDEX", metavar="DIR", help="Index folder.", show_default=True)
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README for its keys).")]
 ColorOpt = Annotated[
@@ -146,7 +147,7 @@ def _index_done(summary: IndexSummary) -> str:
 @app.command(cls=_Command)
 def index(
     corpus: CorpusOpt = Path("corpus"),
-    index_dir: IndexOpt = Path("index"),
+    index_dir: IndexOpt = "index",
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from an empty index.")] = False,
     json_out: JsonOpt = False,
     check: Annotated[
@@ -274,12 +275,13 @@ def query(
     ] = False,
     quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
-    index_dir: IndexOpt = Path("index"),
+    index_dir: IndexOpt = "index",
 ) -> None:
     """Search the index."""
-    from newssearch.query import date_bound
+    from newssearch.models import SearchRequest
+    from newssearch.querytext import date_bound
     from newssearch.render import as_json
-    from newssearch.searcher import SearchRequest, search
+    from newssearch.searcher import search
 
     formats = [
         name
@@ -342,7 +344,7 @@ def show(
         ),
     ] = True,
     color: ColorOpt = Color.auto,
-    index_dir: IndexOpt = Path("index"),
+    index_dir: IndexOpt = "index",
 ) -> None:
     """Print a whole article: title, metadata, captions, sections."""
     from newssearch.render import as_json, human
@@ -360,7 +362,7 @@ def show(
 
 
 @app.command(cls=_Command)
-def stats(json_out: JsonOpt = False, index_dir: IndexOpt = Path("index")) -> None:
+def stats(json_out: JsonOpt = False, index_dir: IndexOpt = "index") -> None:
     """Articles, sections, captions, files, distinct terms, index size and last update."""
     from newssearch.render import as_json, human
     from newssearch.searcher import stats as index_stats

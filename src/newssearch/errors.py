@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class NewsSearchError(Exception):
     """Base class; ``exit_code`` follows the README's "Exit codes"."""
@@ -47,3 +49,9 @@ class ArticleNotFoundError(NewsSearchError):
 
 class UsageError(NewsSearchError):
     pass
+
+
+def display(path: Path) -> str:
+    """A path as a message shows it: as given, with ``./`` before a relative one."""
+    text = str(path)
+    return text if path.is_absolute() or text.startswith(".") else f"./{text}"

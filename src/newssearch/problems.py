@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newssearch.indexer import problems_from, same_stat, scan_corpus
+from newssearch.corpus import plan_update, scan_corpus
+from newssearch.engine import Engine
+from newssearch.engines import engine_at
 from newssearch.models import KnownProblems
-from newssearch.store import open_searcher, read_manifest
 
 
-def known_problems(corpus_dir: Path, index_dir: Path, *, follow: bool = False) -> KnownProblems:
+def known_problems(corpus_dir: Path, index: str | Path | Engine, *, follow: bool = False) -> KnownProblems:
     scan = scan_corpus(corpus_dir, follow=follow)
-    with open_searcher(index_dir) as (searcher, _):
-        manifest = read_manifest(searcher)
-    found = KnownProblems(problems=list(scan.problems))
+    with engine_at(index).reader() as reader:
+        manifest = reader.manifest()
+    plan = plan_update(scan, manifest)
+    found = KnownProblems(problems=list(scan.problems), not_read=[f.relpath for f in plan.to_read])
     for cfile in scan.files:
         entry = manifest.get(cfile.relpath)
-        if entry is None or not same_stat(cfile, entry):
-            found.not_read.append(cfile.relpath)
         if entry is not None:
-            found.problems.extend(problems_from(cfile.relpath, entry))
+            found.problems.extend(entry.file_problems(cfile.relpath))
     return found

@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from newssearch.documents import article_to_json
-from newssearch.models import Article, IndexStats, IndexSummary, KnownProblems, SearchResult
+from newssearch.models import Article, IndexCheck, IndexStats, IndexSummary, KnownProblems, SearchResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
-
-if TYPE_CHECKING:  # importing it at run time would load the indexer
-    from newssearch.check import IndexCheck
 
 
 def dumps(obj: Any) -> str:
@@ -31,6 +27,31 @@ def search_result(result: SearchResult) -> dict[str, Any]:
 def search_lines(result: SearchResult) -> list[str]:
     """--jsonl: one result object a line."""
     return [dumps(asdict(hit)) for hit in result.results]
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    """The ``show --json`` structure (README, "JSON"), with paragraphs and their lines kept."""
+    return {
+        "id": article.id,
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "path": article.path,
+        "line": article.line,
+        "date": article.date,
+        "source": article.source,
+        "url": article.url,
+        "tags": list(article.tags),
+        "captions": [{"text": c.text, "line": c.line} for c in article.captions],
+        "sections": [
+            {
+                "heading": s.heading,
+                "line": s.line,
+                "text": s.text,
+                "paragraphs": [{"text": p.text, "line": p.line} for p in s.paragraphs],
+            }
+            for s in article.sections
+        ],
+    }
 
 
 def article(art: Article, marks: ArticleHighlights | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -17,6 +17,7 @@ from newssearch.models import (
     Article,
     FileProblem,
     Hit,
+    IndexCheck,
     IndexStats,
     IndexSummary,
     KnownProblems,
@@ -25,10 +26,7 @@ from newssearch.models import (
     SearchResult,
 )
 from newssearch.render.text import safe, safe_name
-from newssearch.snippets import ArticleHighlights, article_highlights
-
-if TYPE_CHECKING:  # importing it at run time would load the indexer
-    from newssearch.check import IndexCheck
+from newssearch.snippets import ArticleHighlights, no_highlights
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5
@@ -196,7 +194,7 @@ GUTTER = 6
 def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
     """The whole article: title, location and metadata, captions, then each section under its
     heading, paragraphs apart and each with its line number in the gutter."""
-    marks = marks or article_highlights(art, {})
+    marks = marks or no_highlights(art)
     title = highlighted(art.title, marks.title)
     title.stylize("bold")
     _line(con, title)

@@ -1,4 +1,5 @@
-"""Opening the index folder: existence, schema version, metadata and the update lock.
+"""The Whoosh index folder: opening it (existence, schema version, metadata), its durable
+storage, its manifest, and the update lock.
 
 Every failure here is a sentence that says which command fixes it.
 """
@@ -11,7 +12,7 @@ import os
 import pickle
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,18 +22,21 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
-from newssearch.errors import IndexBusyError, IndexMissingError, IndexOutdatedError, IndexUpdateError, UsageError
-from newssearch.ranking import KindBM25F
-from newssearch.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
+from newssearch.engines.whoosh.ranking import KindBM25F
+from newssearch.engines.whoosh.schema import KIND_FILE, META_KEY, SCHEMA_VERSION
+from newssearch.errors import (
+    IndexBusyError,
+    IndexMissingError,
+    IndexOutdatedError,
+    IndexUpdateError,
+    UsageError,
+    display,
+)
+from newssearch.models import ManifestEntry
 
 INDEX_NAME = "MAIN"
 T = TypeVar("T")
 LOCK_NAME = "newssearch_UPDATE"
-
-
-def display(path: Path) -> str:
-    text = str(path)
-    return text if path.is_absolute() or text.startswith(".") else f"./{text}"
 
 
 # Reading the table of contents can race with a commit, which writes the next one and deletes it.
@@ -172,20 +176,9 @@ def read_meta(searcher: Searcher) -> dict[str, Any]:
     return meta
 
 
-def read_manifest(searcher: Searcher) -> dict[str, dict[str, Any]]:
+def read_manifest(searcher: Searcher) -> dict[str, ManifestEntry]:
     """The manifest entry of every corpus file (size, mtime, hash, counts or error), by path."""
-    return {doc["path"]: json.loads(doc["data"]) for doc in searcher.documents(kind=KIND_FILE)}
-
-
-def manifest_totals(entries: Iterable[dict[str, Any]]) -> tuple[int, int, int, int]:
-    """(articles, sections, captions, files with articles) over manifest entries."""
-    articles = sections = captions = files = 0
-    for entry in entries:
-        articles += entry.get("articles", 0)
-        sections += entry.get("sections", 0)
-        captions += entry.get("captions", 0)
-        files += bool(entry.get("articles"))
-    return articles, sections, captions, files
+    return {doc["path"]: ManifestEntry.from_json(json.loads(doc["data"])) for doc in searcher.documents(kind=KIND_FILE)}
 
 
 def _refuse_foreign_folder(index_dir: Path) -> None:

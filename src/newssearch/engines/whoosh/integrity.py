@@ -20,13 +20,13 @@ import os
 import re
 import shutil
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-from newssearch.store import INDEX_NAME
+from newssearch.engines.whoosh.store import INDEX_NAME
+from newssearch.models import Damage
 
 CHECKSUMS_NAME = "newssearch_CHECKSUMS.json"
 _CHUNK = 1 << 20
@@ -96,12 +96,6 @@ def live_size(index_dir: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             total += (index_dir / name).stat().st_size
     return total
-
-
-@dataclass(frozen=True)
-class Damage:
-    name: str  # the file
-    reason: str  # "changed since it was written", "missing"
 
 
 def record_checksums(index_dir: Path) -> None:

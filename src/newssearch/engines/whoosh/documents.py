@@ -1,7 +1,9 @@
 """Articles ↔ the Whoosh documents that store them (see ``schema`` for the kinds).
 
 The whole article is kept as JSON in the stored ``data`` field, so ``show`` and the snippets
-read it back from the index alone, whatever has happened to the file since.
+read it back from the index alone, whatever has happened to the file since. That JSON is this
+engine's own format (``show --json`` is made by ``render.as_json``); a change to it is a change
+of ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from newssearch.models import Article, Caption, Paragraph, Section
-from newssearch.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, STEMMED
+from newssearch.engines.whoosh.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, STEMMED
+from newssearch.models import Article, Caption, Paragraph, Passage, Section
 
 
 def article_documents(article: Article) -> Iterator[dict[str, Any]]:
@@ -52,7 +54,7 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
         "caption": "\n".join(captions),
         "body": article.body,
         "words": words,
-        "data": json.dumps(article_to_json(article), ensure_ascii=False),
+        "data": json.dumps(_stored(article), ensure_ascii=False),
     }
     for n, section in enumerate(article.sections):
         passage = {
@@ -105,8 +107,8 @@ def parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def article_to_json(article: Article) -> dict[str, Any]:
-    """The ``show --json`` structure (README, "JSON"), with paragraphs and their lines kept."""
+def _stored(article: Article) -> dict[str, Any]:
+    """What an article document keeps of the article: all of it, with paragraphs and lines."""
     return {
         "id": article.id,
         "doc_id": article.doc_id,
@@ -130,7 +132,8 @@ def article_to_json(article: Article) -> dict[str, Any]:
     }
 
 
-def article_from_json(data: str | dict[str, Any]) -> Article:
+def stored_article(data: str | dict[str, Any]) -> Article:
+    """The article an article document keeps (``data``)."""
     d = json.loads(data) if isinstance(data, str) else data
     return Article(
         id=d["id"],
@@ -147,4 +150,18 @@ def article_from_json(data: str | dict[str, Any]) -> Article:
         source=d.get("source"),
         url=d.get("url"),
         tags=tuple(d.get("tags") or ()),
+    )
+
+
+def stored_passage(data: str) -> Passage:
+    """The passage a passage document keeps (``data``)."""
+    d = json.loads(data)
+    return Passage(
+        id=d["id"],
+        title=d["title"],
+        path=d["path"],
+        kind=d["kind"],
+        section=d["section"],
+        line=d["line"],
+        paragraphs=tuple(Paragraph(text, line) for text, line in d["paragraphs"]),
     )

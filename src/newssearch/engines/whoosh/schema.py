@@ -28,16 +28,28 @@ index of another version is rebuilt by ``newssearch index`` and refused by the o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
+
+from newssearch.models import Token
 
 SCHEMA_VERSION = 4
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
 UNSTEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def analyze(text: str) -> Iterator[Token]:
+    """The words of ``text`` as the text fields index them, with their offsets: what a query's
+    terms are matched against when highlighting."""
+    for t in STEMMED(text, chars=True):
+        yield Token(t.text, t.startchar, t.endchar)
+
 
 KIND_ARTICLE = "article"
 KIND_PASSAGE = "passage"

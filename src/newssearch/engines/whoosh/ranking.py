@@ -36,7 +36,14 @@ from typing import Any
 
 from whoosh import scoring
 
-from newssearch.schema import ARTICLE_FIELDS, COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, PASSAGE_FIELDS
+from newssearch.engines.whoosh.schema import (
+    ARTICLE_FIELDS,
+    COUNTED_FIELDS,
+    HAS_FIELD,
+    KIND_ARTICLE,
+    KIND_PASSAGE,
+    PASSAGE_FIELDS,
+)
 
 # Field weights for whole articles. Two sets, because two kinds of query want different things:
 #

@@ -25,9 +25,9 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from newssearch import ranking
-from newssearch.documents import article_from_json
-from newssearch.schema import ARTICLE_FIELDS, KIND_ARTICLE, STEMMED
+from newssearch.engines.whoosh import ranking
+from newssearch.engines.whoosh.documents import stored_article
+from newssearch.engines.whoosh.schema import ARTICLE_FIELDS, KIND_ARTICLE, STEMMED
 
 # Feedback is for questions and pasted sentences: a query of fewer (distinct) words is searched
 # as written, and stays as fast as it was (feedback costs a second search and a longer query:
@@ -79,7 +79,7 @@ def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> wq.Que
     if articles < MIN_ARTICLES:
         return q
     top = searcher.search(filtered, limit=FEEDBACK_DOCS, sortedby=_BY_SCORE, terms=False)
-    docs = [(-hit.score[0], article_from_json(hit["data"])) for hit in top]
+    docs = [(-hit.score[0], stored_article(hit["data"])) for hit in top]
     original = Counter(_term_texts(q))
     if not docs or not original:
         return q

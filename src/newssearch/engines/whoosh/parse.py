@@ -1,9 +1,5 @@
-"""Query text → Whoosh query: strict syntax errors, relaxation, prefix/fuzzy expansion, suggestions.
-
-Whoosh's parser never fails: it silently turns ``title:(storm`` into a term and ``rafah AND``
-into ``rafah``. ``check_syntax`` reads the text first and refuses what the parser would repair,
-with the column and a way out. Typographic quotes are straightened first, so a phrase pasted
-from an article (``“Rafah crossing”``) is a phrase.
+"""Checked query text → Whoosh query: the engine's half of reading a query (README, "Query
+syntax"), relaxation, prefix/fuzzy expansion, highlight terms and spelling suggestions.
 
 Fields are stemmed, so ``prefix*`` and ``fuzzy~`` are matched against the unstemmed word list
 (``words``) and replaced by the stems of the words they match: ``crossin*`` finds "crossing".
@@ -15,7 +11,6 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from whoosh import qparser
 from whoosh import query as wq
@@ -23,56 +18,28 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from newssearch import ranking
-from newssearch.errors import QueryLimitError, QuerySyntaxError, UsageError
-from newssearch.highlight import Terms
-from newssearch.schema import (
+from newssearch.engines.whoosh import ranking
+from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
     PASSAGE_FIELDS,
-    SHARED_FIELDS,
     SPELLING_FIELD,
     STEMMED,
     UNSTEMMED,
     build_schema,
 )
+from newssearch.errors import QuerySyntaxError
+from newssearch.models import Terms
+from newssearch.querytext import BINARY_OPERATORS, MAX_SUGGESTED, ONLY_EXCLUDES, WORD, ParsedQuery
 
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
-# Limits that keep one query from taking minutes (README, "Query syntax"). Words: a pasted
-# paragraph is well under 200; at 1,500 Whoosh's query tree overflowed Python's stack, and each
-# word costs about 7 ms of parsing. Prefix and fuzzy words: each walks the word list of every
-# segment (a word~2 about 0.1-0.5 s). Words looked up for "did you mean": each unknown word costs
-# a walk of the word list too, and a query with more misspellings than this is not a typo.
-MAX_WORDS = 200
-MAX_PATTERNS = 8
-MAX_SUGGESTED = 8
-# The most parentheses a query may have open at once (Whoosh's parser recurses on each).
-MAX_NESTING = 50
-
-_QUOTES = str.maketrans(
-    {
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u00a0": " ", "\u3000": " ",
-    }
-)  # fmt: skip
-_BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
-_TOKEN = re.compile(r'"[^"]*"?|\(|\)|\[[^\]]*\]?|\{[^}]*\}?|[^\s()"\[{]+')
-_FIELD = re.compile(r"^([A-Za-z_]\w*):(.*)$", re.S)
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-# word~N…: a fuzzy word; word~N, word~N/P (P letters must match first), either with a ^boost.
-_FUZZY = re.compile(r"(?<=\w)~(\d\S*)$")
-_FUZZY_FORM = re.compile(r"(\d+)(?:/\d+)?(?:\^[\d.]+)?")
-_ONLY_EXCLUDES = "the query only leaves articles out — add a word to find, e.g. rafah -egypt"
 
 
 @dataclass(frozen=True)
-class ParsedQuery:
+class WhooshQuery:
     """``strict`` is ``NullQuery`` when nothing in the text can be found (only stop words); then
-    ``notes`` says why. ``notes``: how the text was read where that may not be what was meant
-    (a lower-case ``or``)."""
+    ``notes`` says why."""
 
-    text: str  # as the user typed it, quotes straightened
     strict: wq.Query  # all words required (or --any's ranked OR)
     relaxed: wq.Query | None  # any word, when that is a different query
     notes: tuple[str, ...] = ()
@@ -82,144 +49,24 @@ class ParsedQuery:
         return self.strict is not wq.NullQuery
 
 
-def normalise(text: str) -> str:
-    return text.translate(_QUOTES).strip()
-
-
-# The field names a query may use, in the order the error message lists them.
-QUERY_FIELDS = (*ARTICLE_FIELDS, *SHARED_FIELDS)
-
-
-def parse_query(text: str, *, passages: bool = False, any_words: bool = False, field: str | None = None) -> ParsedQuery:
-    """Parse the user's query; raises ``QuerySyntaxError`` for anything the parser would repair."""
-    text = normalise(text)
-    if not text:
-        raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
-    check_syntax(text)
-    check_size(text)
-    weights = ranking.weights(passages=passages, question=any_words)
+def to_whoosh(parsed: ParsedQuery) -> WhooshQuery:
+    """The Whoosh query of checked query text."""
+    weights = ranking.weights(passages=parsed.passages, question=parsed.any_words)
+    group = "any" if parsed.any_words else "all"
     try:
-        strict = _parse(text, weights, group="any" if any_words else "all", field=field, passages=passages)
+        strict = _parse(parsed.text, weights, group=group, field=parsed.field, passages=parsed.passages)
     except _NothingFindable as nothing:
-        return ParsedQuery(text=text, strict=wq.NullQuery, relaxed=None, notes=(str(nothing),))
+        return WhooshQuery(strict=wq.NullQuery, relaxed=None, notes=(str(nothing),))
     relaxed = None
-    if not any_words:
-        loose = _parse(text, weights, group="any", field=field, passages=passages)
+    if not parsed.any_words:
+        loose = _parse(parsed.text, weights, group="any", field=parsed.field, passages=parsed.passages)
         if loose != strict:
             relaxed = loose
-    return ParsedQuery(text=text, strict=strict, relaxed=relaxed, notes=() if any_words else _operator_notes(text))
+    return WhooshQuery(strict=strict, relaxed=relaxed)
 
 
 class _NothingFindable(Exception):
     """Every word of the query is one that is not indexed: it can only match nothing."""
-
-
-# Lower-case words that look like operators, and what the capital form would have done.
-_LOWER_OPERATORS = {
-    "or": "for either word write OR in capitals: {before} OR {after}",
-    "not": "to leave out articles with a word write NOT in capitals: {before} NOT {after}",
-}
-
-
-def _operator_notes(text: str) -> tuple[str, ...]:
-    """A note for each lower-case ``or``/``not`` between two words: operators are written in
-    capitals (README, "Query syntax"), and these are common words that are not indexed, so
-    ``rafah or egypt`` finds articles with both words."""
-    tokens = [m.group() for m in _TOKEN.finditer(text)]
-    notes = []
-    for n in range(1, len(tokens) - 1):
-        word = tokens[n]
-        hint = _LOWER_OPERATORS.get(word.lower())
-        if hint is None or word.isupper():
-            continue
-        before = "(…)" if tokens[n - 1] == ")" else "…" if tokens[n - 1] == "(" else tokens[n - 1]
-        after = "(…)" if tokens[n + 1] == "(" else "…" if tokens[n + 1] == ")" else tokens[n + 1]
-        said = hint.format(before=before, after=after)
-        notes.append(f"'{word}' is searched as a word, and it is too common to be indexed; {said}")
-    return tuple(dict.fromkeys(notes))
-
-
-def check_syntax(text: str) -> None:
-    """Refuse what Whoosh's parser would silently drop or repair."""
-    tokens = [(m.group(), m.start() + 1) for m in _TOKEN.finditer(text)]
-    depth: list[int] = []
-    for n, (tok, col) in enumerate(tokens):
-        prev = tokens[n - 1][0] if n else None
-        nxt = tokens[n + 1][0] if n + 1 < len(tokens) else None
-        if tok.startswith('"') and (len(tok) == 1 or not tok.endswith('"')):
-            raise QuerySyntaxError(f'unclosed quote at column {col} — add the closing " or remove the opening one')
-        if (tok.startswith("[") and not tok.endswith("]")) or (tok.startswith("{") and not tok.endswith("}")):
-            raise QuerySyntaxError(f"unclosed range at column {col} — write ranges as date:[2025-01-01 TO 2025-12-31]")
-        if tok == "(":
-            depth.append(col)
-            if len(depth) > MAX_NESTING:
-                raise QuerySyntaxError(
-                    f"more than {MAX_NESTING} parentheses open at column {col} — write the query with fewer"
-                )
-        elif tok == ")":
-            if not depth:
-                raise QuerySyntaxError(f"unmatched ')' at column {col} — remove it or add a '(' before it")
-            depth.pop()
-        elif tok in _BINARY:
-            if prev is None or prev in _BINARY or prev in ("(", "NOT") or nxt is None or nxt in _BINARY or nxt == ")":
-                raise QuerySyntaxError(
-                    f"'{tok}' at column {col} needs a word on each side — e.g. rafah {tok} gaza "
-                    f"(write it in lower case to search for the word itself)"
-                )
-        elif tok == "NOT":
-            if nxt is None or nxt in _BINARY or nxt in (")", "NOT"):
-                raise QuerySyntaxError(f"'NOT' at column {col} needs a word after it — e.g. rafah NOT egypt")
-        else:
-            fuzzy = _FUZZY.search(tok)
-            form = _FUZZY_FORM.fullmatch(fuzzy.group(1)) if fuzzy else None
-            if fuzzy and not tok.startswith('"') and (form is None or int(form.group(1)) > 2):
-                raise QuerySyntaxError(
-                    f"'{tok}' at column {col}: a word matches within 1 or 2 edits at most — "
-                    f"write {tok[: fuzzy.start()]}~1 or {tok[: fuzzy.start()]}~2"
-                )
-            m = _FIELD.match(tok)
-            if m and not m.group(1).isdigit():
-                name, rest = m.group(1), m.group(2)
-                # "https://…", "10:30" or "said: that" hold a colon, not a field someone meant.
-                end = col - 1 + len(tok)
-                follow = rest[:1] or text[end : end + 1]
-                meant = follow != "" and (follow.isalnum() or follow in '"([{*')
-                if name not in QUERY_FIELDS and meant:
-                    raise QuerySyntaxError(
-                        f"unknown field '{name}:' at column {col} — fields are "
-                        + ", ".join(f + ":" for f in QUERY_FIELDS)
-                    )
-                if name in QUERY_FIELDS and not meant:
-                    raise QuerySyntaxError(
-                        f"'{name}:' at column {col} has nothing right after it — write it without a space, "
-                        f"e.g. {name}:gaza"
-                    )
-    if depth:
-        raise QuerySyntaxError(f"unclosed '(' at column {depth[-1]} — add a ')' or remove the '('")
-
-
-_OPERATORS = _BINARY | {"NOT", "TO"}
-_FIELD_NAME = re.compile(r"(?<![^\s(])[A-Za-z_]\w*:")
-_RANGE = re.compile(r"[\[{][^\]}]*[\]}]")
-# A wildcard anywhere in a word, or a fuzzy ~ after one (with or without its number of edits).
-_PATTERN = re.compile(r"\*|(?<=\w)~")
-
-
-def check_size(text: str) -> None:
-    """Refuse a query past the limits above, before any of it is searched."""
-    searched = _RANGE.sub(" ", _FIELD_NAME.sub(" ", text))  # field names and date ranges are no words
-    words = sum(1 for w in _WORD.findall(searched) if w not in _OPERATORS)
-    if words > MAX_WORDS:
-        raise QueryLimitError(
-            f"the query has {words:,} words; at most {MAX_WORDS} are searched — keep the words that matter "
-            f"(for a pasted text, a sentence or two with --any is enough)"
-        )
-    patterns = [tok for tok in _TOKEN.findall(text) if not tok.startswith('"') and _PATTERN.search(tok)]
-    if len(patterns) > MAX_PATTERNS:
-        raise QueryLimitError(
-            f"the query has {len(patterns)} prefix* or fuzzy~ words; at most {MAX_PATTERNS} are searched "
-            f"(each looks through every word of the index) — write the others out in full"
-        )
 
 
 class _Parser(qparser.QueryParser):  # type: ignore[misc]
@@ -265,9 +112,9 @@ def _parse(text: str, weights: dict[str, float], *, group: str, field: str | Non
         if error:
             raise QuerySyntaxError(f"could not read part of the query: {error}")
     if isinstance(q, type(wq.NullQuery)):
-        words = [w for w in _WORD.findall(text) if w not in _BINARY | {"NOT"}]
+        words = [w for w in WORD.findall(text) if w not in BINARY_OPERATORS | {"NOT"}]
         if re.search(r"(?<![^\s(])-|\bNOT\b", text):  # "-egypt" alone parses to nothing
-            raise QuerySyntaxError(_ONLY_EXCLUDES)
+            raise QuerySyntaxError(ONLY_EXCLUDES)
         if words:
             raise _NothingFindable(
                 f"every word of {text!r} is too common (or too short) to be indexed, so nothing can match it — "
@@ -276,7 +123,7 @@ def _parse(text: str, weights: dict[str, float], *, group: str, field: str | Non
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
     q = _exclusions_apart(q.accept(_unordered_proximity))
     if not _finds_something(q):  # "NOT egypt" alone parses to a Not
-        raise QuerySyntaxError(_ONLY_EXCLUDES)
+        raise QuerySyntaxError(ONLY_EXCLUDES)
     return q
 
 
@@ -398,7 +245,7 @@ def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
     probe = copy.copy(q)
     probe.fieldname = SPELLING_FIELD
     words = []
-    for btext in probe._btexts(reader):
+    for _, btext in probe.expanded_terms(reader):
         words.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
         if len(words) >= MAX_EXPANSION:
             break
@@ -466,10 +313,10 @@ def suggest(text: str, searcher: Searcher) -> str | None:
     pos = 0
     changed = False
     looked_up = 0
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group()
         tail = text[m.end() : m.end() + 1]
-        if word in _BINARY | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
+        if word in BINARY_OPERATORS | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
             continue
         folded = [t.text for t in UNSTEMMED(word)]
         if len(folded) != 1 or len(folded[0]) < 3:
@@ -501,28 +348,3 @@ def _closest(reader: IndexReader, word: str) -> str | None:
             best: str = max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
             return best
     return None
-
-
-def date_bound(value: str | None, option: str, end: bool = False) -> datetime | None:
-    """A --since/--until date: YYYY, YYYY-MM or YYYY-MM-DD; ``end`` makes it the last second of
-    that year, month or day, so ``--until 2025-02`` includes 28 February."""
-    if value is None:
-        return None
-    parts = value.strip().split("-")
-    try:
-        numbers = [int(p) for p in parts]
-        if not 1 <= len(numbers) <= 3 or len(parts[0]) != 4:
-            raise ValueError
-        year, month, day = (numbers + [1, 1])[:3]
-        start = datetime(year, month, day)
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date — write it as YYYY, YYYY-MM or YYYY-MM-DD") from None
-    if not end:
-        return start
-    if len(numbers) == 1:
-        following = datetime(year + 1, 1, 1)
-    elif len(numbers) == 2:
-        following = datetime(year + (month == 12), month % 12 + 1, 1)
-    else:
-        following = start + timedelta(days=1)
-    return following - timedelta(seconds=1)

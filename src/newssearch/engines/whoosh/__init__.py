@@ -1,0 +1,171 @@
+"""The embedded engine: the index is a folder of Whoosh files (README, "Engines").
+
+Everything of newssearch that knows Whoosh is in this package:
+
+- ``patches``: three changes to Whoosh, installed before any Whoosh module loads (below);
+- ``schema``: the fields, analyzers and ``SCHEMA_VERSION``; ``ranking``: BM25F with the
+  statistics of the right kind of document, and the field weights;
+- ``documents``: articles ↔ the documents that store them; ``store``: opening the folder,
+  durable writes, the manifest, the update lock; ``integrity``: live files, leftovers, checksums;
+- ``parse``: checked query text → Whoosh query, expansion, spelling; ``feedback``: RM3 for
+  questions; ``search``: a request's page, total and facets;
+- ``writer``: an update's writer, its worker processes and the merge policy.
+"""
+
+from __future__ import annotations
+
+from newssearch.engines.whoosh import patches
+
+# Before any other module imports Whoosh: see patches for what changes and why.
+patches.install()
+
+# The rest after the patches are in.
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from whoosh import query as wq  # noqa: E402
+from whoosh.searching import Searcher  # noqa: E402
+
+from newssearch.engines.whoosh import integrity, search  # noqa: E402
+from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
+from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analyze  # noqa: E402
+from newssearch.engines.whoosh.store import (  # noqa: E402
+    DAMAGE,
+    committed_at,
+    open_searcher,
+    read_manifest,
+)
+from newssearch.engines.whoosh.writer import update  # noqa: E402
+from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
+from newssearch.models import (  # noqa: E402
+    Article,
+    IndexContents,
+    IndexStats,
+    IndexSummary,
+    ManifestEntry,
+    Page,
+    SearchRequest,
+    Terms,
+    Token,
+    manifest_totals,
+)
+from newssearch.querytext import ParsedQuery  # noqa: E402
+
+__all__ = ["WhooshEngine"]
+
+
+class WhooshEngine:
+    """An index in a folder on this machine."""
+
+    name = "whoosh"
+
+    def __init__(
+        self, location: str | Path, *, ranker: search.Ranker | None = None, always_filter_kind: bool = False
+    ) -> None:
+        """``ranker`` and ``always_filter_kind``: see ``search.search``."""
+        self.folder = Path(location)
+        self.ranker = ranker
+        self.always_filter_kind = always_filter_kind
+
+    @contextmanager
+    def reader(self) -> Iterator[WhooshReader]:
+        with open_searcher(self.folder) as (searcher, meta):
+            yield WhooshReader(self, searcher, meta)
+
+    def update(self, apply: Any, *, rebuild: bool) -> IndexSummary:
+        return update(self.folder, apply, rebuild=rebuild)
+
+    def contents(self) -> IndexContents:
+        return _contents(self.folder)
+
+
+class WhooshReader:
+    """One searcher on the index, for one command."""
+
+    def __init__(self, engine: WhooshEngine, searcher: Searcher, meta: dict[str, Any]) -> None:
+        self.engine = engine
+        self.folder = engine.folder
+        self.searcher = searcher
+        self.meta = meta
+
+    @property
+    def corpus(self) -> str | None:
+        return self.meta.get("corpus")
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Page:
+        engine = self.engine
+        return search.search(
+            self.searcher, request, query, ranker=engine.ranker, always_filter_kind=engine.always_filter_kind
+        )
+
+    def article(self, article_id: str) -> Article:
+        stored = self.searcher.document(key=article_id, kind=KIND_ARTICLE)
+        if stored is None and article_id:
+            q = wq.And([wq.Prefix("key", article_id), wq.Term("kind", KIND_ARTICLE)])
+            found = [dict(hit.fields()) for hit in self.searcher.search(q, limit=6)]
+            if len(found) > 1:
+                ids = ", ".join(sorted(d["key"] for d in found)[:5])
+                raise ArticleNotFoundError(
+                    f"the id {article_id!r} is ambiguous: {ids}{' …' if len(found) > 5 else ''} — give more of it"
+                )
+            stored = found[0] if found else None
+        if stored is None:
+            raise ArticleNotFoundError(
+                f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
+            )
+        return stored_article(stored["data"])
+
+    def highlight_terms(self, query: ParsedQuery) -> Terms:
+        return search.highlight_terms(self.searcher, query)
+
+    def analyze(self, text: str) -> Iterator[Token]:
+        return analyze(text)
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        return read_manifest(self.searcher)
+
+    def stats(self) -> IndexStats:
+        articles, sections, captions, files = manifest_totals(list(self.manifest().values()))
+        reader = self.searcher.reader()
+        return IndexStats(
+            articles=articles,
+            sections=sections,
+            captions=captions,
+            files=files,
+            terms=sum(1 for _ in reader.lexicon(SPELLING_FIELD)),
+            bytes=integrity.live_size(self.folder),
+            updated=committed_at(self.folder, reader.generation()),
+        )
+
+
+def _contents(folder: Path) -> IndexContents:
+    """The whole index read back: every stored article, and every file's bytes. A missing
+    index, or one of another schema version, is refused as for every other command; one that
+    cannot be opened because its files are damaged is reported as damaged."""
+    result = IndexContents()
+    try:
+        with open_searcher(folder) as (searcher, _):
+            try:
+                result.manifest = read_manifest(searcher)
+                for doc in searcher.documents(kind=KIND_ARTICLE):
+                    path = doc.get("path", "")
+                    result.articles_by_path[path] = result.articles_by_path.get(path, 0) + 1
+                    try:
+                        stored_article(doc["data"])
+                    except (KeyError, TypeError, ValueError):
+                        result.unreadable += 1
+            except DAMAGE as exc:  # reported with the rest, not as a failure of the check
+                result.read_error = f"{exc.__class__.__name__}: {exc}"
+    except IndexOutdatedError as exc:  # not even opened: damage is reported, anything else refused
+        result.damaged_files = integrity.damaged(folder, full=True)
+        if not result.damaged_files:
+            raise
+        result.opened = False
+        result.read_error = exc.message
+        result.verified_bytes = integrity.live_size(folder)
+        return result
+    result.damaged_files = integrity.damaged(folder, full=True)
+    result.verified_bytes = integrity.live_size(folder)
+    return result

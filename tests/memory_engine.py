@@ -1,0 +1,171 @@
+"""A minimal engine that keeps its index in this process's memory: what adding an engine takes.
+
+It is one module and one ``engines.register`` call (``register_memory_engine``); the CLI, the
+renderers, the corpus scan and the update plan are newssearch's own. It is not a product
+feature: it reads only plain words (every word must be in the article, case folded, no stemming)
+and scores an article by how often they occur in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from newssearch import engines
+from newssearch.engine import Update
+from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError
+from newssearch.models import (
+    Article,
+    IndexContents,
+    IndexStats,
+    IndexSummary,
+    ManifestEntry,
+    Page,
+    SearchRequest,
+    Terms,
+    Token,
+    manifest_totals,
+)
+from newssearch.querytext import ParsedQuery
+
+SCHEME = "memory:"
+_WORD = re.compile(r"\w+")
+
+
+def register_memory_engine() -> None:
+    engines.register("memory", lambda location: location.startswith(SCHEME), "memory_engine:MemoryEngine")
+
+
+@dataclass
+class _Index:
+    articles: dict[str, Article] = field(default_factory=dict)
+    manifest: dict[str, ManifestEntry] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    updating: bool = False
+
+
+_INDEXES: dict[str, _Index] = {}  # by location, for the life of the process
+
+
+def forget_all() -> None:
+    _INDEXES.clear()
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+class MemoryEngine:
+    name = "memory"
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    @contextmanager
+    def reader(self) -> Iterator[MemoryReader]:
+        index = _INDEXES.get(self.location)
+        if index is None or not index.meta:
+            raise IndexMissingError(f"no index at {self.location} — run `newssearch index` to build it")
+        yield MemoryReader(index)
+
+    def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
+        index = _INDEXES.setdefault(self.location, _Index())
+        if index.updating:
+            raise IndexBusyError(f"the index at {self.location} is being updated by another run")
+        index.updating = True
+        try:
+            writer = MemoryWriter(index, rebuild)
+            return apply(writer)  # type: ignore[arg-type]
+        finally:
+            index.updating = False
+
+    def contents(self) -> IndexContents:
+        with self.reader() as reader:
+            found = Counter(a.path for a in reader.index.articles.values())
+            return IndexContents(manifest=dict(reader.index.manifest), articles_by_path=dict(found))
+
+
+class MemoryWriter:
+    """Changes are staged and take effect at ``commit``, so a failed update changes nothing."""
+
+    def __init__(self, index: _Index, rebuild: bool) -> None:
+        self.index = index
+        self.rebuilt = rebuild or not index.meta
+        self.meta: dict[str, Any] = {} if self.rebuilt else dict(index.meta)
+        self.manifest: dict[str, ManifestEntry] = {} if self.rebuilt else dict(index.manifest)
+        self.articles = {} if self.rebuilt else dict(index.articles)
+        self.entries = dict(self.manifest)
+        self.touched = False
+
+    def parallel(self, processes: int) -> None:
+        pass  # one process
+
+    def remove_file(self, relpath: str) -> None:
+        self.touched = True
+        self.articles = {k: a for k, a in self.articles.items() if a.path != relpath}
+        self.entries.pop(relpath, None)
+
+    def add_article(self, article: Article) -> None:
+        self.touched = True
+        self.articles[article.id] = article
+
+    def put_entry(self, relpath: str, entry: ManifestEntry) -> None:
+        self.touched = True
+        self.entries[relpath] = entry
+
+    def changed(self) -> bool:
+        return self.touched
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        self.index.articles, self.index.manifest, self.index.meta = self.articles, self.entries, dict(meta)
+
+
+class MemoryReader:
+    def __init__(self, index: _Index) -> None:
+        self.index = index
+
+    @property
+    def corpus(self) -> str | None:
+        return self.index.meta.get("corpus")
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Page:
+        wanted = set(_words(query.text))
+        scored = []
+        for article in self.index.articles.values():
+            words = Counter(_words("\n".join([article.title, *(c.text for c in article.captions), article.body])))
+            if wanted and all(words[w] for w in wanted):
+                scored.append((float(sum(words[w] for w in wanted)), article))
+        scored.sort(key=lambda hit: (-hit[0], hit[1].id))
+        sources = Counter(a.source for _, a in scored if a.source)
+        terms: Terms = {part: set(wanted) for part in ("title", "section", "caption", "body")}
+        return Page(
+            hits=list(scored[request.offset : request.offset + request.limit]),
+            total=len(scored),
+            terms=terms,
+            facets={"source": dict(sources.most_common()), "month": {}} if request.facets else {},
+        )
+
+    def article(self, article_id: str) -> Article:
+        found = [a for key, a in self.index.articles.items() if key.startswith(article_id)]
+        if len(found) != 1:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return found[0]
+
+    def highlight_terms(self, query: ParsedQuery) -> Terms:
+        return {part: set(_words(query.text)) for part in ("title", "section", "caption", "body")}
+
+    def analyze(self, text: str) -> Iterator[Token]:
+        for m in _WORD.finditer(text):
+            yield Token(m.group().lower(), m.start(), m.end())
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        return dict(self.index.manifest)
+
+    def stats(self) -> IndexStats:
+        articles, sections, captions, files = manifest_totals(list(self.index.manifest.values()))
+        vocabulary = {w for a in self.index.articles.values() for w in _words(a.title + "\n" + a.body)}
+        return IndexStats(articles, sections, captions, files, terms=len(vocabulary), bytes=0, updated=None)
