@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from newssearch.errors import QueryLimitError, QuerySyntaxError, UsageError
+
+if TYPE_CHECKING:
+    from newssearch.querytree import Query
 
 # Limits that keep one query from taking minutes (README, "Query syntax"). Words: a pasted
 # paragraph is well under 200; at 1,500 Whoosh's query tree overflowed Python's stack, and each
@@ -53,6 +57,14 @@ class ParsedQuery:
     passages: bool = False
     field: str | None = None
     notes: tuple[str, ...] = ()
+
+    def tree(self, *, any_words: bool | None = None) -> Query | None:
+        """The query tree engines translate (``querytree``); ``any_words`` True: the relaxed
+        reading, any of the words. A "?" is a question mark, not a one-letter wildcard: "What
+        reopens Rafah?" must not look for six-letter words starting "rafah"."""
+        from newssearch.querytree import parse_tree  # it reads the field names from here
+
+        return parse_tree(self.text.replace("?", " "), any_words=self.any_words if any_words is None else any_words)
 
 
 def normalise(text: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
-from newssearch.engines.whoosh import integrity, search  # noqa: E402
+from newssearch.engines.whoosh import search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analyze  # noqa: E402
 from newssearch.engines.whoosh.store import (  # noqa: E402
@@ -37,7 +37,6 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     open_searcher,
     read_manifest,
 )
-from newssearch.engines.whoosh.writer import update  # noqa: E402
 from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
 from newssearch.models import (  # noqa: E402
     Article,
@@ -75,6 +74,10 @@ class WhooshEngine:
             yield WhooshReader(self, searcher, meta)
 
     def update(self, apply: Any, *, rebuild: bool) -> IndexSummary:
+        # Imported here: the writer loads multiprocessing and Whoosh's writing modules, which a
+        # query would pay for at start-up.
+        from newssearch.engines.whoosh.writer import update
+
         return update(self.folder, apply, rebuild=rebuild)
 
     def contents(self) -> IndexContents:
@@ -127,6 +130,8 @@ class WhooshReader:
         return read_manifest(self.searcher)
 
     def stats(self) -> IndexStats:
+        from newssearch.engines.whoosh import integrity  # only stats reads the files' sizes
+
         articles, sections, captions, files = manifest_totals(list(self.manifest().values()))
         reader = self.searcher.reader()
         return IndexStats(
@@ -144,6 +149,8 @@ def _contents(folder: Path) -> IndexContents:
     """The whole index read back: every stored article, and every file's bytes. A missing
     index, or one of another schema version, is refused as for every other command; one that
     cannot be opened because its files are damaged is reported as damaged."""
+    from newssearch.engines.whoosh import integrity
+
     result = IndexContents()
     try:
         with open_searcher(folder) as (searcher, _):

@@ -1,5 +1,5 @@
-"""Checked query text → Whoosh query: the engine's half of reading a query (README, "Query
-syntax"), relaxation, prefix/fuzzy expansion, highlight terms and spelling suggestions.
+"""The query tree (``querytree``) → Whoosh query: the engine's half of reading a query (README,
+"Query syntax"), relaxation, prefix/fuzzy expansion, highlight terms and spelling suggestions.
 
 Fields are stemmed, so ``prefix*`` and ``fuzzy~`` are matched against the unstemmed word list
 (``words``) and replaced by the stems of the words they match: ``crossin*`` finds "crossing".
@@ -11,13 +11,16 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.qparser import syntax
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from newssearch import querytree
 from newssearch.engines.whoosh import ranking
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
@@ -54,12 +57,14 @@ def to_whoosh(parsed: ParsedQuery) -> WhooshQuery:
     weights = ranking.weights(passages=parsed.passages, question=parsed.any_words)
     group = "any" if parsed.any_words else "all"
     try:
-        strict = _parse(parsed.text, weights, group=group, field=parsed.field, passages=parsed.passages)
+        strict = _parse(parsed.tree(), parsed.text, weights, group=group, field=parsed.field, passages=parsed.passages)
     except _NothingFindable as nothing:
         return WhooshQuery(strict=wq.NullQuery, relaxed=None, notes=(str(nothing),))
     relaxed = None
     if not parsed.any_words:
-        loose = _parse(parsed.text, weights, group="any", field=parsed.field, passages=parsed.passages)
+        loose = _parse(
+            parsed.tree(any_words=True), parsed.text, weights, group="any", field=parsed.field, passages=parsed.passages
+        )
         if loose != strict:
             relaxed = loose
     return WhooshQuery(strict=strict, relaxed=relaxed)
@@ -84,22 +89,24 @@ _TEXT_FIELDS = frozenset({*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values()})
 _SCHEMA = build_schema()
 
 
-def _parse(text: str, weights: dict[str, float], *, group: str, field: str | None, passages: bool) -> wq.Query:
+def _parse(
+    tree: querytree.Query | None,
+    text: str,
+    weights: dict[str, float],
+    *,
+    group: str,
+    field: str | None,
+    passages: bool,
+) -> wq.Query:
+    """The Whoosh query of ``tree``, read from ``text`` (``group``: "all" or "any"), checked for
+    what it can find."""
     names = PASSAGE_FIELDS if passages else ARTICLE_FIELDS
-    defaults = [names[field]] if field is not None else list(weights)
-    og = qparser.OrGroup if group == "any" else qparser.AndGroup
-    parser = _Parser(None, _SCHEMA, group=og)
-    parser.add_plugin(qparser.MultifieldPlugin(defaults, fieldboosts=weights))
-    parser.remove_plugin_class(qparser.SingleQuotePlugin)
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    # "-word" excludes, but only at the start of a word: "al-Batsh" and "US-brokered" are words.
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-    # Users name the logical fields; in passage mode they map to the p_* fields.
-    parser.add_plugin(qparser.FieldAliasPlugin({real: [name] for name, real in names.items() if real != name}))
+    # A word without a field is searched in these, each with its weight (or only in --in's).
+    defaults = {names[field]: weights.get(names[field], 1.0)} if field is not None else dict(weights)
+    parser = _Parser(None, _SCHEMA, group=qparser.OrGroup if group == "any" else qparser.AndGroup)
     try:
-        # "?" is a question mark, not Whoosh's one-letter wildcard: "What reopens Rafah?" must
-        # not look for six-letter words starting "rafah". Only "*" is a wildcard here.
-        q = parser.parse(text.replace("?", " "))
+        q = _Translation(parser, names, defaults).query(tree) if tree is not None else None
+        q = (q if q else wq.NullQuery).normalize()
     except Exception as exc:  # Whoosh raises bare ValueErrors for, e.g., unreadable dates
         if "date:" in text:
             raise QuerySyntaxError(
@@ -125,6 +132,62 @@ def _parse(text: str, weights: dict[str, float], *, group: str, field: str | Non
     if not _finds_something(q):  # "NOT egypt" alone parses to a Not
         raise QuerySyntaxError(ONLY_EXCLUDES)
     return q
+
+
+class _Translation:
+    """The query tree (``querytree``) → a Whoosh query, as Whoosh's own parser would build it
+    from the same text: each leaf through Whoosh's syntax node of its kind (which analyzes its
+    text with the field's analyzer: stems, stop words, a word that is two tokens); a leaf without
+    a field as an OR of it in each default field, weighted, boosted as a whole; groups as
+    Whoosh's groups make them (a part that analyzes to nothing drops out)."""
+
+    def __init__(self, parser: qparser.QueryParser, names: dict[str, str], defaults: dict[str, float]) -> None:
+        self.parser = parser
+        self.names = names  # a query's field names → this mode's fields
+        self.defaults = defaults
+
+    def query(self, node: querytree.Query) -> wq.Query | None:
+        if isinstance(node, (querytree.And, querytree.Or)):
+            subs = [q for q in (self.query(child) for child in node.children) if q is not None]
+            return (wq.And if isinstance(node, querytree.And) else wq.Or)(subs, boost=node.boost)
+        if isinstance(node, querytree.Not):
+            child = self.query(node.child)
+            return wq.Not(child) if child else None
+        if isinstance(node, (querytree.AndNot, querytree.AndMaybe, querytree.Require)):
+            a, b = self.query(node.a), self.query(node.b)
+            if a is None or b is None:
+                return wq.NullQuery if a is None and b is None else a if b is None else b
+            kind = {querytree.AndNot: wq.AndNot, querytree.AndMaybe: wq.AndMaybe, querytree.Require: wq.Require}
+            return kind[type(node)](a, b)
+        if isinstance(node, querytree.Everything):
+            return wq.Every()
+        if node.field is not None:
+            return self._leaf(node, self.names.get(node.field, node.field), node.boost)
+        subs = [q for q in (self._leaf(node, name, weight) for name, weight in self.defaults.items()) if q is not None]
+        return wq.Or(subs, boost=node.boost)
+
+    def _leaf(self, leaf: querytree.Leaf, fieldname: str, boost: float) -> wq.Query | None:
+        node: Any
+        if isinstance(leaf, querytree.Word):
+            node = syntax.WordNode(leaf.text)
+        elif isinstance(leaf, querytree.Phrase):
+            node = qparser.PhrasePlugin.PhraseNode(leaf.text, 0, leaf.slop)
+        elif isinstance(leaf, querytree.Prefix):
+            node = qparser.PrefixPlugin.PrefixNode(leaf.text)
+        elif isinstance(leaf, querytree.Wildcard):
+            node = qparser.WildcardPlugin.WildcardNode(leaf.pattern)
+        elif isinstance(leaf, querytree.Fuzzy):
+            word = syntax.WordNode(leaf.text)
+            word.startchar = word.endchar = 0
+            node = qparser.FuzzyTermPlugin.FuzzyTermNode(word, leaf.maxdist, leaf.prefix)
+        elif isinstance(leaf, querytree.Range):
+            node = syntax.RangeNode(leaf.start, leaf.end, leaf.start_excluded, leaf.end_excluded)
+        else:
+            raise TypeError(f"not a leaf of the query tree: {leaf!r}")
+        node.startchar = node.endchar = 0
+        node.fieldname = fieldname
+        node.boost = boost
+        return node.query(self.parser)
 
 
 def _exclusions_apart(q: wq.Query) -> wq.Query:
