@@ -1,9 +1,10 @@
 """A minimal engine that keeps its index in this process's memory: what adding an engine takes.
 
 It is one module and one ``engines.register`` call (``register_memory_engine``); the CLI, the
-renderers, the corpus scan and the update plan are newssearch's own. It is not a product
-feature: it reads only plain words (every word must be in the article, case folded, no stemming)
-and scores an article by how often they occur in it.
+renderers, the corpus scan, the update plan and the query tree are newssearch's own. It is not
+a product feature: it evaluates the query tree's words and phrases (case folded, no stemming)
+with AND, OR, NOT, ANDNOT and ANDMAYBE, refuses the rest, and scores an article by how often
+the words occur in it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from newssearch import engines
+from newssearch import engines, querytree
 from newssearch.engine import Update
-from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError
+from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError, QuerySyntaxError
 from newssearch.models import (
     Article,
     IndexContents,
@@ -133,19 +134,19 @@ class MemoryReader:
         return self.index.meta.get("corpus")
 
     def search(self, request: SearchRequest, query: ParsedQuery) -> Page:
-        wanted = set(_words(query.text))
+        tree = query.tree()
         scored = []
         for article in self.index.articles.values():
-            words = Counter(_words("\n".join([article.title, *(c.text for c in article.captions), article.body])))
-            if wanted and all(words[w] for w in wanted):
-                scored.append((float(sum(words[w] for w in wanted)), article))
+            text = "\n".join([article.title, *(c.text for c in article.captions), article.body])
+            words = Counter(_words(text))
+            if tree is not None and _matches(tree, words, " ".join(_words(text))):
+                scored.append((float(sum(words[w] for w in _tree_words(tree))), article))
         scored.sort(key=lambda hit: (-hit[0], hit[1].id))
         sources = Counter(a.source for _, a in scored if a.source)
-        terms: Terms = {part: set(wanted) for part in ("title", "section", "caption", "body")}
         return Page(
             hits=list(scored[request.offset : request.offset + request.limit]),
             total=len(scored),
-            terms=terms,
+            terms=self.highlight_terms(query),
             facets={"source": dict(sources.most_common()), "month": {}} if request.facets else {},
         )
 
@@ -156,7 +157,9 @@ class MemoryReader:
         return found[0]
 
     def highlight_terms(self, query: ParsedQuery) -> Terms:
-        return {part: set(_words(query.text)) for part in ("title", "section", "caption", "body")}
+        tree = query.tree()
+        found = _tree_words(tree) if tree is not None else set()
+        return {part: set(found) for part in ("title", "section", "caption", "body")}
 
     def analyze(self, text: str) -> Iterator[Token]:
         for m in _WORD.finditer(text):
@@ -169,3 +172,33 @@ class MemoryReader:
         articles, sections, captions, files = manifest_totals(list(self.index.manifest.values()))
         vocabulary = {w for a in self.index.articles.values() for w in _words(a.title + "\n" + a.body)}
         return IndexStats(articles, sections, captions, files, terms=len(vocabulary), bytes=0, updated=None)
+
+
+def _matches(node: querytree.Query, words: Counter[str], text: str) -> bool:
+    """Whether an article (its words, and its text as words joined by spaces) matches."""
+    if isinstance(node, querytree.Word):
+        return all(words[w] for w in _words(node.text))
+    if isinstance(node, querytree.Phrase):
+        return f" {' '.join(_words(node.text))} " in f" {text} "
+    if isinstance(node, querytree.And):
+        return all(_matches(child, words, text) for child in node.children)
+    if isinstance(node, querytree.Or):
+        return any(_matches(child, words, text) for child in node.children)
+    if isinstance(node, querytree.Not):
+        return not _matches(node.child, words, text)
+    if isinstance(node, querytree.AndNot):
+        return _matches(node.a, words, text) and not _matches(node.b, words, text)
+    if isinstance(node, querytree.AndMaybe):
+        return _matches(node.a, words, text)
+    raise QuerySyntaxError(f"the memory engine does not search {type(node).__name__.lower()} queries")
+
+
+def _tree_words(node: querytree.Query) -> set[str]:
+    """The words a query looks for (not those it leaves out)."""
+    if isinstance(node, (querytree.Word, querytree.Phrase)):
+        return set(_words(node.text))
+    if isinstance(node, (querytree.And, querytree.Or)):
+        return {w for child in node.children for w in _tree_words(child)}
+    if isinstance(node, (querytree.AndNot, querytree.AndMaybe)):
+        return _tree_words(node.a) | (_tree_words(node.b) if isinstance(node, querytree.AndMaybe) else set())
+    return set()

@@ -96,6 +96,12 @@ def test_a_second_engine_runs_every_command_through_the_same_cli(
     assert (stats["articles"], stats["files"]) == (4, 1)
 
     assert cli("query", "zzyzx", "--index", memory).exit_code == 1
+    # The query tree is newssearch's: the engine evaluates its operators and phrases.
+    excluded = json.loads(cli("query", "rafah -hostage", "--index", memory, "--json").stdout)
+    phrase = json.loads(cli("query", '"rafah crossing" OR zzyzx', "--index", memory, "--json").stdout)
+    assert excluded["total"] < result["total"] and phrase["total"] > 0
+    refused = cli("query", "rafa*", "--index", memory)
+    assert refused.exit_code == 2 and "does not search prefix queries" in refused.stderr
     again = json.loads(cli("index", "--index", memory, "--json").stdout)
     assert (again["unchanged"], again["added"]) == (1, 0)
     assert cli("index", "--check", "--index", memory).exit_code == 0
