@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newssearch import engines, querytree
-from newssearch.engine import Update
+from newssearch.engine import Engine, Reader, Update, Writer
 from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError, QuerySyntaxError
 from newssearch.models import (
     Article,
@@ -80,7 +80,7 @@ class MemoryEngine:
         index.updating = True
         try:
             writer = MemoryWriter(index, rebuild)
-            return apply(writer)  # type: ignore[arg-type]
+            return apply(writer)
         finally:
             index.updating = False
 
@@ -202,3 +202,9 @@ def _tree_words(node: querytree.Query) -> set[str]:
     if isinstance(node, (querytree.AndNot, querytree.AndMaybe)):
         return _tree_words(node.a) | (_tree_words(node.b) if isinstance(node, querytree.AndMaybe) else set())
     return set()
+
+
+if TYPE_CHECKING:  # mypy (pyproject's files) checks that these fit the interfaces
+    _engine: Engine = MemoryEngine(SCHEME)
+    _reader: Reader = MemoryReader(_Index())
+    _writer: Writer = MemoryWriter(_Index(), rebuild=False)

@@ -29,7 +29,8 @@ WHOOSH_ENGINE = SRC / "engines" / "whoosh"
     [
         "newssearch, newssearch.models",
         "newssearch.cli, newssearch.engine, newssearch.engines, newssearch.searcher, newssearch.indexer",
-        "newssearch.check, newssearch.problems, newssearch.snippets, newssearch.querytext, newssearch.render.as_json",
+        "newssearch.check, newssearch.problems, newssearch.snippets, newssearch.querytext, newssearch.querytree",
+        "newssearch.render.as_json, newssearch.corpus",
     ],
 )
 def test_importing_newssearch_loads_no_whoosh_module(modules: str) -> None:

@@ -580,21 +580,36 @@ def test_a_parallel_update_that_deletes_articles_is_kept_not_redone(tmp_path: Pa
 WORKER_KILLED_WHILE_WAITING = """
 import os, signal, sys, time
 from pathlib import Path
-import newssearch.indexer as indexer
+from newssearch.engines.whoosh import WhooshEngine
+from newssearch.indexer import update_index
 
-add = indexer._add_articles
-calls = []
 
-def add_then_kill_a_waiting_worker(writer, *args, **kwargs):
-    calls.append(1)
-    if len(calls) == 2 and getattr(writer, "tasks", None):
-        time.sleep(1.5)  # every worker has taken its batch and waits for the next
-        os.kill(writer.tasks[int(sys.argv[3])].pid, signal.SIGKILL)
-        time.sleep(0.5)
-    return add(writer, *args, **kwargs)
+class KillingEngine(WhooshEngine):
+    \"\"\"After the second file's articles are handed over, kill a worker waiting for work.\"\"\"
 
-indexer._add_articles = add_then_kill_a_waiting_worker
-summary = indexer.update_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=2)
+    def update(self, apply, *, rebuild):
+        entries = []
+
+        def killing(writer):
+            put_entry = writer.put_entry
+
+            def put_then_kill(relpath, entry):
+                entries.append(relpath)
+                workers = getattr(writer.writer, "tasks", None)
+                if len(entries) == 2 and workers:
+                    time.sleep(1.5)  # every worker has taken its batch and waits for the next
+                    os.kill(workers[int(sys.argv[3])].pid, signal.SIGKILL)
+                    print("killed")
+                    time.sleep(0.5)
+                put_entry(relpath, entry)
+
+            writer.put_entry = put_then_kill
+            return apply(writer)
+
+        return super().update(killing, rebuild=rebuild)
+
+
+summary = update_index(Path(sys.argv[1]), KillingEngine(sys.argv[2]), procs=2)
 print(summary.articles)
 """
 
@@ -621,7 +636,7 @@ def test_a_worker_killed_while_waiting_for_work_does_not_hang_the_run(tmp_path: 
     )
 
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["2400"]
+    assert run.stdout.split() == ["killed", "2400"]  # a worker was killed, and every article is in
     with open_searcher(tmp_path / "index") as (searcher, _):
         assert searcher.doc_frequency("kind", "article") == 2400
 

@@ -1,4 +1,4 @@
-"""The search core (``newssearch.query`` / ``newssearch.searcher``) on real on-disk Whoosh indexes.
+"""The search core (``newssearch.querytext`` / ``newssearch.searcher``) on real on-disk Whoosh indexes.
 
 Expected line numbers are never typed in: they are looked up in the corpus file itself.
 """

@@ -147,7 +147,7 @@ def test_the_embedded_engine_reads_every_query_as_whooshs_parser_did(
     compared = 0
     for raw in _queries():
         try:
-            text = parse_query(raw).text  # only text that passes the checks reaches a parser
+            text = parse_query(raw, any_words=any_words).text  # only checked text reaches a parser
         except NewsSearchError:
             continue
         try:
@@ -168,3 +168,26 @@ def test_an_exclusion_inside_parentheses_leaves_out_within_them(cli: Callable[..
     assert found.exit_code == 0, found.stderr
     assert json.loads(found.stdout)["relaxed"] is True
     assert json.loads(cli("query", "rafah crossing", "--json").stdout)["relaxed"] is False
+
+
+def test_parentheses_of_exclusions_alone_leave_out(cli: Callable[..., Result], seed_corpus: Path) -> None:
+    """``rafah (-hostage)`` is ``rafah (NOT hostage)``: not ``rafah`` with the group dropped."""
+    assert cli("index").exit_code == 0
+    assert cli("query", "rafah (-hostage)").exit_code == 1  # every Rafah article says "hostage"
+    assert json.loads(cli("query", "rafah (-zzyzx)", "--json").stdout)["total"] == 3
+
+
+@pytest.mark.parametrize("text", ["NOT egypt", "-egypt", "(NOT egypt)"])
+def test_a_query_that_only_leaves_out_is_refused_before_the_index_is_opened(
+    cli: Callable[..., Result], text: str
+) -> None:
+    result = cli("query", "--index", "nowhere", "--", text)
+    assert result.exit_code == 2
+    assert "only leaves articles out" in result.stderr
+
+
+def test_a_query_of_common_words_says_only_that(cli: Callable[..., Result], seed_corpus: Path) -> None:
+    assert cli("index").exit_code == 0
+    result = cli("query", "the or a")
+    assert result.exit_code == 1
+    assert "too common" in result.stderr and "OR in capitals" not in result.stderr

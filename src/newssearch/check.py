@@ -7,10 +7,10 @@ Three comparisons, each naming what differs:
 - the manifest against the index: every file's articles are in the index, as many as the
   manifest counts, and no article belongs to a file the manifest does not know — a difference
   here means the index itself is damaged, which ``newssearch index --rebuild`` repairs;
-- every stored article can be read back;
-- every file of the index has the bytes it had when it was written (its CRC-32, recorded at
-  each commit: ``integrity``), which finds damage anywhere — postings, stored articles, the
-  word lists — that reading alone would return as wrong results.
+- every stored article can be read back, and every file of the index has the bytes it had when
+  it was written (the embedded engine keeps a CRC-32 of each, recorded at each commit), which
+  finds damage anywhere — postings, stored articles, the word lists — that reading alone would
+  return as wrong results.
 
 The engine reads its index back (``Engine.contents``); a missing index, or one of another
 schema version, is refused with its own message, as for every other command; one that cannot be

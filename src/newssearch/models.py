@@ -108,24 +108,38 @@ class Token:
 
 
 @dataclass(frozen=True)
+class EmptyFilter:
+    """Why a request's filters left nothing: ``filter`` ("source" or "date") matches no
+    article (or passage) at all, and ``there`` is what there is instead (the sources, most
+    articles first; the months, in date order); or, with ``filter`` None, every filter matches
+    something and ``unfiltered`` documents match the query without them."""
+
+    filter: str | None
+    there: list[str] = field(default_factory=list)
+    unfiltered: int = 0
+
+
+@dataclass(frozen=True)
 class Page:
     """What an engine found for a request: the page's articles (or passages) with their scores,
     best first, and what a result list says about all the matches.
 
     ``total_exact``: whether ``total`` counts every match, or is a lower bound.
     ``relaxed``: no article has every word, and these have some of them.
-    ``terms``: what the query matched, to highlight in the results' text. ``suggestion``: the
+    ``searchable``: false when no word of the query can be searched for (all too common to be
+    indexed). ``terms``: what the query matched, to highlight in the results'
+    text. ``suggestion``: the
     query with each word the index lacks replaced by the closest one it has ("did you mean")."""
 
     hits: list[tuple[float, Article | Passage]]
     total: int
     terms: Terms
     total_exact: bool = True
+    searchable: bool = True
     relaxed: bool = False
     suggestion: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    filter_note: str | None = None
-    notes: list[str] = field(default_factory=list)
+    empty_filter: EmptyFilter | None = None  # when filters left nothing
 
 
 @dataclass(frozen=True)

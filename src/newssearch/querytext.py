@@ -83,15 +83,23 @@ WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 def parse_query(text: str, *, passages: bool = False, any_words: bool = False, field: str | None = None) -> ParsedQuery:
-    """Check the user's query; raises ``QuerySyntaxError`` for anything a parser would repair
-    and ``QueryLimitError`` past the limits."""
+    """Check the user's query; raises ``QuerySyntaxError`` for anything a parser would repair or
+    that can only leave articles out, and ``QueryLimitError`` past the limits."""
+    from newssearch.querytree import And, Or, finds_something  # it reads the field names from here
+
     text = normalise(text)
     if not text:
         raise QuerySyntaxError("the query is empty — give a word or a phrase to search for")
     check_syntax(text)
     check_size(text)
     notes = () if any_words else _operator_notes(text)
-    return ParsedQuery(text=text, any_words=any_words, passages=passages, field=field, notes=notes)
+    parsed = ParsedQuery(text=text, any_words=any_words, passages=passages, field=field, notes=notes)
+    tree = parsed.tree()
+    if not finds_something(tree):
+        if isinstance(tree, (And, Or)) and not tree.children:
+            raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
+        raise QuerySyntaxError(ONLY_EXCLUDES)
+    return parsed
 
 
 # Lower-case words that look like operators, and what the capital form would have done.

@@ -158,7 +158,7 @@ def parse_tree(text: str, *, any_words: bool = False) -> Query | None:
     group = _fieldnames(group)
     group = _no_whitespace(group)
     group = _boosts(group)
-    group = _plus_minus(group)
+    group = _plus_minus(group, top=True)
     group = _operators(group)
     return group.query()
 
@@ -535,7 +535,7 @@ def _boosts(group: _Group) -> _Group:
     return out
 
 
-def _plus_minus(group: _Group) -> _Group:
+def _plus_minus(group: _Group, top: bool = False) -> _Group:
     """``+`` requires the next piece, ``-`` leaves it out, at every level: ``rafah (gaza -egypt)``
     leaves out what has "egypt" among the articles with "gaza". (The parser this follows did
     this at the top level only, and could not read such a query.)"""
@@ -556,6 +556,8 @@ def _plus_minus(group: _Group) -> _Group:
         else:
             target.nodes.append(node)
             target = optional
+    if not top and not required.nodes and not optional.nodes:
+        return _Group("not", [banned])  # "iran (-russia)": as "iran (NOT russia)"
     result = optional
     if required.nodes:
         result = _Group("andmaybe", [required, result])
@@ -596,3 +598,18 @@ def _operators(group: _Group) -> _Group:
         if isinstance(node, _Group):
             nodes[i] = _operators(node)
     return group
+
+
+def finds_something(node: Query | None) -> bool:
+    """Whether the tree has a part that finds articles, not only parts that leave them out
+    (``NOT egypt`` alone, ``-egypt`` alone)."""
+    if node is None or isinstance(node, Not):
+        return False
+    if isinstance(node, (AndNot, AndMaybe, Require)):
+        return finds_something(node.a)
+    if isinstance(node, And):
+        return any(finds_something(child) for child in node.children)
+    if isinstance(node, Or):  # its NOT parts are kept apart, as exclusions of the rest
+        kept = [child for child in node.children if not isinstance(child, Not)]
+        return bool(kept) and all(finds_something(child) for child in kept)
+    return True

@@ -13,7 +13,17 @@ from typing import Any
 from newssearch import snippets
 from newssearch.engine import Engine, Reader
 from newssearch.engines import engine_at
-from newssearch.models import Article, Hit, IndexStats, Passage, PassageHit, SearchRequest, SearchResult, Terms
+from newssearch.models import (
+    Article,
+    EmptyFilter,
+    Hit,
+    IndexStats,
+    Passage,
+    PassageHit,
+    SearchRequest,
+    SearchResult,
+    Terms,
+)
 from newssearch.querytext import parse_query
 
 
@@ -36,9 +46,42 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         suggestion=page.suggestion,
         results=results,
         facets=page.facets,
-        filter_note=page.filter_note,
-        notes=[*page.notes, *parsed.notes],
+        filter_note=_filter_note(page.empty_filter, request),
+        notes=list(parsed.notes) if page.searchable else [_too_common(parsed.text)],  # why, and only that
     )
+
+
+def _too_common(text: str) -> str:
+    return (
+        f"every word of {text!r} is too common (or too short) to be indexed, so nothing can match it — "
+        f"add a more specific word"
+    )
+
+
+def _filter_note(empty: EmptyFilter | None, request: SearchRequest) -> str | None:
+    """Why the filters left nothing: the filter that matches no article at all (and what there
+    is instead), or how many articles match without the filters."""
+    if empty is None:
+        return None
+    noun = "passage" if request.passages else "article"
+    if empty.filter == "source":
+        there = f"the sources are: {', '.join(empty.there[:8])}" if empty.there else f"no {noun} has a source"
+        return f"no {noun} has the source {request.source!r} — {there}"
+    if empty.filter == "date":
+        there = (
+            f"dated {noun}s run from {empty.there[0]} to {empty.there[-1]}" if empty.there else f"no {noun} has a date"
+        )
+        return f"no {noun} is dated {_date_span(request)} — {there}"
+    if not empty.unfiltered:
+        return None
+    matches = f"1 {noun} matches" if empty.unfiltered == 1 else f"{empty.unfiltered:,} {noun}s match"
+    return f"{matches} without --source/--since/--until"
+
+
+def _date_span(request: SearchRequest) -> str:
+    since = f"on or after {request.since:%Y-%m-%d}" if request.since else None
+    until = f"on or before {request.until:%Y-%m-%d}" if request.until else None
+    return " and ".join(part for part in (since, until) if part)
 
 
 class _Locator:

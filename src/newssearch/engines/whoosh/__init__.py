@@ -7,7 +7,7 @@ Everything of newssearch that knows Whoosh is in this package:
   statistics of the right kind of document, and the field weights;
 - ``documents``: articles ↔ the documents that store them; ``store``: opening the folder,
   durable writes, the manifest, the update lock; ``integrity``: live files, leftovers, checksums;
-- ``parse``: checked query text → Whoosh query, expansion, spelling; ``feedback``: RM3 for
+- ``parse``: the query tree (``querytree``) → Whoosh query, expansion, spelling; ``feedback``: RM3 for
   questions; ``search``: a request's page, total and facets;
 - ``writer``: an update's writer, its worker processes and the merge policy.
 """
@@ -23,11 +23,12 @@ patches.install()
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
+from newssearch.engine import Update  # noqa: E402
 from newssearch.engines.whoosh import search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analyze  # noqa: E402
@@ -73,7 +74,7 @@ class WhooshEngine:
         with open_searcher(self.folder) as (searcher, meta):
             yield WhooshReader(self, searcher, meta)
 
-    def update(self, apply: Any, *, rebuild: bool) -> IndexSummary:
+    def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
         # Imported here: the writer loads multiprocessing and Whoosh's writing modules, which a
         # query would pay for at start-up.
         from newssearch.engines.whoosh.writer import update
@@ -176,3 +177,12 @@ def _contents(folder: Path) -> IndexContents:
     result.damaged_files = integrity.damaged(folder, full=True)
     result.verified_bytes = integrity.live_size(folder)
     return result
+
+
+if TYPE_CHECKING:  # mypy checks that these fit the interfaces
+    from newssearch.engine import Engine, Reader, Writer
+    from newssearch.engines.whoosh.writer import WhooshWriter
+
+    _engine: Engine = WhooshEngine(".")
+    _reader: type[Reader] = WhooshReader
+    _writer: type[Writer] = WhooshWriter

@@ -40,12 +40,10 @@ MAX_EXPANSION = 1024
 
 @dataclass(frozen=True)
 class WhooshQuery:
-    """``strict`` is ``NullQuery`` when nothing in the text can be found (only stop words); then
-    ``notes`` says why."""
+    """``strict`` is ``NullQuery`` when nothing in the text can be found (only stop words)."""
 
     strict: wq.Query  # all words required (or --any's ranked OR)
     relaxed: wq.Query | None  # any word, when that is a different query
-    notes: tuple[str, ...] = ()
 
     @property
     def findable(self) -> bool:
@@ -58,8 +56,8 @@ def to_whoosh(parsed: ParsedQuery) -> WhooshQuery:
     group = "any" if parsed.any_words else "all"
     try:
         strict = _parse(parsed.tree(), parsed.text, weights, group=group, field=parsed.field, passages=parsed.passages)
-    except _NothingFindable as nothing:
-        return WhooshQuery(strict=wq.NullQuery, relaxed=None, notes=(str(nothing),))
+    except _NothingFindable:
+        return WhooshQuery(strict=wq.NullQuery, relaxed=None)
     relaxed = None
     if not parsed.any_words:
         loose = _parse(
@@ -123,10 +121,7 @@ def _parse(
         if re.search(r"(?<![^\s(])-|\bNOT\b", text):  # "-egypt" alone parses to nothing
             raise QuerySyntaxError(ONLY_EXCLUDES)
         if words:
-            raise _NothingFindable(
-                f"every word of {text!r} is too common (or too short) to be indexed, so nothing can match it — "
-                f"add a more specific word"
-            )
+            raise _NothingFindable
         raise QuerySyntaxError("the query has nothing to search for — give a word or a phrase")
     q = _exclusions_apart(q.accept(_unordered_proximity))
     if not _finds_something(q):  # "NOT egypt" alone parses to a Not

@@ -103,9 +103,9 @@ def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
 
 
 def _stand_ins() -> dict[str, types.ModuleType]:
-    request = types.ModuleType("urllib.request", "stand-in while Whoosh loads (newssearch.whoosh_patches)")
+    request = types.ModuleType("urllib.request", "stand-in while Whoosh loads (newssearch.engines.whoosh.patches)")
     request.urlretrieve = _urlretrieve  # type: ignore[attr-defined]
-    cached = types.ModuleType("cached_property", "stand-in while Whoosh loads (newssearch.whoosh_patches)")
+    cached = types.ModuleType("cached_property", "stand-in while Whoosh loads (newssearch.engines.whoosh.patches)")
     cached.cached_property = functools.cached_property  # type: ignore[attr-defined]
     return {"urllib.request": request, "cached_property": cached}
 

@@ -23,7 +23,7 @@ from newssearch.engines.whoosh.schema import (
     UNSTEMMED,
 )
 from newssearch.errors import UsageError
-from newssearch.models import Page, SearchRequest, Terms
+from newssearch.models import EmptyFilter, Page, SearchRequest, Terms
 from newssearch.querytext import ParsedQuery
 
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
@@ -51,7 +51,7 @@ def search(
         if request.source is not None:
             _source_filter(request.source)  # a bad --source is a usage error here too
         facets = _facet_counts(searcher, []) if request.facets else {}
-        return Page(hits=[], total=0, terms={}, facets=facets, notes=list(query.notes))
+        return Page(hits=[], total=0, terms={}, searchable=False, facets=facets)
     reader = searcher.reader()
     relaxed = False
     q = parse.expand(query.strict, reader)
@@ -63,7 +63,7 @@ def search(
         q = parse.expand(query.relaxed, reader)
         page, total, facets = rank_matches(searcher, _within(q, request, always_filter_kind), request)
         relaxed = total > 0
-    note = _filter_note(searcher, q, request) if total == 0 else None
+    empty = _empty_filter(searcher, q, request) if total == 0 else None
     hits: list[Any]
     if request.passages:
         hits = [(score, stored_passage(stored["data"])) for score, stored in page]
@@ -75,7 +75,7 @@ def search(
         terms=terms_by_part(parse.highlight_terms(q)),
         relaxed=relaxed,
         facets=facets,
-        filter_note=note,
+        empty_filter=empty,
         suggestion=parse.suggest(parsed.text, searcher),
     )
 
@@ -123,32 +123,17 @@ def _date_filter(request: SearchRequest) -> wq.Query:
     return wq.DateRange("date", request.since, request.until)
 
 
-def _filter_note(searcher: Searcher, q: wq.Query, request: SearchRequest) -> str | None:
+def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> EmptyFilter | None:
     """Why filters left nothing: the filter that matches no article at all (and what there is
     instead), or how many articles match without the filters."""
     if request.source is None and not request.since and not request.until:
         return None
-    noun = "passage" if request.passages else "article"
     kind = _kind(request)
     if request.source is not None and not _matches(searcher, wq.Require(kind, _source_filter(request.source)))[0]:
-        sources = ", ".join(list(_matches(searcher, kind, facets=True)[1]["source"])[:8])  # most articles first
-        there = f"the sources are: {sources}" if sources else f"no {noun} has a source"
-        return f"no {noun} has the source {request.source!r} — {there}"
+        return EmptyFilter("source", list(_matches(searcher, kind, facets=True)[1]["source"]))  # most first
     if (request.since or request.until) and not _matches(searcher, wq.Require(kind, _date_filter(request)))[0]:
-        months = list(_matches(searcher, kind, facets=True)[1]["month"])  # in date order
-        there = f"dated {noun}s run from {months[0]} to {months[-1]}" if months else f"no {noun} has a date"
-        return f"no {noun} is dated {_date_span(request)} — {there}"
-    unfiltered = _matches(searcher, wq.Require(q, kind))[0]
-    if not unfiltered:
-        return None
-    matches = f"1 {noun} matches" if unfiltered == 1 else f"{unfiltered:,} {noun}s match"
-    return f"{matches} without --source/--since/--until"
-
-
-def _date_span(request: SearchRequest) -> str:
-    since = f"on or after {request.since:%Y-%m-%d}" if request.since else None
-    until = f"on or before {request.until:%Y-%m-%d}" if request.until else None
-    return " and ".join(part for part in (since, until) if part)
+        return EmptyFilter("date", list(_matches(searcher, kind, facets=True)[1]["month"]))  # in date order
+    return EmptyFilter(None, unfiltered=_matches(searcher, wq.Require(q, kind))[0])
 
 
 def rank(
