@@ -19,18 +19,8 @@ from typing import TYPE_CHECKING, Any
 from newssearch import engines, querytree
 from newssearch.engine import Engine, Reader, Update, Writer
 from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError, QuerySyntaxError
-from newssearch.models import (
-    Article,
-    IndexContents,
-    IndexStats,
-    IndexSummary,
-    ManifestEntry,
-    Page,
-    SearchRequest,
-    Terms,
-    Token,
-    manifest_totals,
-)
+from newssearch.manifest import IndexContents, ManifestEntry, manifest_totals
+from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token
 from newssearch.querytext import ParsedQuery
 
 SCHEME = "memory:"

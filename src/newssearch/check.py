@@ -24,7 +24,7 @@ from pathlib import Path
 from newssearch.corpus import file_sha1, plan_update, scan_corpus
 from newssearch.engine import Engine
 from newssearch.engines import engine_at
-from newssearch.models import IndexCheck, Mismatch
+from newssearch.manifest import IndexCheck, Mismatch
 
 
 def check_index(corpus_dir: Path, index: str | Path | Engine, *, follow: bool = False) -> IndexCheck:

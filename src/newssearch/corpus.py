@@ -15,7 +15,8 @@ from pathlib import Path
 
 from newssearch.errors import CorpusMissingError, display
 from newssearch.formats import is_supported
-from newssearch.models import CorpusFile, FileProblem, ManifestEntry, UpdatePlan
+from newssearch.manifest import CorpusFile, ManifestEntry, UpdatePlan
+from newssearch.models import FileProblem
 
 
 @dataclass

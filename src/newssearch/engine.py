@@ -14,20 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from newssearch.models import (
-    Article,
-    IndexContents,
-    IndexStats,
-    IndexSummary,
-    ManifestEntry,
-    Page,
-    SearchRequest,
-    Terms,
-    Token,
-)
+from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token
 from newssearch.querytext import ParsedQuery
+
+if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
+    from newssearch.manifest import IndexContents, ManifestEntry
 
 
 class Reader(Protocol):

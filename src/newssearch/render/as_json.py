@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from newssearch.models import Article, IndexCheck, IndexStats, IndexSummary, KnownProblems, SearchResult
+from newssearch.models import Article, IndexStats, IndexSummary, KnownProblems, SearchResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
+
+if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
+    from newssearch.manifest import IndexCheck
 
 
 def dumps(obj: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -17,7 +17,6 @@ from newssearch.models import (
     Article,
     FileProblem,
     Hit,
-    IndexCheck,
     IndexStats,
     IndexSummary,
     KnownProblems,
@@ -27,6 +26,9 @@ from newssearch.models import (
 )
 from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, no_highlights
+
+if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
+    from newssearch.manifest import IndexCheck
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5

@@ -39,19 +39,11 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     read_manifest,
 )
 from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
-from newssearch.models import (  # noqa: E402
-    Article,
-    IndexContents,
-    IndexStats,
-    IndexSummary,
-    ManifestEntry,
-    Page,
-    SearchRequest,
-    Terms,
-    Token,
-    manifest_totals,
-)
+from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
+
+if TYPE_CHECKING:
+    from newssearch.manifest import IndexContents, ManifestEntry
 
 __all__ = ["WhooshEngine"]
 
@@ -132,6 +124,7 @@ class WhooshReader:
 
     def stats(self) -> IndexStats:
         from newssearch.engines.whoosh import integrity  # only stats reads the files' sizes
+        from newssearch.manifest import manifest_totals
 
         articles, sections, captions, files = manifest_totals(list(self.manifest().values()))
         reader = self.searcher.reader()
@@ -151,6 +144,7 @@ def _contents(folder: Path) -> IndexContents:
     index, or one of another schema version, is refused as for every other command; one that
     cannot be opened because its files are damaged is reported as damaged."""
     from newssearch.engines.whoosh import integrity
+    from newssearch.manifest import IndexContents
 
     result = IndexContents()
     try:

@@ -26,7 +26,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from newssearch.engines.whoosh.store import INDEX_NAME
-from newssearch.models import Damage
+from newssearch.manifest import Damage
 
 CHECKSUMS_NAME = "newssearch_CHECKSUMS.json"
 _CHUNK = 1 << 20

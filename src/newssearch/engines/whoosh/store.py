@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
@@ -32,7 +32,9 @@ from newssearch.errors import (
     UsageError,
     display,
 )
-from newssearch.models import ManifestEntry
+
+if TYPE_CHECKING:
+    from newssearch.manifest import ManifestEntry
 
 INDEX_NAME = "MAIN"
 T = TypeVar("T")
@@ -178,6 +180,8 @@ def read_meta(searcher: Searcher) -> dict[str, Any]:
 
 def read_manifest(searcher: Searcher) -> dict[str, ManifestEntry]:
     """The manifest entry of every corpus file (size, mtime, hash, counts or error), by path."""
+    from newssearch.manifest import ManifestEntry  # index and its checks only: not every query
+
     return {doc["path"]: ManifestEntry.from_json(json.loads(doc["data"])) for doc in searcher.documents(kind=KIND_FILE)}
 
 

@@ -39,7 +39,8 @@ from newssearch.engines.whoosh.store import (
     update_lock,
 )
 from newssearch.errors import IndexUpdateError, display
-from newssearch.models import Article, IndexSummary, ManifestEntry
+from newssearch.manifest import ManifestEntry
+from newssearch.models import Article, IndexSummary
 
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
