@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from newssearch import engines, querytree
 from newssearch.engine import Engine, Reader, Update, Writer
 from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError, QuerySyntaxError
-from newssearch.manifest import IndexContents, ManifestEntry, manifest_totals
-from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token
+from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry, manifest_totals
+from newssearch.models import Article, Page, SearchRequest, Terms, Token
 from newssearch.querytext import ParsedQuery
 
 SCHEME = "memory:"

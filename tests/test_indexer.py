@@ -21,7 +21,8 @@ from newssearch.engines.whoosh.schema import SCHEMA_VERSION
 from newssearch.engines.whoosh.store import INDEX_NAME, open_searcher, update_lock
 from newssearch.errors import CorpusMissingError, IndexBusyError, IndexOutdatedError, IndexUpdateError
 from newssearch.indexer import update_index
-from newssearch.models import Article, IndexSummary, SearchRequest
+from newssearch.manifest import IndexSummary
+from newssearch.models import Article, SearchRequest
 from newssearch.searcher import search
 
 # Every seed article matches one of these words (article 1 is about Iran, 2-4 about Gaza).

@@ -34,7 +34,7 @@ from newssearch.render.text import safe
 if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
     from rich.console import Console
 
-    from newssearch.models import IndexSummary
+    from newssearch.manifest import IndexSummary
 
 T = TypeVar("T")
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token
+from newssearch.models import Article, Page, SearchRequest, Terms, Token
 from newssearch.querytext import ParsedQuery
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
-    from newssearch.manifest import IndexContents, ManifestEntry
+    from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry
 
 
 class Reader(Protocol):
@@ -88,7 +88,7 @@ class Writer(Protocol):
 
 # An update: applies the changes through the writer, commits, and returns what it did. An
 # engine may call it again with a new writer (after a failure that committed nothing).
-Update = Callable[[Writer], IndexSummary]
+Update: TypeAlias = "Callable[[Writer], IndexSummary]"
 
 
 class Engine(Protocol):

@@ -21,8 +21,8 @@ from newssearch.corpus import Scan, plan_update, scan_corpus
 from newssearch.engine import Engine, Writer
 from newssearch.engines import engine_at
 from newssearch.formats import read_bytes, read_file
-from newssearch.manifest import CorpusFile, ManifestEntry, UpdatePlan, manifest_totals
-from newssearch.models import FileProblem, IndexSummary
+from newssearch.manifest import CorpusFile, IndexSummary, ManifestEntry, UpdatePlan, manifest_totals
+from newssearch.models import FileProblem
 
 
 class Progress(Protocol):

@@ -1,6 +1,7 @@
 """Plain data of the index's bookkeeping: the corpus files, their manifest entries, the plan of
-an update, and what ``index --check`` finds. Apart from ``models`` because only ``index`` and
-its checks use it: a query does not load it (start-up time is part of every query).
+an update, and what ``index``, ``index --check``, ``index --problems`` and ``stats`` report.
+Apart from ``models`` because a query uses none of it and does not load it (start-up time is
+part of every query).
 """
 
 from __future__ import annotations
@@ -153,3 +154,42 @@ class IndexCheck:
         if self.out_of_date:
             return "run `newssearch index` to bring the index up to date"
         return None
+
+
+@dataclass
+class IndexSummary:
+    articles: int = 0
+    sections: int = 0
+    captions: int = 0
+    files: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    reclaimed_bytes: int = 0  # left in the index folder by failed runs, removed before this one
+    problems: list[FileProblem] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # not of a supported format
+
+
+@dataclass
+class KnownProblems:
+    """``index --problems``: what the index knows is wrong with the corpus, without reading it
+    again. ``not_read``: files new or changed since the last run, whose problems are not known."""
+
+    problems: list[FileProblem] = field(default_factory=list)
+    not_read: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    sections: int
+    captions: int
+    files: int
+    terms: int
+    bytes: int
+    updated: str | None

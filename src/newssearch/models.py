@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,7 @@ class SearchRequest:
 Terms = dict[str, set[str | tuple[str, ...]]]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A word as the index's analyzer yields it, and where it stands in the text analyzed."""
 
     text: str
@@ -105,15 +105,14 @@ class Token:
     end: int
 
 
-@dataclass(frozen=True)
-class EmptyFilter:
+class EmptyFilter(NamedTuple):
     """Why a request's filters left nothing: ``filter`` ("source" or "date") matches no
     article (or passage) at all, and ``there`` is what there is instead (the sources, most
     articles first; the months, in date order); or, with ``filter`` None, every filter matches
     something and ``unfiltered`` documents match the query without them."""
 
     filter: str | None
-    there: list[str] = field(default_factory=list)
+    there: tuple[str, ...] = ()
     unfiltered: int = 0
 
 
@@ -208,42 +207,3 @@ class FileProblem:
     line: int | None = None
     level: str = "error"
     new: bool = True  # in an index run: found by this run (false: known from an earlier run)
-
-
-@dataclass
-class IndexSummary:
-    articles: int = 0
-    sections: int = 0
-    captions: int = 0
-    files: int = 0
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    seconds: float = 0.0
-    rebuilt: bool = False
-    reclaimed_bytes: int = 0  # left in the index folder by failed runs, removed before this one
-    problems: list[FileProblem] = field(default_factory=list)
-    skipped_files: list[str] = field(default_factory=list)  # not of a supported format
-
-
-@dataclass
-class KnownProblems:
-    """``index --problems``: what the index knows is wrong with the corpus, without reading it
-    again. ``not_read``: files new or changed since the last run, whose problems are not known."""
-
-    problems: list[FileProblem] = field(default_factory=list)
-    not_read: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    articles: int
-    sections: int
-    captions: int
-    files: int
-    terms: int
-    bytes: int
-    updated: str | None

@@ -14,7 +14,7 @@ from pathlib import Path
 from newssearch.corpus import plan_update, scan_corpus
 from newssearch.engine import Engine
 from newssearch.engines import engine_at
-from newssearch.models import KnownProblems
+from newssearch.manifest import KnownProblems
 
 
 def known_problems(corpus_dir: Path, index: str | Path | Engine, *, follow: bool = False) -> KnownProblems:

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newssearch import snippets
 from newssearch.engine import Engine, Reader
 from newssearch.engines import engine_at
-from newssearch.models import (
-    Article,
-    EmptyFilter,
-    Hit,
-    IndexStats,
-    Passage,
-    PassageHit,
-    SearchRequest,
-    SearchResult,
-    Terms,
-)
+from newssearch.models import Article, EmptyFilter, Hit, Passage, PassageHit, SearchRequest, SearchResult, Terms
 from newssearch.querytext import parse_query
+
+if TYPE_CHECKING:  # stats only: a query does not load it
+    from newssearch.manifest import IndexStats
 
 
 def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:

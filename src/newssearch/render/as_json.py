@@ -7,12 +7,12 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
-from newssearch.models import Article, IndexStats, IndexSummary, KnownProblems, SearchResult
+from newssearch.models import Article, SearchResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
-    from newssearch.manifest import IndexCheck
+    from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
 
 
 def dumps(obj: Any) -> str:

@@ -13,22 +13,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from newssearch.models import (
-    Article,
-    FileProblem,
-    Hit,
-    IndexStats,
-    IndexSummary,
-    KnownProblems,
-    Match,
-    PassageHit,
-    SearchResult,
-)
+from newssearch.models import Article, FileProblem, Hit, Match, PassageHit, SearchResult
 from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, no_highlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
-    from newssearch.manifest import IndexCheck
+    from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5

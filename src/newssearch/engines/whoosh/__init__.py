@@ -39,11 +39,11 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     read_manifest,
 )
 from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
-from newssearch.models import Article, IndexStats, IndexSummary, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
-    from newssearch.manifest import IndexContents, ManifestEntry
+    from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry
 
 __all__ = ["WhooshEngine"]
 
@@ -124,7 +124,7 @@ class WhooshReader:
 
     def stats(self) -> IndexStats:
         from newssearch.engines.whoosh import integrity  # only stats reads the files' sizes
-        from newssearch.manifest import manifest_totals
+        from newssearch.manifest import IndexStats, manifest_totals
 
         articles, sections, captions, files = manifest_totals(list(self.manifest().values()))
         reader = self.searcher.reader()

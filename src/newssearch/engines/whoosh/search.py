@@ -130,9 +130,9 @@ def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Em
         return None
     kind = _kind(request)
     if request.source is not None and not _matches(searcher, wq.Require(kind, _source_filter(request.source)))[0]:
-        return EmptyFilter("source", list(_matches(searcher, kind, facets=True)[1]["source"]))  # most first
+        return EmptyFilter("source", tuple(_matches(searcher, kind, facets=True)[1]["source"]))  # most first
     if (request.since or request.until) and not _matches(searcher, wq.Require(kind, _date_filter(request)))[0]:
-        return EmptyFilter("date", list(_matches(searcher, kind, facets=True)[1]["month"]))  # in date order
+        return EmptyFilter("date", tuple(_matches(searcher, kind, facets=True)[1]["month"]))  # in date order
     return EmptyFilter(None, unfiltered=_matches(searcher, wq.Require(q, kind))[0])
 
 

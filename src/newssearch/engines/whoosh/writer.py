@@ -39,8 +39,8 @@ from newssearch.engines.whoosh.store import (
     update_lock,
 )
 from newssearch.errors import IndexUpdateError, display
-from newssearch.manifest import ManifestEntry
-from newssearch.models import Article, IndexSummary
+from newssearch.manifest import IndexSummary, ManifestEntry
+from newssearch.models import Article
 
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
