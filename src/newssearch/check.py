@@ -20,11 +20,14 @@ opened because its files are damaged is reported as damaged.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newssearch.corpus import file_sha1, plan_update, scan_corpus
-from newssearch.engine import Engine
 from newssearch.engines import engine_at
 from newssearch.manifest import IndexCheck, Mismatch
+
+if TYPE_CHECKING:  # annotations only: not loaded at run time
+    from newssearch.engine import Engine
 
 
 def check_index(corpus_dir: Path, index: str | Path | Engine, *, follow: bool = False) -> IndexCheck:

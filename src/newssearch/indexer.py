@@ -15,14 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from newssearch.corpus import Scan, plan_update, scan_corpus
-from newssearch.engine import Engine, Writer
 from newssearch.engines import engine_at
 from newssearch.formats import read_bytes, read_file
 from newssearch.manifest import CorpusFile, IndexSummary, ManifestEntry, UpdatePlan, manifest_totals
 from newssearch.models import FileProblem
+
+if TYPE_CHECKING:  # annotations only: not loaded at run time
+    from newssearch.engine import Engine, Writer
 
 
 class Progress(Protocol):

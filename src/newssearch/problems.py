@@ -10,11 +10,14 @@ are named, not read: their problems are known once ``newssearch index`` has read
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newssearch.corpus import plan_update, scan_corpus
-from newssearch.engine import Engine
 from newssearch.engines import engine_at
 from newssearch.manifest import KnownProblems
+
+if TYPE_CHECKING:  # annotations only: not loaded at run time
+    from newssearch.engine import Engine
 
 
 def known_problems(corpus_dir: Path, index: str | Path | Engine, *, follow: bool = False) -> KnownProblems:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newssearch import snippets
-from newssearch.engine import Engine, Reader
 from newssearch.engines import engine_at
 from newssearch.models import Article, EmptyFilter, Hit, Passage, PassageHit, SearchRequest, SearchResult, Terms
 from newssearch.querytext import parse_query
 
 if TYPE_CHECKING:  # stats only: a query does not load it
+    from newssearch.engine import Engine, Reader
     from newssearch.manifest import IndexStats
 
 

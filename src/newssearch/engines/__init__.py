@@ -8,17 +8,15 @@ takes a location opens it. The embedded Whoosh engine takes any folder, so it is
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from newssearch.engine import Engine
 
 
-@dataclass(frozen=True)
-class _Registered:
+class _Registered(NamedTuple):
     name: str
     takes: Callable[[str], bool]
     factory: str  # "module:callable", imported when a location is the engine's

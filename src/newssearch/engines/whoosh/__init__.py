@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
-from newssearch.engine import Update  # noqa: E402
 from newssearch.engines.whoosh import search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analyze  # noqa: E402
@@ -43,6 +42,7 @@ from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
+    from newssearch.engine import Update
     from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry
 
 __all__ = ["WhooshEngine"]
