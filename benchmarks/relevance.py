@@ -251,7 +251,9 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
         if empty[e]:
             print(f"  {e} found nothing for: {', '.join(empty[e])}")
         if runs[e].snippet_stub_ok is not None:
-            print(f"  {e} check that leaving snippets out changes no ranking: {'same top 10' if runs[e].snippet_stub_ok else 'TOP 10 DIFFERS'}")
+            print(
+                f"  {e} top 10 without snippets as with them: {'same top 10' if runs[e].snippet_stub_ok else 'TOP 10 DIFFERS'}"
+            )
     return {
         "collection": c.name,
         "documents": len(c.docs),
@@ -295,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="FTS5 with one body column instead of title, body (diagnostic; TIME's body repeats its title)",
     )
-    ap.add_argument("--verify", type=int, default=3, metavar="N", help="check on N queries that leaving snippets out changes no ranking (0: skip)")
+    ap.add_argument(
+        "--verify",
+        type=int,
+        default=3,
+        metavar="N",
+        help="check on N queries that snippets change no ranking (0: skip)",
+    )
     args = ap.parse_args(argv)
 
     check = sqlite3.connect(":memory:")
