@@ -251,9 +251,7 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
         if empty[e]:
             print(f"  {e} found nothing for: {', '.join(empty[e])}")
         if runs[e].snippet_stub_ok is not None:
-            print(
-                f"  {e} top 10 without snippets as with them: {'same top 10' if runs[e].snippet_stub_ok else 'TOP 10 DIFFERS'}"
-            )
+            print(f"  {e} top 10 without snippets: {'the same' if runs[e].snippet_stub_ok else 'DIFFERENT'}")
     return {
         "collection": c.name,
         "documents": len(c.docs),
