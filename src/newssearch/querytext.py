@@ -9,6 +9,7 @@ checked text (README, "Query syntax") into its own query.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,14 +58,19 @@ class ParsedQuery:
     passages: bool = False
     field: str | None = None
     notes: tuple[str, ...] = ()
+    _trees: dict[bool, Query | None] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def tree(self, *, any_words: bool | None = None) -> Query | None:
         """The query tree engines translate (``querytree``); ``any_words`` True: the relaxed
-        reading, any of the words. A "?" is a question mark, not a one-letter wildcard: "What
-        reopens Rafah?" must not look for six-letter words starting "rafah"."""
+        reading, any of the words. Read once per reading: the checks and the engine share it. A
+        "?" is a question mark, not a one-letter wildcard: "What reopens Rafah?" must not look
+        for six-letter words starting "rafah"."""
         from newssearch.querytree import parse_tree  # it reads the field names from here
 
-        return parse_tree(self.text.replace("?", " "), any_words=self.any_words if any_words is None else any_words)
+        reading = self.any_words if any_words is None else any_words
+        if reading not in self._trees:
+            self._trees[reading] = parse_tree(self.text.replace("?", " "), any_words=reading)
+        return self._trees[reading]
 
 
 def normalise(text: str) -> str:

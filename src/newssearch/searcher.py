@@ -15,7 +15,7 @@ from newssearch.engines import engine_at
 from newssearch.models import Article, EmptyFilter, Hit, Passage, PassageHit, SearchRequest, SearchResult, Terms
 from newssearch.querytext import parse_query
 
-if TYPE_CHECKING:  # stats only: a query does not load it
+if TYPE_CHECKING:  # for annotations: a query does not load them
     from newssearch.engine import Engine, Reader
     from newssearch.manifest import IndexStats
 

@@ -108,7 +108,10 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def _stored(article: Article) -> dict[str, Any]:
-    """What an article document keeps of the article: all of it, with paragraphs and lines."""
+    """What an article document keeps of the article: all of it, with paragraphs and lines, and
+    nothing derived (``show --json``'s section ``text`` is its paragraphs joined: kept, it stored
+    every paragraph twice and every result read it twice). Indexes written before kept it too;
+    ``stored_article`` reads both."""
     return {
         "id": article.id,
         "doc_id": article.doc_id,
@@ -124,7 +127,6 @@ def _stored(article: Article) -> dict[str, Any]:
             {
                 "heading": s.heading,
                 "line": s.line,
-                "text": s.text,
                 "paragraphs": [{"text": p.text, "line": p.line} for p in s.paragraphs],
             }
             for s in article.sections
