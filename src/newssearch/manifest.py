@@ -190,6 +190,6 @@ class IndexStats:
     sections: int
     captions: int
     files: int
-    terms: int
+    terms: int | None  # distinct words; None where the engine cannot count them (OpenSearch)
     bytes: int
     updated: str | None

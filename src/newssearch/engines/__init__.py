@@ -48,3 +48,9 @@ def engine_at(index: str | Path | Engine) -> Engine:
 
 
 register("whoosh", lambda location: True, "newssearch.engines.whoosh:WhooshEngine")
+# A cluster's URL (README, "Past one machine"); the client is an optional extra, imported only then.
+register(
+    "opensearch",
+    lambda location: location.startswith(("http://", "https://")),
+    "newssearch.engines.opensearch:OpenSearchEngine",
+)

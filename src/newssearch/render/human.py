@@ -260,7 +260,7 @@ def stats(con: Console, s: IndexStats) -> None:
         ("sections", f"{s.sections:,}"),
         ("captions", f"{s.captions:,}"),
         ("files", f"{s.files:,}"),
-        ("distinct terms", f"{s.terms:,}"),
+        ("distinct terms", "not counted by this engine" if s.terms is None else f"{s.terms:,}"),
         ("index size", _size(s.bytes)),
         ("last update", s.updated or "never"),
     ]

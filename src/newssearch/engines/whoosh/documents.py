@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from newssearch import records
 from newssearch.engines.whoosh.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, STEMMED
-from newssearch.models import Article, Caption, Paragraph, Passage, Section
+from newssearch.models import Article, Passage
 
 
 def article_documents(article: Article) -> Iterator[dict[str, Any]]:
@@ -56,41 +57,20 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
         "words": words,
         "data": json.dumps(_stored(article), ensure_ascii=False),
     }
-    for n, section in enumerate(article.sections):
-        passage = {
-            "kind": "section" if section.heading else "body",
-            "section": section.heading,
-            "line": section.line,
-            "paragraphs": [[p.text, p.line] for p in section.paragraphs],
-        }
+    for suffix, record in records.passage_records(article):
+        fields = (
+            {"p_caption": record["paragraphs"][0][0]}
+            if record["kind"] == "caption"
+            else {"p_section": record["section"] or "", "p_body": "\n".join(text for text, _ in record["paragraphs"])}
+        )
         yield {
             **shared,
             "kind": KIND_PASSAGE,
-            "key": f"{article.id}:s{n:03d}",
+            "key": f"{article.id}:{suffix}",
             "p_title": article.title,
-            "p_section": section.heading or "",
-            "p_body": section.text,
-            "data": json.dumps(_passage_data(article, passage), ensure_ascii=False),
+            **fields,
+            "data": json.dumps(record, ensure_ascii=False),
         }
-    for n, caption in enumerate(article.captions):
-        passage = {
-            "kind": "caption",
-            "section": None,
-            "line": caption.line,
-            "paragraphs": [[caption.text, caption.line]],
-        }
-        yield {
-            **shared,
-            "kind": KIND_PASSAGE,
-            "key": f"{article.id}:c{n:03d}",
-            "p_title": article.title,
-            "p_caption": caption.text,
-            "data": json.dumps(_passage_data(article, passage), ensure_ascii=False),
-        }
-
-
-def _passage_data(article: Article, passage: dict[str, Any]) -> dict[str, Any]:
-    return {"id": article.id, "title": article.title, "path": article.path, **passage}
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -108,62 +88,15 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def _stored(article: Article) -> dict[str, Any]:
-    """What an article document keeps of the article: all of it, with paragraphs and lines, and
-    nothing derived (``show --json``'s section ``text`` is its paragraphs joined: kept, it stored
-    every paragraph twice and every result read it twice). Indexes written before kept it too;
-    ``stored_article`` reads both."""
-    return {
-        "id": article.id,
-        "doc_id": article.doc_id,
-        "title": article.title,
-        "path": article.path,
-        "line": article.line,
-        "date": article.date,
-        "source": article.source,
-        "url": article.url,
-        "tags": list(article.tags),
-        "captions": [{"text": c.text, "line": c.line} for c in article.captions],
-        "sections": [
-            {
-                "heading": s.heading,
-                "line": s.line,
-                "paragraphs": [{"text": p.text, "line": p.line} for p in s.paragraphs],
-            }
-            for s in article.sections
-        ],
-    }
+    """What an article document keeps of the article (``records``)."""
+    return records.article_record(article)
 
 
 def stored_article(data: str | dict[str, Any]) -> Article:
     """The article an article document keeps (``data``)."""
-    d = json.loads(data) if isinstance(data, str) else data
-    return Article(
-        id=d["id"],
-        path=d["path"],
-        line=d["line"],
-        title=d["title"],
-        sections=tuple(
-            Section(s["heading"], s["line"], tuple(Paragraph(p["text"], p["line"]) for p in s["paragraphs"]))
-            for s in d["sections"]
-        ),
-        captions=tuple(Caption(c["text"], c["line"]) for c in d["captions"]),
-        doc_id=d.get("doc_id"),
-        date=d.get("date"),
-        source=d.get("source"),
-        url=d.get("url"),
-        tags=tuple(d.get("tags") or ()),
-    )
+    return records.article(json.loads(data) if isinstance(data, str) else data)
 
 
 def stored_passage(data: str) -> Passage:
     """The passage a passage document keeps (``data``)."""
-    d = json.loads(data)
-    return Passage(
-        id=d["id"],
-        title=d["title"],
-        path=d["path"],
-        kind=d["kind"],
-        section=d["section"],
-        line=d["line"],
-        paragraphs=tuple(Paragraph(text, line) for text, line in d["paragraphs"]),
-    )
+    return records.passage(json.loads(data))

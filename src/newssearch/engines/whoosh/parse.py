@@ -20,7 +20,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from newssearch import querytree
+from newssearch import querytree, spelling
 from newssearch.engines.whoosh import ranking
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
@@ -32,7 +32,7 @@ from newssearch.engines.whoosh.schema import (
 )
 from newssearch.errors import QuerySyntaxError
 from newssearch.models import Terms
-from newssearch.querytext import BINARY_OPERATORS, MAX_SUGGESTED, ONLY_EXCLUDES, WORD, ParsedQuery
+from newssearch.querytext import BINARY_OPERATORS, ONLY_EXCLUDES, WORD, ParsedQuery
 
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
@@ -298,7 +298,7 @@ def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
             for variant in swapped:
                 near.update(_within(leaves, variant, 1, prefix))
             near.update(w for v in swapped for w in _swaps(v, prefix) if _in_index(leaves, w))
-        words = sorted(w for w in near if _edit_distance(q.text, w) <= q.maxdist)
+        words = sorted(w for w in near if spelling.edit_distance(q.text, w) <= q.maxdist)
         return words[:MAX_EXPANSION]
     probe = copy.copy(q)
     probe.fieldname = SPELLING_FIELD
@@ -321,20 +321,6 @@ def _in_index(leaves: list[IndexReader], word: str) -> bool:
 def _swaps(word: str, keep: int) -> set[str]:
     """The word with two adjacent letters swapped, the first ``keep`` letters left as they are."""
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(keep, len(word) - 1)} - {word}
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions counted as one edit (OSA)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def highlight_terms(q: wq.Query) -> Terms:
@@ -364,42 +350,18 @@ def highlight_terms(q: wq.Query) -> Terms:
 
 
 def suggest(text: str, searcher: Searcher) -> str | None:
-    """The query with every word that is not in the index replaced by the closest one that is,
-    or None when every word is there (or nothing close is, or more than MAX_SUGGESTED are not)."""
+    """ "Did you mean" (``spelling.suggest``) from the index's unstemmed word list."""
     reader = searcher.reader()
-    out: list[str] = []
-    pos = 0
-    changed = False
-    looked_up = 0
-    for m in WORD.finditer(text):
-        word = m.group()
-        tail = text[m.end() : m.end() + 1]
-        if word in BINARY_OPERATORS | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
-            continue
-        folded = [t.text for t in UNSTEMMED(word)]
-        if len(folded) != 1 or len(folded[0]) < 3:
-            continue
-        token = folded[0]
-        if reader.doc_frequency(SPELLING_FIELD, token):
-            continue
-        looked_up += 1
-        if looked_up > MAX_SUGGESTED:  # not a typo or two: suggest nothing rather than guess at length
-            return None
-        fix = _closest(reader, token)
-        if fix is None:
-            continue
-        out.append(text[pos : m.start()])
-        out.append(fix.capitalize() if word[:1].isupper() else fix)
-        pos = m.end()
-        changed = True
-    if not changed:
-        return None
-    out.append(text[pos:])
-    return "".join(out)
+    return spelling.suggest(
+        text,
+        fold=lambda word: [t.text for t in UNSTEMMED(word)],
+        known=lambda token: bool(reader.doc_frequency(SPELLING_FIELD, token)),
+        closest=lambda token: _closest(reader, token),
+    )
 
 
 def _closest(reader: IndexReader, word: str) -> str | None:
-    for dist in (1, 2) if len(word) > 4 else (1,):
+    for dist in spelling.edits_allowed(word):
         # Segment by segment, as in _expansions: the reader of several segments measures every word.
         found = sorted(_within([leaf for leaf, _ in reader.leaf_readers()], word, dist, 1) - {word})
         if found:

@@ -36,6 +36,7 @@ from typing import Any
 
 from whoosh import scoring
 
+from newssearch import weights as part_weights
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
     COUNTED_FIELDS,
@@ -45,24 +46,10 @@ from newssearch.engines.whoosh.schema import (
     PASSAGE_FIELDS,
 )
 
-# Field weights for whole articles. Two sets, because two kinds of query want different things:
-#
-# - QUESTION_WEIGHTS, for --any (pasted sentences, questions): measured with
-#   benchmarks/relevance.py on TIME and Cranfield (MAP / nDCG@10; benchmarks/README.md). With the
-#   idf below: title 0.5 → TIME 0.6638 / 0.7286, Cranfield 0.3154 / 0.3768; 0.35 → 0.6571 /
-#   0.7250 and 0.3135 / 0.3735; 1.0 → 0.6225 / 0.6924 and 0.3120 / 0.3810 (with the floored
-#   idf). A question's words are spread over the article; scoring each field on its own and
-#   summing already rewards a headline that has them, so the title needs less weight.
-# - ARTICLE_WEIGHTS, for typed keywords (all words required, relaxed to any): a few words are
-#   often a headline remembered ("US to rule on Yukos refuge call"), and a headline match should
-#   lead; with title 0.5, 1 of 25 BBC headlines (tests/test_data_formats.py) came second to an
-#   article that says "Yukos" more often.
-#
-# Subheadings and captions are in neither collection: their weights are unmeasured and stay at 1.
-ARTICLE_WEIGHTS = {"title": 1.0, "section": 1.0, "caption": 1.0, "body": 1.0}
-QUESTION_WEIGHTS = {**ARTICLE_WEIGHTS, "title": 0.5}
-# Passages are ranked on their own text; the article title only serves ``title:`` filters.
-PASSAGE_WEIGHTS = {"p_section": 1.0, "p_caption": 1.0, "p_body": 1.0}
+# Field weights (``newssearch.weights``, by part of an article) under this engine's field names.
+ARTICLE_WEIGHTS = {ARTICLE_FIELDS[part]: w for part, w in part_weights.ARTICLE.items()}
+QUESTION_WEIGHTS = {ARTICLE_FIELDS[part]: w for part, w in part_weights.QUESTION.items()}
+PASSAGE_WEIGHTS = {PASSAGE_FIELDS[part]: w for part, w in part_weights.PASSAGE.items()}
 
 
 def weights(*, passages: bool, question: bool) -> dict[str, float]:

@@ -1,0 +1,196 @@
+"""The OpenSearch engine: the index on a cluster, at ``--index http(s)://HOST:PORT/NAME`` (README,
+"Past one machine").
+
+Everything of newssearch that knows OpenSearch is in this package, and it loads only for such a
+location (``engines``):
+
+- ``connection``: the location, the client (``opensearch-py``), and failures as sentences;
+- ``mapping``: the analysis (mirroring the embedded engine's), the fields, ``SCHEMA_VERSION``;
+- ``documents``: articles ↔ documents, and which documents a generation sees;
+- ``translate``: the query tree → query DSL, and analysis through the index's own analyzers;
+- ``search``: a request's page, total, facets, feedback and spelling;
+- ``writer``: updates (generations, bulk requests, the alias switch, the lock).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from newssearch.errors import UsageError
+
+try:
+    from opensearchpy import OpenSearch, helpers
+    from opensearchpy import exceptions as oe
+except ImportError:  # the optional extra is not installed
+    raise UsageError(
+        "this index is on an OpenSearch cluster, and the OpenSearch client is not installed — "
+        "install it with: pip install 'newssearch[opensearch]'"
+    ) from None
+
+from newssearch import records  # noqa: E402
+from newssearch.engines.opensearch import documents, search  # noqa: E402
+from newssearch.engines.opensearch.connection import Location, connect, parse_location, reaching  # noqa: E402
+from newssearch.engines.opensearch.mapping import ANALYZER, KIND_ARTICLE, META_ID, SCHEMA_VERSION  # noqa: E402
+from newssearch.engines.opensearch.translate import Analysis  # noqa: E402
+from newssearch.errors import ArticleNotFoundError, IndexMissingError, IndexOutdatedError  # noqa: E402
+from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.querytext import ParsedQuery  # noqa: E402
+
+if TYPE_CHECKING:
+    from newssearch.engine import Update
+    from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry
+
+__all__ = ["OpenSearchEngine"]
+
+
+class OpenSearchEngine:
+    """An index on an OpenSearch cluster."""
+
+    name = "opensearch"
+
+    def __init__(self, location: str) -> None:
+        self.location: Location = parse_location(location)
+        self.client = connect(self.location)
+
+    @contextmanager
+    def reader(self) -> Iterator[OpenSearchReader]:
+        with reaching(self.location):
+            index, meta = self._open()
+            yield OpenSearchReader(self, index, meta)
+
+    def _open(self) -> tuple[str, dict[str, Any]]:
+        """The physical index the alias names, and its committed metadata."""
+        shown = self.location.shown
+        try:
+            found = self.client.get(index=self.location.name, id=META_ID)
+        except oe.NotFoundError:
+            raise IndexMissingError(
+                f"no index at {shown} — run `newssearch index --index {shown}` to build it"
+            ) from None
+        meta: dict[str, Any] = found["_source"].get("data", {})
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise IndexOutdatedError(
+                f"the index at {shown} was built by another version of newssearch (schema {meta.get('schema')}, "
+                f"this one reads {SCHEMA_VERSION}) — run `newssearch index --index {shown}` to rebuild it"
+            )
+        return str(found["_index"]), meta
+
+    def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
+        from newssearch.engines.opensearch.writer import update
+
+        return update(self.location, self.client, apply, rebuild=rebuild)
+
+    def contents(self) -> IndexContents:
+        from newssearch.manifest import IndexContents
+
+        with self.reader() as reader:
+            result = IndexContents(manifest=reader.manifest())
+            query = {"bool": {"filter": [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]}}
+            found: Counter[str] = Counter()
+            for hit in helpers.scan(
+                self.client, index=reader.index, query={"query": query, "_source": ["path", "data"]}, size=500
+            ):
+                source = hit["_source"]
+                found[source.get("path", "")] += 1
+                try:
+                    records.article(source["data"])
+                except (KeyError, TypeError, ValueError):
+                    result.unreadable += 1
+            result.articles_by_path = dict(found)
+            health = self.client.cluster.health(index=reader.index)
+            if health.get("status") == "red":
+                result.read_error = f"the cluster reports the index {reader.index} red: some of its shards are lost"
+            return result
+
+
+class OpenSearchReader:
+    """One command's view of the index: the generation its ``meta`` named when it opened."""
+
+    def __init__(self, engine: OpenSearchEngine, index: str, meta: dict[str, Any]) -> None:
+        self.engine = engine
+        self.client: OpenSearch = engine.client
+        self.index = index
+        self.meta = meta
+        self.generation = int(meta["generation"])
+        self.analysis = Analysis(self.client, index)
+
+    @property
+    def corpus(self) -> str | None:
+        return self.meta.get("corpus")
+
+    def call_search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One search request; scored ones with the whole index's statistics on every shard."""
+        search_type = "dfs_query_then_fetch" if body.get("size", 10) else "query_then_fetch"
+        answer: dict[str, Any] = self.client.search(index=self.index, body=body, search_type=search_type)
+        return answer
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Page:
+        return search.search(self, request, query)
+
+    def article(self, article_id: str) -> Article:
+        visible = [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(self.generation)]
+        found = self.call_search(
+            {"query": {"bool": {"filter": [*visible, {"term": {"key": article_id}}]}}, "size": 1, "_source": ["data"]}
+        )["hits"]["hits"]
+        if not found and article_id:
+            found = self.call_search(
+                {
+                    "query": {"bool": {"filter": [*visible, {"prefix": {"key": article_id}}]}},
+                    "size": 6,
+                    "sort": [{"key": "asc"}],
+                    "_source": ["data"],
+                }
+            )["hits"]["hits"]
+            if len(found) > 1:
+                ids = ", ".join(hit["_source"]["data"]["id"] for hit in found[:5])
+                raise ArticleNotFoundError(
+                    f"the id {article_id!r} is ambiguous: {ids}{' …' if len(found) > 5 else ''} — give more of it"
+                )
+        if not found:
+            raise ArticleNotFoundError(
+                f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
+            )
+        article = records.article(found[0]["_source"]["data"])
+        texts = [article.title, *(s.heading or "" for s in article.sections), *(c.text for c in article.captions)]
+        texts += [p.text for s in article.sections for p in s.paragraphs]
+        self.analysis.prepare(ANALYZER, texts)  # for its highlights, in one request
+        return article
+
+    def highlight_terms(self, query: ParsedQuery) -> Terms:
+        return search.highlight_terms(self, query)
+
+    def analyze(self, text: str) -> Iterator[Token]:
+        return iter(self.analysis.tokens(ANALYZER, text))
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        from newssearch.engines.opensearch.writer import read_manifest
+
+        return read_manifest(self.client, self.index, self.generation)
+
+    def stats(self) -> IndexStats:
+        from newssearch.manifest import IndexStats, manifest_totals
+
+        articles, sections, captions, files = manifest_totals(list(self.manifest().values()))
+        store = self.client.indices.stats(index=self.index, metric="store")
+        size = store["indices"][self.index]["primaries"]["store"]["size_in_bytes"]
+        return IndexStats(
+            articles=articles,
+            sections=sections,
+            captions=captions,
+            files=files,
+            terms=None,
+            bytes=int(size),
+            updated=self.meta.get("updated"),
+        )
+
+
+if TYPE_CHECKING:  # mypy checks that these fit the interfaces
+    from newssearch.engine import Engine, Reader, Writer
+    from newssearch.engines.opensearch.writer import OpenSearchWriter
+
+    _engine: Engine = OpenSearchEngine("http://localhost:9200/news")
+    _reader: type[Reader] = OpenSearchReader
+    _writer: type[Writer] = OpenSearchWriter

@@ -1,0 +1,430 @@
+"""``newssearch index`` on a cluster: the same promises as the embedded engine's (README, "Past
+one machine").
+
+- **Incremental, nothing half-visible.** Documents carry the generation of the update that wrote
+  them (``born``) and of the one that removed them (``dies``); readers see the generation the
+  ``meta`` document names (``mapping``). An update writes generation G + 1 beside G, marks what it
+  replaces, and commits by rewriting ``meta``: one document, so every reader sees all of the
+  update or none of it. What a failed run wrote is invisible, and removed by the next run.
+- **A rebuild** (or a first run, or an index of another schema version) fills a new physical
+  index and then moves the alias ``NAME`` to it in one ``_aliases`` request: no reader ever sees
+  a half-built index, and the old one is deleted after.
+- **Bulk requests** of ``BULK_DOCUMENTS`` documents; those the cluster turns away as too busy
+  (429) are sent again with back-off; any other refusal stops the run (exit 3), committing
+  nothing.
+- **One writer at a time**: a lock document in ``NAME-lock``, created only if absent; a second
+  run is refused (exit 3). A run that died leaves it behind, so the lock is a lease that the
+  holder renews while it writes: one not renewed for ``LEASE_SECONDS`` is taken over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from opensearchpy import OpenSearch, helpers
+from opensearchpy import exceptions as oe
+
+from newssearch.engines.opensearch import documents
+from newssearch.engines.opensearch.connection import Location, reaching
+from newssearch.engines.opensearch.mapping import KIND_FILE, KIND_META, META_ID, SCHEMA_VERSION, index_body
+from newssearch.errors import IndexBusyError, IndexUpdateError
+from newssearch.models import Article
+
+if TYPE_CHECKING:
+    from newssearch.engine import Update
+    from newssearch.manifest import IndexSummary, ManifestEntry
+
+# Documents per bulk request (an article is one document and one per section and caption).
+BULK_DOCUMENTS = 500
+# How often a 429 ("too many requests") is answered by waiting and sending again, and the waits.
+BULK_RETRIES = 8
+BULK_FIRST_WAIT = 1
+BULK_LONGEST_WAIT = 30
+# A lock not renewed for this long belongs to a run that died; the holder renews it this often.
+LEASE_SECONDS = 120.0
+RENEW_SECONDS = 20.0
+# Shards of a new index, and its replicas: one copy on every other node, up to one (a
+# single-node cluster has none, and stays green). NEWSSEARCH_OPENSEARCH_SHARDS overrides the shards.
+SHARDS_VARIABLE = "NEWSSEARCH_OPENSEARCH_SHARDS"
+REPLICAS = "0-1"
+# Paths per update_by_query that marks a file's documents as removed.
+_PATHS_PER_REQUEST = 500
+
+
+def update(location: Location, client: OpenSearch, apply: Update, *, rebuild: bool) -> IndexSummary:
+    with reaching(location, exit_code=3), _lock(client, location) as lease:
+        current, meta = current_index(client, location)
+        fresh = rebuild or current is None or meta.get("schema") != SCHEMA_VERSION
+        if fresh:
+            target = _create(client, location)
+            committed, manifest, meta = 0, {}, {}
+        else:
+            assert current is not None
+            target, committed = current, int(meta["generation"])
+            manifest = read_manifest(client, target, committed)
+            _forget_unfinished(client, target, committed)
+        writer = OpenSearchWriter(client, location, target, committed, meta, manifest, fresh=fresh, lease=lease)
+        try:
+            summary = apply(writer)
+        except BaseException:
+            if fresh:
+                _drop(client, target)
+            raise
+        if fresh and not writer.committed:  # nothing to switch to
+            _drop(client, target)
+        if writer.committed:
+            _forget_removed(client, target, writer.generation)
+        return summary
+
+
+def current_index(client: OpenSearch, location: Location) -> tuple[str | None, dict[str, Any]]:
+    """The physical index the alias points at, and its committed ``meta`` (None and {} when the
+    alias does not exist yet). Refuses a NAME that is an index newssearch did not make."""
+    try:
+        found = client.get(index=location.name, id=META_ID)
+    except oe.NotFoundError as exc:
+        if _index_missing(exc):
+            if client.indices.exists(index=location.name) and not client.indices.exists_alias(name=location.name):
+                raise IndexUpdateError(
+                    f"the cluster has an index named {location.name!r} that newssearch did not make — choose "
+                    f"another name in --index"
+                ) from None
+            return None, {}
+        return None, {}  # the alias points at an index whose first run never committed
+    meta: dict[str, Any] = found["_source"].get("data", {})
+    return str(found["_index"]), meta
+
+
+def _index_missing(exc: oe.NotFoundError) -> bool:
+    info = exc.info
+    return isinstance(info, dict) and info.get("error", {}).get("type") == "index_not_found_exception"
+
+
+def read_manifest(client: OpenSearch, index: str, generation: int) -> dict[str, ManifestEntry]:
+    from newssearch.manifest import ManifestEntry
+
+    query = {"bool": {"filter": [{"term": {"kind": KIND_FILE}}, *documents.visible(generation)]}}
+    found = helpers.scan(client, index=index, query={"query": query, "_source": ["path", "data"]}, size=1000)
+    return {hit["_source"]["path"]: ManifestEntry.from_json(hit["_source"]["data"]) for hit in found}
+
+
+def _create(client: OpenSearch, location: Location) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    name = f"{location.name}-{stamp}-{secrets.token_hex(3)}"
+    shards = int(os.environ.get(SHARDS_VARIABLE) or 1)
+    body = index_body(shards, REPLICAS)
+    body["settings"]["index"]["refresh_interval"] = "-1"  # nothing is searched until the switch
+    client.indices.create(index=name, body=body)
+    client.cluster.health(index=name, wait_for_status="yellow")
+    return name
+
+
+def _drop(client: OpenSearch, index: str) -> None:
+    with suppress(oe.OpenSearchException):  # no alias points at it: nothing reads it
+        client.indices.delete(index=index, ignore_unavailable=True)
+
+
+def _forget_unfinished(client: OpenSearch, index: str, generation: int) -> None:
+    """Remove what a run that did not commit wrote (born after the committed generation), and
+    take back its marks on what it meant to remove."""
+    client.delete_by_query(
+        index=index,
+        body={"query": {"range": {"born": {"gt": generation}}}},
+        conflicts="proceed",
+        refresh=True,
+    )
+    client.update_by_query(
+        index=index,
+        body={
+            "query": {"range": {"dies": {"gt": generation}}},
+            "script": {"source": "ctx._source.remove('dies')", "lang": "painless"},
+        },
+        conflicts="proceed",
+        refresh=True,
+    )
+
+
+def _forget_removed(client: OpenSearch, index: str, generation: int) -> None:
+    """After a commit: delete what no reader sees any more (best effort; a later run retries)."""
+    with suppress(oe.OpenSearchException):
+        client.delete_by_query(
+            index=index,
+            body={"query": {"range": {"dies": {"lte": generation}}}},
+            conflicts="proceed",
+            wait_for_completion=False,
+        )
+
+
+class OpenSearchWriter:
+    """One update: generation ``committed + 1`` written beside the committed one (``update``)."""
+
+    def __init__(
+        self,
+        client: OpenSearch,
+        location: Location,
+        index: str,
+        committed: int,
+        meta: dict[str, Any],
+        manifest: dict[str, ManifestEntry],
+        *,
+        fresh: bool,
+        lease: _Lease,
+    ) -> None:
+        self.client = client
+        self.location = location
+        self.index = index
+        self.generation = committed + 1
+        self._meta = meta
+        self._manifest = manifest
+        self.fresh = fresh
+        self.lease = lease
+        self.committed = False
+        self._pending: list[dict[str, Any]] = []
+        self._removed: set[str] = set()  # paths whose committed articles this update removes
+        self._replaced: set[str] = set()  # paths whose committed manifest entry this update replaces
+        self._touched = False
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self._meta
+
+    @property
+    def manifest(self) -> dict[str, ManifestEntry]:
+        return self._manifest
+
+    @property
+    def rebuilt(self) -> bool:
+        return self.fresh
+
+    def parallel(self, processes: int) -> None:
+        pass  # the cluster spreads the work over its nodes; one client process feeds it
+
+    def remove_file(self, relpath: str) -> None:
+        self._touched = True
+        self._removed.add(relpath)
+        self._replaced.add(relpath)
+
+    def add_article(self, article: Article) -> None:
+        self._touched = True
+        for doc in documents.article_documents(article, self.generation):
+            self._add(doc)
+
+    def put_entry(self, relpath: str, entry: ManifestEntry) -> None:
+        self._touched = True
+        self._replaced.add(relpath)
+        digest = hashlib.sha1(relpath.encode("utf-8", "surrogateescape")).hexdigest()
+        self._add(
+            {
+                "_id": f"file:{digest}@{self.generation}",
+                "kind": KIND_FILE,
+                "key": relpath,
+                "path": relpath,
+                "born": self.generation,
+                "data": entry.to_json(),
+            }
+        )
+
+    def changed(self) -> bool:
+        return self._touched
+
+    def commit(self, meta: dict[str, Any]) -> None:
+        self._flush()
+        if not self.fresh:
+            self._mark_removed()
+        self.client.indices.refresh(index=self.index)
+        record = {
+            **meta,
+            "kind": KIND_META,
+            "key": META_ID,
+            "generation": self.generation,
+            "schema": SCHEMA_VERSION,
+            "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self.lease.renew()
+        if self.fresh:
+            # Searchable the moment the alias moves: refreshed, and refreshing as usual from then on.
+            self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
+            self.client.indices.put_settings(index=self.index, body={"index": {"refresh_interval": None}})
+            self._switch_alias()
+        else:
+            self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
+        self._meta = record
+        self.committed = True
+
+    def _switch_alias(self) -> None:
+        name = self.location.name
+        try:
+            old = list(self.client.indices.get_alias(name=name))
+        except oe.NotFoundError:
+            old = []
+        actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": name}} for index in old]
+        actions.append({"add": {"index": self.index, "alias": name}})
+        self.client.indices.update_aliases(body={"actions": actions})
+        for index in old:
+            if index != self.index:
+                _drop(self.client, index)
+
+    def _add(self, doc: dict[str, Any]) -> None:
+        self._pending.append(doc)
+        if len(self._pending) >= BULK_DOCUMENTS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        actions = [{"_index": self.index, "_id": doc.pop("_id"), "_source": doc} for doc in self._pending]
+        self._pending = []
+        self.lease.renew_if_due()
+        failed: list[Any] = []
+        for ok, item in helpers.streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=BULK_DOCUMENTS,
+            max_retries=BULK_RETRIES,
+            initial_backoff=BULK_FIRST_WAIT,
+            max_backoff=BULK_LONGEST_WAIT,
+            raise_on_error=False,
+            raise_on_exception=True,
+        ):
+            if not ok:
+                failed.append(item)
+        if failed:
+            first = next(iter(failed[0].values()))
+            reason = first.get("error", {})
+            reason = reason.get("reason", reason) if isinstance(reason, dict) else reason
+            raise IndexUpdateError(
+                f"the cluster at {self.location.shown} refused {len(failed):,} documents ({first.get('status')}: "
+                f"{reason}) — nothing was committed; fix that and run `newssearch index` again"
+            )
+
+    def _mark_removed(self) -> None:
+        """Mark the committed documents of removed files (articles, passages, manifest entries)
+        as dying with this generation, in a few requests."""
+        committed = self.generation - 1
+        for paths, kinds in ((self._removed, None), (self._replaced - self._removed, [KIND_FILE])):
+            ordered = sorted(paths)
+            for start in range(0, len(ordered), _PATHS_PER_REQUEST):
+                self.lease.renew_if_due()
+                filters: list[dict[str, Any]] = [
+                    {"terms": {"path": ordered[start : start + _PATHS_PER_REQUEST]}},
+                    *documents.visible(committed),
+                ]
+                if kinds:
+                    filters.append({"terms": {"kind": kinds}})
+                answer = self.client.update_by_query(
+                    index=self.index,
+                    body={
+                        "query": {"bool": {"filter": filters}},
+                        "script": {
+                            "source": "ctx._source.dies = params.generation",
+                            "lang": "painless",
+                            "params": {"generation": self.generation},
+                        },
+                    },
+                    conflicts="abort",
+                    refresh=False,
+                    slices="auto",
+                )
+                if answer.get("failures"):
+                    raise IndexUpdateError(
+                        f"the cluster at {self.location.shown} failed to mark removed articles "
+                        f"({answer['failures'][0]}) — nothing was committed; run `newssearch index` again"
+                    )
+
+
+def _meta_document(record: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` as stored: bookkeeping fields beside the mapping's (``data`` keeps the rest)."""
+    return {
+        "kind": KIND_META,
+        "key": META_ID,
+        "data": record,
+    }
+
+
+class _Lease:
+    def __init__(self, client: OpenSearch, index: str, token: str, seq: tuple[int, int]) -> None:
+        self.client = client
+        self.index = index
+        self.token = token
+        self.seq = seq
+        self.renewed = time.monotonic()
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed >= RENEW_SECONDS:
+            self.renew()
+
+    def renew(self) -> None:
+        answer = self.client.index(
+            index=self.index,
+            id="update",
+            body=_holder(self.token),
+            if_seq_no=self.seq[0],
+            if_primary_term=self.seq[1],
+            refresh=True,
+        )
+        self.seq = (answer["_seq_no"], answer["_primary_term"])
+        self.renewed = time.monotonic()
+
+
+def _holder(token: str) -> dict[str, Any]:
+    return {
+        "token": token,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "renewed": datetime.now(UTC).isoformat(timespec="seconds"),
+        "renewed_epoch": time.time(),
+    }
+
+
+@contextmanager
+def _lock(client: OpenSearch, location: Location) -> Iterator[_Lease]:
+    index = f"{location.name}-lock"
+    token = secrets.token_hex(8)
+    if not client.indices.exists(index=index):
+        try:
+            client.indices.create(
+                index=index,
+                body={"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": REPLICAS}}},
+            )
+        except oe.RequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+    try:
+        answer = client.index(index=index, id="update", body=_holder(token), op_type="create", refresh=True)
+    except oe.ConflictError:
+        held = client.get(index=index, id="update")
+        holder = held["_source"]
+        age = time.time() - float(holder.get("renewed_epoch", 0))
+        if age < LEASE_SECONDS:
+            raise IndexBusyError(
+                f"the index at {location.shown} is being updated by another `newssearch index` run (on "
+                f"{holder.get('host')}, process {holder.get('pid')}) — wait for it to finish, then run this again"
+            ) from None
+        try:  # the holder stopped renewing: it died; take the lock over, unless another run just did
+            answer = client.index(
+                index=index,
+                id="update",
+                body=_holder(token),
+                if_seq_no=held["_seq_no"],
+                if_primary_term=held["_primary_term"],
+                refresh=True,
+            )
+        except oe.ConflictError:
+            raise IndexBusyError(
+                f"the index at {location.shown} is being updated by another `newssearch index` run — wait for it "
+                f"to finish, then run this again"
+            ) from None
+    lease = _Lease(client, index, token, (answer["_seq_no"], answer["_primary_term"]))
+    try:
+        yield lease
+    finally:
+        with suppress(oe.OpenSearchException):  # taken over, or the cluster is gone: the lease runs out
+            client.delete(index=index, id="update", if_seq_no=lease.seq[0], if_primary_term=lease.seq[1])
