@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/relevance.py [--collections time cranfield] [--json FILE]
                                              [--newssearch-only | --fts5-only] [--time-qrels rel|all]
-                                             [--fts5-body-only] [--verify N]
+                                             [--fts5-body-only] [--verify N] [--index URL]
 
 For each collection (``../shared/data/<name>/``: ``<name>.jsonl``, ``queries.tsv``, ``qrels.txt``):
 
@@ -11,6 +11,16 @@ For each collection (``../shared/data/<name>/``: ``<name>.jsonl``, ``queries.tsv
   ``body``); every query goes through ``searcher.search(index, SearchRequest(text, limit=1000,
   any_words=True))``, i.e. ``newssearch query --any``. A hit's ``doc_id`` (the record's ``id``)
   is the collection's doc id.
+- **newssearch-opensearch**, only with ``--index URL`` (an OpenSearch cluster's URL without an
+  index name, e.g. ``http://127.0.0.1:9200``): the same temporary corpus is also indexed with
+  ``update_index(corpus, f"{URL}/relevance-<collection>", rebuild=True)``, and every query goes
+  through ``searcher.search`` at that location with the same request. The index
+  ``relevance-<collection>`` is rebuilt from nothing on every run (a new physical index, then the
+  alias moved to it and the old one deleted) and left on the cluster afterwards. The report
+  adds a column for it, and under the table the difference OpenSearch minus Whoosh (MAP,
+  nDCG@10), the paired randomization p of the AP differences, and how many queries have the same
+  top 10 on both engines (same documents in the same order; and the same documents in any order).
+  ``--index`` cannot be combined with ``--fts5-only``.
 - **FTS5** (the baseline), with Python's ``sqlite3`` in memory: ``CREATE VIRTUAL TABLE docs USING
   fts5(title, body, tokenize='porter')`` holding the same title and body; a query is the OR of its
   alphanumeric words, each quoted (``"what" OR "similarity" OR …``), ranked by ``bm25(docs)``
@@ -29,7 +39,8 @@ itself and every word is quoted, so it is unaffected.
 Snippets are left out (``SearchRequest(snippets=False)``) during the runs.
 ``search`` builds snippets for every result, which at 1,000 results costs ~0.45 s a query on
 Cranfield and ~1 s on TIME, and snippets do not change the order of results. ``--verify N``
-(default 3) checks on N queries a collection that the top 10 with real snippets is the same.
+(default 3) checks on N queries a collection, for each newssearch engine, that the top 10 with
+real snippets is the same.
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import corpora as coll  # noqa: E402  (beside this script; also puts src/ on sys.path)
 import ir_measures  # noqa: E402
@@ -60,7 +72,8 @@ LIMIT = 1000
 MEASURES = [AP @ 1000, nDCG @ 10, P @ 10, R @ 100]
 MEASURE_NAMES = {AP @ 1000: "MAP", nDCG @ 10: "nDCG@10", P @ 10: "P@10", R @ 100: "R@100"}
 COLLECTIONS = {"time": ("TIME", "time.jsonl"), "cranfield": ("Cranfield", "cranfield.jsonl")}
-ENGINES = ("newssearch", "FTS5")
+WHOOSH, OPENSEARCH = "newssearch", "newssearch-opensearch"  # newssearch's two engines
+ENGINES = (WHOOSH, OPENSEARCH, "FTS5")
 
 Ranking = dict[str, list[str]]  # query id → doc ids, best first
 _WORD = re.compile(r"[^\W_]+")  # alphanumeric words (Unicode letters and digits)
@@ -72,6 +85,7 @@ class Run:
     ranking: Ranking = field(default_factory=dict)
     index_seconds: float = 0.0
     query_seconds: float = 0.0
+    verify_seconds: float = 0.0  # the --verify searches, with snippets
     indexed: int = 0  # documents the engine holds
     means: dict[str, float] = field(default_factory=dict)
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -121,13 +135,21 @@ def doc_ids(result: Any) -> list[str]:
     return ids
 
 
-def run_newssearch(c: Collection, tmp: Path, verify: int) -> Run:
-    run = Run("newssearch")
-    corpus, index = tmp / "corpus", tmp / "index"
+def copy_corpus(c: Collection, tmp: Path) -> Path:
+    """A corpus folder holding the collection's ``.jsonl``, as a user would have it."""
+    corpus = tmp / "corpus"
     corpus.mkdir()
     shutil.copy(c.jsonl, corpus / c.jsonl.name)
+    return corpus
+
+
+def run_newssearch(
+    c: Collection, corpus: Path, index: str | Path, verify: int, engine: str = WHOOSH, rebuild: bool = False
+) -> Run:
+    """``index``: a folder (Whoosh) or a cluster location ``http://HOST:PORT/NAME`` (OpenSearch)."""
+    run = Run(engine)
     started = time.perf_counter()
-    summary = update_index(corpus, index)
+    summary = update_index(corpus, index, rebuild=rebuild)
     run.index_seconds = time.perf_counter() - started
     run.indexed = summary.articles
     started = time.perf_counter()
@@ -136,10 +158,12 @@ def run_newssearch(c: Collection, tmp: Path, verify: int) -> Run:
         run.ranking[qid] = doc_ids(search(index, request))
     run.query_seconds = time.perf_counter() - started
     if verify:  # leaving snippets out changes no ranking: top 10 with real snippets
+        started = time.perf_counter()
         run.snippet_stub_ok = all(
             doc_ids(search(index, SearchRequest(text.lower(), limit=10, any_words=True))) == run.ranking[qid][:10]
             for qid, text in c.queries[:verify]
         )
+        run.verify_seconds = time.perf_counter() - started
     return run
 
 
@@ -221,17 +245,20 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
         f"({c.qrels_path.name}), {LIMIT} results a query"
     )
     engines = [e for e in ENGINES if e in runs]
+    widths = [max(12, len(e) + 2) for e in engines]
     p_map = 0.0
-    head = f"  {'measure':<22}" + "".join(f"{e:>12}" for e in engines)
-    both = len(engines) == 2
+    head = f"  {'measure':<22}" + "".join(f"{e:>{w}}" for e, w in zip(engines, widths, strict=True))
+    both = WHOOSH in runs and "FTS5" in runs  # the ratio newssearch / FTS5
     print(head + (f"{'ratio':>8}" if both else ""))
 
     def row(label: str, values: list[str], ratio: str = "") -> None:
-        print((f"  {label:<22}" + "".join(f"{v:>12}" for v in values) + (f"{ratio:>8}" if both else "")).rstrip())
+        cells = "".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
+        print((f"  {label:<22}" + cells + (f"{ratio:>8}" if both else "")).rstrip())
 
     for name in MEASURE_NAMES.values():
         vals = [runs[e].means[name] for e in engines]
-        ratio = f"{vals[0] / vals[1]:.3f}" if both and vals[1] else ""
+        base = runs["FTS5"].means[name] if both else 0.0
+        ratio = f"{runs[WHOOSH].means[name] / base:.3f}" if both and base else ""
         row(name, [f"{v:.4f}" for v in vals], ratio)
     row("documents indexed", [f"{runs[e].indexed:,}" for e in engines])
     row("queries, no results", [f"{len(empty[e])}/{n_q}" for e in engines])
@@ -239,7 +266,7 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
     row("query s (all queries)", [f"{runs[e].query_seconds:.2f}" for e in engines])
     row("query ms (per query)", [f"{runs[e].query_seconds / n_q * 1000:.1f}" for e in engines])
     if both:
-        a, b = runs["newssearch"].per_query["MAP"], runs["FTS5"].per_query["MAP"]
+        a, b = runs[WHOOSH].per_query["MAP"], runs["FTS5"].per_query["MAP"]
         better = sum(a[q] > b[q] + 1e-9 for q in a)
         worse = sum(a[q] < b[q] - 1e-9 for q in a)
         p_map = paired_p(a, b)
@@ -247,12 +274,13 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
             f"  AP per judged query: newssearch higher on {better}, FTS5 higher on {worse}, "
             f"equal on {len(a) - better - worse}; paired randomization p (MAP) = {p_map:.3f}"
         )
+    engine_pair = engine_comparison(c, runs) if WHOOSH in runs and OPENSEARCH in runs else None
     for e in engines:
         if empty[e]:
             print(f"  {e} found nothing for: {', '.join(empty[e])}")
         if runs[e].snippet_stub_ok is not None:
             print(f"  {e} top 10 without snippets: {'the same' if runs[e].snippet_stub_ok else 'DIFFERENT'}")
-    return {
+    result = {
         "collection": c.name,
         "documents": len(c.docs),
         "queries": n_q,
@@ -264,6 +292,7 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
                 "documents_indexed": r.indexed,
                 "index_seconds": round(r.index_seconds, 3),
                 "query_seconds": round(r.query_seconds, 3),
+                "verify_seconds": round(r.verify_seconds, 3),
                 "queries_without_results": empty[e],
                 "snippet_stub_verified": r.snippet_stub_ok,
                 **{k: round(v, 4) for k, v in r.means.items()},
@@ -278,6 +307,80 @@ def report(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
             else None
         ),
     }
+    if engine_pair is not None:
+        result["opensearch_vs_newssearch"] = engine_pair
+    return result
+
+
+def engine_comparison(c: Collection, runs: dict[str, Run]) -> dict[str, Any]:
+    """newssearch on OpenSearch against newssearch on Whoosh: the differences of the means
+    (OpenSearch minus Whoosh), AP per judged query, and the queries whose top 10 is the same."""
+    w, o = runs[WHOOSH], runs[OPENSEARCH]
+    diff = {m: o.means[m] - w.means[m] for m in MEASURE_NAMES.values()}
+    a, b = o.per_query["MAP"], w.per_query["MAP"]
+    higher = sum(a[q] > b[q] + 1e-9 for q in a)
+    lower = sum(a[q] < b[q] - 1e-9 for q in a)
+    p_map = paired_p(a, b)
+    qids = [qid for qid, _ in c.queries]
+    identical = [q for q in qids if o.ranking[q][:10] == w.ranking[q][:10]]
+    same_docs = [q for q in qids if set(o.ranking[q][:10]) == set(w.ranking[q][:10])]
+    differing = [q for q in qids if o.ranking[q][:10] != w.ranking[q][:10]]
+    print(
+        f"  {OPENSEARCH} minus {WHOOSH}: MAP {diff['MAP']:+.4f}, nDCG@10 {diff['nDCG@10']:+.4f}; "
+        f"AP higher on {higher}, lower on {lower}, equal on {len(a) - higher - lower} judged queries; "
+        f"paired randomization p (MAP) = {p_map:.3f}"
+    )
+    print(
+        f"  top 10 identical on both engines for {len(identical)}/{len(qids)} queries "
+        f"(the same 10 documents, in any order, for {len(same_docs)})"
+    )
+    if differing:
+        shown = ", ".join(differing[:20]) + (f", … ({len(differing)} in all)" if len(differing) > 20 else "")
+        print(f"  top 10 differs for: {shown}")
+    return {
+        "difference": {m: round(v, 4) for m, v in diff.items()},
+        "ap_higher_on_opensearch": higher,
+        "ap_lower_on_opensearch": lower,
+        "p_map_paired_randomization": p_map,
+        "identical_top10": len(identical),
+        "same_top10_documents": len(same_docs),
+        "queries": len(qids),
+        "top10_differs": differing,
+    }
+
+
+def cluster_url(text: str) -> str:
+    """``--index``: a cluster's URL (scheme, optional user, host, port) with no index name."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a cluster URL — write it as http://HOST:PORT")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names an index — give the cluster's URL without it (e.g. "
+            f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}); the script uses relevance-<collection>"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def shown_url(url: str) -> str:
+    """The URL without a password, for the report."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def cluster_version(url: str) -> str:
+    """The cluster's OpenSearch version; exits with a sentence when the client is missing or the
+    cluster cannot be reached, before anything is indexed."""
+    try:
+        from opensearchpy import OpenSearch
+        from opensearchpy.exceptions import OpenSearchException
+    except ImportError:
+        raise SystemExit("--index needs the OpenSearch client: pip install 'newssearch[opensearch]'") from None
+    try:
+        return str(OpenSearch(hosts=[url], timeout=30).info()["version"]["number"])
+    except OpenSearchException as exc:
+        raise SystemExit(f"cannot reach the cluster at {shown_url(url)} ({exc}) — is it running?") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +405,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="check on N queries that snippets change no ranking (0: skip)",
     )
+    ap.add_argument(
+        "--index",
+        type=cluster_url,
+        metavar="URL",
+        help="also measure newssearch on the OpenSearch cluster at URL (no index name: it uses "
+        "relevance-<collection>, rebuilt on every run)",
+    )
     args = ap.parse_args(argv)
+    if args.index and args.fts5_only:
+        ap.error("--index measures newssearch on OpenSearch beside Whoosh; it cannot be combined with --fts5-only")
+    version = cluster_version(args.index) if args.index else None
 
     check = sqlite3.connect(":memory:")
     try:
@@ -315,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     started, ok = time.perf_counter(), True
     print(
         f"newssearch {coll.source_state()}; SQLite {sqlite3.sqlite_version}; ir_measures {ir_measures.__version__}; "
-        f"queries lower-cased, snippets left out" + ("; FTS5 body column only" if args.fts5_body_only else "")
+        f"queries lower-cased, snippets left out"
+        + ("; FTS5 body column only" if args.fts5_body_only else "")
+        + (f"; OpenSearch {version} at {shown_url(args.index)}" if args.index else "")
     )
     out: dict[str, Any] = {
         "source": coll.source_state(),
@@ -323,12 +438,18 @@ def main(argv: list[str] | None = None) -> int:
         "fts5_columns": ["body"] if args.fts5_body_only else ["title", "body"],
         "collections": [],
     }
+    if args.index:
+        out["opensearch"] = {"url": shown_url(args.index), "version": version, "index_prefix": "relevance-"}
     for key in args.collections:
         c = load(key, args.time_qrels)
         runs: dict[str, Run] = {}
         if not args.fts5_only:
             with tempfile.TemporaryDirectory(prefix=f"newssearch-{key}-") as tmp:
-                runs["newssearch"] = run_newssearch(c, Path(tmp), args.verify)
+                corpus = copy_corpus(c, Path(tmp))
+                runs[WHOOSH] = run_newssearch(c, corpus, Path(tmp) / "index", args.verify)
+                if args.index:  # the same corpus, into an index rebuilt from nothing
+                    location = f"{args.index}/relevance-{key}"
+                    runs[OPENSEARCH] = run_newssearch(c, corpus, location, args.verify, OPENSEARCH, rebuild=True)
         if not args.newssearch_only:
             runs["FTS5"] = run_fts5(c, body_only=args.fts5_body_only)
         for r in runs.values():

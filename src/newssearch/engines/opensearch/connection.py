@@ -8,6 +8,7 @@ the system's (``certifi``'s) authorities, or ``NEWSSEARCH_OPENSEARCH_CA``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,10 @@ from opensearchpy import OpenSearch
 from opensearchpy import exceptions as oe
 
 from newssearch.errors import NewsSearchError, UsageError
+
+# The client logs every failed request as a warning, which Python would print on stderr: the
+# failures that matter reach the user as sentences (``reaching``).
+logging.getLogger("opensearch").addHandler(logging.NullHandler())
 
 PASSWORD_VARIABLE = "NEWSSEARCH_OPENSEARCH_PASSWORD"
 CA_VARIABLE = "NEWSSEARCH_OPENSEARCH_CA"

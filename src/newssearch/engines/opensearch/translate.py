@@ -209,6 +209,8 @@ class Translation:
         if isinstance(node, (querytree.AndNot, querytree.AndMaybe, querytree.Require)):
             a = self._query(node.a, positive)
             b = self._query(node.b, positive and not isinstance(node, querytree.AndNot))
+            if a is None and isinstance(node, querytree.AndNot):  # "the -gaza": nothing left to find
+                return _Q({"bool": {"must_not": [b.dsl]}}, finds=False) if b is not None else None
             if a is None or b is None:
                 return a or b
             if isinstance(node, querytree.AndNot):

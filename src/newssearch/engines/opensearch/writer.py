@@ -141,15 +141,32 @@ def _forget_unfinished(client: OpenSearch, index: str, generation: int) -> None:
         conflicts="proceed",
         refresh=True,
     )
-    client.update_by_query(
-        index=index,
-        body={
-            "query": {"range": {"dies": {"gt": generation}}},
-            "script": {"source": "ctx._source.remove('dies')", "lang": "painless"},
-        },
-        conflicts="proceed",
-        refresh=True,
-    )
+    marked = _ids(client, index, {"range": {"dies": {"gt": generation}}})
+    _bulk(client, index, [{"_op_type": "update", "_id": i, "doc": {"dies": None}} for i in marked])
+    client.indices.refresh(index=index)
+
+
+def _ids(client: OpenSearch, index: str, query: dict[str, Any]) -> list[str]:
+    return [hit["_id"] for hit in helpers.scan(client, index=index, query={"query": query, "_source": False})]
+
+
+def _bulk(client: OpenSearch, index: str, actions: list[dict[str, Any]]) -> list[Any]:
+    """Send ``actions``; those refused as too many at once (429) again, with back-off. The items
+    refused for another reason."""
+    failed: list[Any] = []
+    for ok, item in helpers.streaming_bulk(
+        client,
+        ({"_index": index, **action} for action in actions),
+        chunk_size=BULK_DOCUMENTS,
+        max_retries=BULK_RETRIES,
+        initial_backoff=BULK_FIRST_WAIT,
+        max_backoff=BULK_LONGEST_WAIT,
+        raise_on_error=False,
+        raise_on_exception=True,
+    ):
+        if not ok:
+            failed.append(item)
+    return failed
 
 
 def _forget_removed(client: OpenSearch, index: str, generation: int) -> None:
@@ -280,22 +297,12 @@ class OpenSearchWriter:
     def _flush(self) -> None:
         if not self._pending:
             return
-        actions = [{"_index": self.index, "_id": doc.pop("_id"), "_source": doc} for doc in self._pending]
+        actions = [{"_id": doc.pop("_id"), "_source": doc} for doc in self._pending]
         self._pending = []
         self.lease.renew_if_due()
-        failed: list[Any] = []
-        for ok, item in helpers.streaming_bulk(
-            self.client,
-            actions,
-            chunk_size=BULK_DOCUMENTS,
-            max_retries=BULK_RETRIES,
-            initial_backoff=BULK_FIRST_WAIT,
-            max_backoff=BULK_LONGEST_WAIT,
-            raise_on_error=False,
-            raise_on_exception=True,
-        ):
-            if not ok:
-                failed.append(item)
+        self._refused(_bulk(self.client, self.index, actions))
+
+    def _refused(self, failed: list[Any]) -> None:
         if failed:
             first = next(iter(failed[0].values()))
             reason = first.get("error", {})
@@ -307,7 +314,7 @@ class OpenSearchWriter:
 
     def _mark_removed(self) -> None:
         """Mark the committed documents of removed files (articles, passages, manifest entries)
-        as dying with this generation, in a few requests."""
+        as dying with this generation."""
         committed = self.generation - 1
         for paths, kinds in ((self._removed, None), (self._replaced - self._removed, [KIND_FILE])):
             ordered = sorted(paths)
@@ -319,25 +326,9 @@ class OpenSearchWriter:
                 ]
                 if kinds:
                     filters.append({"terms": {"kind": kinds}})
-                answer = self.client.update_by_query(
-                    index=self.index,
-                    body={
-                        "query": {"bool": {"filter": filters}},
-                        "script": {
-                            "source": "ctx._source.dies = params.generation",
-                            "lang": "painless",
-                            "params": {"generation": self.generation},
-                        },
-                    },
-                    conflicts="abort",
-                    refresh=False,
-                    slices="auto",
-                )
-                if answer.get("failures"):
-                    raise IndexUpdateError(
-                        f"the cluster at {self.location.shown} failed to mark removed articles "
-                        f"({answer['failures'][0]}) — nothing was committed; run `newssearch index` again"
-                    )
+                marked = _ids(self.client, self.index, {"bool": {"filter": filters}})
+                updates = [{"_op_type": "update", "_id": i, "doc": {"dies": self.generation}} for i in marked]
+                self._refused(_bulk(self.client, self.index, updates))
 
 
 def _meta_document(record: dict[str, Any]) -> dict[str, Any]:

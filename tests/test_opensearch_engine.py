@@ -1,0 +1,466 @@
+"""The OpenSearch engine on a real cluster (tests/opensearch/cluster): the same commands, outputs and exit codes
+as the embedded engine, incremental updates that are never half-visible, one writer at a time, and failures as
+sentences (README, "Past one machine").
+
+The tour's queries run on both engines over the same corpus and must give the same articles in the same order; the
+other queries of the README's syntax the same articles (their order may differ where the scores do: README, "Past
+one machine").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from clusters import call, cluster_nodes, running_cluster
+from conftest import ROOT, SEED
+from newssearch.cli import app
+from newssearch.engine import Update, Writer
+from newssearch.engines import engine_at
+from newssearch.engines.opensearch import OpenSearchEngine
+from newssearch.engines.whoosh import WhooshEngine
+from newssearch.indexer import update_index
+from newssearch.manifest import IndexSummary
+from newssearch.models import Article
+
+pytestmark = pytest.mark.opensearch
+
+# The queries of the README's tour, as (arguments): the same articles in the same order on both engines.
+TOUR = [
+    ("Rafah crossing", "--limit", "2"),
+    ("Rafah crossing",),
+    ("“limited reopening”",),
+    ("Rafha crosing",),
+    ("tunnel", "--passages"),
+    ("caption:tunnel",),
+]
+# A query of each row of the README's syntax table, and the options: the same articles on both engines.
+SYNTAX = [
+    ("gaza",),
+    ("gaza egypt",),
+    ('"rafah crossing"',),
+    ('"crossing rafah"~3',),
+    ("gaza OR tunnel",),
+    ("gaza AND NOT egypt",),
+    ("gaza -egypt",),
+    ("(hostage OR remains) gaza",),
+    ("title:rafah",),
+    ("section:reopening",),
+    ("body:gvili",),
+    ("crossin*",),
+    ("rafha~1",),
+    ("hostage^2 tunnel", "--any"),
+    ("what did israel say about the remains of the hostage", "--any"),
+    ("egypt", "--in", "caption"),
+    ("gaza", "--sort", "date"),
+    ("gaza", "--limit", "1", "--offset", "1"),
+    ("hostage", "--passages"),
+    ("Türkiye",),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_cluster(tmp_path_factory.mktemp("opensearch"), nodes=1) as url:
+        yield url
+
+
+_names = iter(range(10_000))
+
+
+@pytest.fixture
+def location(cluster: str, request: pytest.FixtureRequest) -> str:
+    """A fresh index name on the cluster for one test."""
+    return f"{cluster}/t{next(_names)}-{request.node.name.lower()[:40].strip('_-')}"
+
+
+class Folder:
+    """A folder with a corpus, where the real CLI runs."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.corpus = root / "corpus"
+        self.corpus.mkdir(parents=True, exist_ok=True)
+        monkeypatch.chdir(root)
+        for name in ("NEWSSEARCH_CORPUS", "NEWSSEARCH_INDEX", "NO_COLOR", "FORCE_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+
+    def run(self, *args: str) -> Result:
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+    def json(self, *args: str) -> Any:
+        result = self.run(*args, "--json")
+        assert result.exit_code in (0, 1), result.stdout + result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Folder:
+    here = Folder(tmp_path, monkeypatch)
+    shutil.copy(SEED, here.corpus / SEED.name)
+    return here
+
+
+@pytest.fixture(scope="module")
+def both(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The seed indexed by both engines: (the folder, the embedded index, the cluster's index)."""
+    root = tmp_path_factory.mktemp("both")
+    (root / "corpus").mkdir()
+    shutil.copy(SEED, root / "corpus" / SEED.name)
+    url = f"{cluster}/seed"
+    update_index(root / "corpus", root / "index")
+    update_index(root / "corpus", url)
+    return root, str(root / "index"), url
+
+
+def _results(result: dict[str, Any], *, order: bool = True) -> Any:
+    """What a user reads of a result list, apart from the scores (which the engines compute differently)."""
+    found = [{k: v for k, v in hit.items() if k not in ("score", "rank")} for hit in result["results"]]
+    head = {k: result[k] for k in ("total", "relaxed", "suggestion")}
+    return head, found if order else sorted(found, key=lambda hit: json.dumps(hit, sort_keys=True))
+
+
+@pytest.mark.parametrize("args", TOUR, ids=[" ".join(a) for a in TOUR])
+def test_the_tour_gives_the_same_results_in_the_same_order_on_both_engines(
+    both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, embedded, cluster_index = both
+    here = Folder(root, monkeypatch)
+    on_disk = here.json("query", *args, "--index", embedded)
+    on_cluster = here.json("query", *args, "--index", cluster_index)
+    assert _results(on_cluster) == _results(on_disk)
+    assert on_cluster["facets"] == on_disk["facets"]
+
+
+@pytest.mark.parametrize("args", SYNTAX, ids=[" ".join(a) for a in SYNTAX])
+def test_every_row_of_the_syntax_finds_the_same_articles_on_both_engines(
+    both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, embedded, cluster_index = both
+    here = Folder(root, monkeypatch)
+    on_disk = here.json("query", *args, "--index", embedded)
+    on_cluster = here.json("query", *args, "--index", cluster_index)
+    paging = "--offset" in args or "--limit" in args
+    assert on_disk["total"] > 0
+    if paging:  # a page of equal scores may hold other articles; the totals agree
+        assert on_cluster["total"] == on_disk["total"]
+    else:
+        assert _results(on_cluster, order=False) == _results(on_disk, order=False)
+
+
+def test_show_and_stats_read_the_same_article_and_counts_as_the_embedded_engine(
+    both: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, embedded, cluster_index = both
+    here = Folder(root, monkeypatch)
+    for args in (("show", "fd9fa8ec"), ("show", "fd9fa8ec", "--highlight", "crossing")):
+        disk, remote = here.run(*args, "--index", embedded), here.run(*args, "--index", cluster_index)
+        assert remote.exit_code == disk.exit_code == 0
+        assert remote.stdout == disk.stdout
+    disk_json = here.json("show", "fd9fa8ec", "--index", embedded)
+    assert here.json("show", "fd9fa8ec", "--index", cluster_index) == disk_json
+    stats = here.json("stats", "--index", cluster_index)
+    expected = here.json("stats", "--index", embedded)
+    assert {k: stats[k] for k in ("articles", "sections", "captions", "files")} == {
+        k: expected[k] for k in ("articles", "sections", "captions", "files")
+    }
+    assert stats["terms"] is None and stats["bytes"] > 0 and stats["updated"]
+
+
+def test_the_analysis_reads_the_same_words_as_the_embedded_engines(both: tuple[Path, str, str]) -> None:
+    """The same words at the same offsets (tokenizing, folding, stop words); the stems differ now and then:
+    Lucene's Porter stemmer is the published algorithm, Whoosh's leaves some endings on ("running" → "runn"
+    where Lucene says "run"; README, "Past one machine")."""
+    _, embedded, cluster_index = both
+    texts = SEED.read_text(encoding="utf-8").splitlines()
+    same = tokens = 0
+    with engine_at(cluster_index).reader() as remote, WhooshEngine(embedded).reader() as local:
+        for text in texts:
+            theirs, ours = list(remote.analyze(text)), list(local.analyze(text))
+            assert [(t.start, t.end) for t in theirs] == [(t.start, t.end) for t in ours], text
+            tokens += len(ours)
+            same += sum(a.text == b.text for a, b in zip(theirs, ours, strict=True))
+    assert tokens > 2500 and same / tokens > 0.98, (same, tokens)
+
+
+NOTED = [
+    ("query", "zzyzx"),
+    ("query", "Rafha crosing"),
+    ("query", "title:(gaza"),
+    ("query", "the"),
+    ("query", "rafah or egypt"),  # found, with a note on how "or" was read
+    ("query", "the -gaza"),
+    ("query", "date:[yesterday TO 2025]"),
+    ("query", "gaza", "--source", "nowhere"),
+    ("query", "gaza", "--since", "2030"),
+    ("query", "gaza", "--source", ""),
+    ("show", "0000"),
+]
+
+
+@pytest.mark.parametrize("args", NOTED, ids=[" ".join(a) for a in NOTED])
+def test_what_fails_or_needs_a_note_says_the_same_on_both_engines(
+    both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, embedded, cluster_index = both
+    here = Folder(root, monkeypatch)
+    on_disk = here.run(*args, "--index", embedded)
+    on_cluster = here.run(*args, "--index", cluster_index)
+    assert (on_cluster.exit_code, on_cluster.stderr) == (on_disk.exit_code, on_disk.stderr)
+    if on_disk.exit_code:  # results print their scores, which differ
+        assert on_cluster.stdout == on_disk.stdout
+
+
+def test_an_index_not_built_yet_says_how_to_build_it(folder: Folder, cluster: str) -> None:
+    missing = folder.run("query", "gaza", "--index", f"{cluster}/never-built")
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == (
+        f"newssearch: no index at {cluster}/never-built — run `newssearch index --index {cluster}/never-built` "
+        f"to build it"
+    )
+
+
+def test_a_cluster_that_cannot_be_reached_is_one_sentence(folder: Folder) -> None:
+    url = "http://127.0.0.1:9/news"  # the discard port: nothing listens
+    query = folder.run("query", "gaza", "--index", url)
+    assert query.exit_code == 2
+    assert query.stderr.strip() == (
+        f"newssearch: cannot reach the cluster at {url} — check that it is running and the host and port are right"
+    )
+    index = folder.run("index", "--index", url)
+    assert index.exit_code == 3 and "cannot reach the cluster" in index.stderr
+
+
+def test_a_location_without_an_index_name_or_with_a_bad_one_is_refused(folder: Folder) -> None:
+    no_name = folder.run("query", "gaza", "--index", "http://127.0.0.1:9200")
+    assert no_name.exit_code == 2 and "names no index" in no_name.stderr
+    bad = folder.run("query", "gaza", "--index", "http://127.0.0.1:9200/News*")
+    assert bad.exit_code == 2 and "cannot name an OpenSearch index" in bad.stderr
+
+
+def test_a_password_is_never_printed(folder: Folder) -> None:
+    result = folder.run("query", "gaza", "--index", "http://editor:s3cret@127.0.0.1:9/news")
+    assert result.exit_code == 2
+    assert "s3cret" not in result.stderr and "http://editor@127.0.0.1:9/news" in result.stderr
+
+
+def test_without_the_client_a_cluster_location_says_how_to_install_it(tmp_path: Path) -> None:
+    """In a fresh process where ``opensearchpy`` cannot be imported (as when the extra is not installed)."""
+    code = (
+        "import sys; sys.modules['opensearchpy'] = None\n"
+        "from newssearch.cli import main\n"
+        "sys.argv = ['newssearch', 'query', 'gaza', '--index', 'http://127.0.0.1:9200/news']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert "pip install 'newssearch[opensearch]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_index_is_incremental_and_a_rebuild_switches_the_alias(folder: Folder, location: str) -> None:
+    first = folder.json("index", "--index", location)
+    assert (first["articles"], first["added"], first["rebuilt"]) == (4, 1, True)
+    url, name = location.rsplit("/", 1)
+    (physical,) = call(url, "GET", f"/_alias/{name}")
+    again = folder.json("index", "--index", location)
+    assert (again["unchanged"], again["added"], again["rebuilt"]) == (1, 0, False)
+
+    extra = folder.corpus / "extra.md"
+    extra.write_text("# Floods in Valencia\n\nRain flooded the streets of Valencia overnight.\n", encoding="utf-8")
+    added = folder.json("index", "--index", location)
+    assert (added["added"], added["articles"]) == (1, 5)
+    assert folder.json("query", "valencia", "--index", location)["total"] == 1
+
+    extra.write_text("# Floods in Murcia\n\nRain flooded the streets of Murcia overnight.\n", encoding="utf-8")
+    changed = folder.json("index", "--index", location)
+    assert (changed["changed"], changed["articles"]) == (1, 5)
+    assert folder.run("query", "valencia", "--index", location).exit_code == 1
+    assert folder.json("query", "murcia", "--index", location)["results"][0]["path"] == "corpus/extra.md"
+
+    extra.unlink()
+    removed = folder.json("index", "--index", location)
+    assert (removed["removed"], removed["articles"]) == (1, 4)
+    assert folder.run("query", "murcia", "--index", location).exit_code == 1
+    check = folder.run("index", "--check", "--index", location)
+    assert check.exit_code == 0, check.stdout + check.stderr
+    assert call(url, "GET", f"/_alias/{name}") == {physical: {"aliases": {name: {}}}}
+
+    rebuilt = folder.json("index", "--rebuild", "--index", location)
+    assert (rebuilt["rebuilt"], rebuilt["articles"]) == (True, 4)
+    (now,) = call(url, "GET", f"/_alias/{name}")
+    assert now != physical
+    assert physical not in call(url, "GET", f"/{name}-*?expand_wildcards=all")  # the old one is deleted
+
+
+def test_index_check_finds_articles_missing_from_the_cluster(folder: Folder, location: str) -> None:
+    folder.run("index", "--index", location)
+    url, name = location.rsplit("/", 1)
+    # Damage a user could do from outside: delete an article's documents directly.
+    call(url, "POST", f"/{name}/_delete_by_query?refresh=true", {"query": {"term": {"kind": "article"}}, "max_docs": 1})
+    check = folder.run("index", "--check", "--index", location)
+    assert check.exit_code == 1
+    assert "000_f49d05269f99023b.txt" in check.stdout + check.stderr
+    assert "newssearch index --rebuild" in check.stdout + check.stderr
+
+
+class _Failing(OpenSearchEngine):
+    """The OpenSearch engine, whose writer calls ``at_article(n)`` before each article it is given."""
+
+    def __init__(self, location: str, at_article: Callable[[int], None]) -> None:
+        super().__init__(location)
+        self.at_article = at_article
+        self.count = 0
+
+    def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
+        engine = self
+
+        class Watched:
+            def __init__(self, writer: Writer) -> None:
+                self.writer = writer
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.writer, name)
+
+            def add_article(self, article: Article) -> None:
+                engine.count += 1
+                engine.at_article(engine.count)
+                self.writer.add_article(article)
+
+        return super().update(lambda writer: apply(Watched(writer)), rebuild=rebuild)  # type: ignore[arg-type]
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _articles_file(path: Path, count: int, word: str) -> None:
+    lines = [
+        json.dumps({"id": f"{word}-{n}", "title": f"Report {n} on {word}", "body": f"The {word} story, part {n}."})
+        for n in range(count)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_failed_update_leaves_the_committed_index_searchable_and_the_next_run_completes(
+    folder: Folder, location: str
+) -> None:
+    _articles_file(folder.corpus / "first.jsonl", 600, "harvest")
+    assert folder.json("index", "--index", location)["articles"] == 604
+    before = folder.json("query", "harvest", "--index", location, "--limit", "1")["total"]
+    _articles_file(folder.corpus / "first.jsonl", 600, "drought")  # every article changes
+    _articles_file(folder.corpus / "second.jsonl", 50, "flood")
+
+    def die(n: int) -> None:
+        if n == 580:  # past the first bulk requests: documents of the new generation are on the cluster
+            raise Boom
+
+    with pytest.raises(Boom):
+        update_index(folder.corpus, _Failing(location, die))
+    assert folder.json("query", "harvest", "--index", location, "--limit", "1")["total"] == before == 600
+    assert folder.run("query", "drought", "--index", location).exit_code == 1  # nothing of the failed run shows
+    assert folder.run("query", "flood", "--index", location).exit_code == 1
+    done = folder.json("index", "--index", location)
+    assert (done["changed"], done["added"], done["articles"]) == (1, 1, 654)
+    assert folder.json("query", "drought", "--index", location, "--limit", "1")["total"] == 600
+    assert folder.run("query", "harvest", "--index", location).exit_code == 1
+    assert folder.run("index", "--check", "--index", location).exit_code == 0
+
+
+def test_a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over(folder: Folder, location: str) -> None:
+    folder.run("index", "--index", location)
+    (folder.corpus / "more.md").write_text("# Storm\n\nA storm hit the coast.\n", encoding="utf-8")
+    seen: list[Result] = []
+
+    def second_run(n: int) -> None:
+        if n == 1:
+            seen.append(folder.run("index", "--index", location))
+
+    update_index(folder.corpus, _Failing(location, second_run))
+    (busy,) = seen
+    assert busy.exit_code == 3
+    assert "is being updated by another `newssearch index` run" in busy.stderr
+
+    # A run that died holding the lock: its lease is not renewed, and the next run takes it over.
+    url, name = location.rsplit("/", 1)
+    dead = {"token": "gone", "host": "elsewhere", "pid": 1, "renewed": "2020-01-01T00:00:00", "renewed_epoch": 0}
+    call(url, "PUT", f"/{name}-lock/_doc/update?refresh=true", dead)
+    (folder.corpus / "more.md").write_text("# Storm\n\nA storm hit the harbour.\n", encoding="utf-8")
+    taken = folder.run("index", "--index", location)
+    assert taken.exit_code == 0, taken.stderr
+    assert folder.json("query", "harbour", "--index", location)["total"] == 1
+
+
+def test_hostile_text_is_stored_and_highlighted_at_the_right_offsets(folder: Folder, location: str) -> None:
+    """Characters past U+FFFF count twice in OpenSearch's offsets (UTF-16) and once in Python's."""
+    record = {
+        "id": "h1",
+        "title": "Markup [bold]x[/bold] and \x1b[31m escapes",
+        "body": "🎉🎉 Fireworks 𝒳 over the harbour 🎉, then 'quoted' fireworks again.",
+        "captions": ["A caption with <b>tags</b> and fireworks (AP)"],
+    }
+    (folder.corpus / "hostile.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    folder.run("index", "--index", location)
+    found = folder.json("query", "fireworks", "--index", location)
+    (hit,) = [h for h in found["results"] if h["doc_id"] == "h1"]
+    for match in hit["matches"]:
+        assert match["highlights"]
+        assert {match["text"][a:b].lower() for a, b in match["highlights"]} == {"fireworks"}
+    assert folder.json("query", "bold", "--index", location)["total"] == 1
+    shown = folder.run("query", "bold", "--index", location, "--color", "never")
+    assert "[bold]x[/bold]" in shown.stdout and "\x1b" not in shown.stdout  # text, never markup or escapes
+
+
+def test_every_article_survives_a_node_killed_during_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three nodes, one replica of each shard: a node holding primaries dies in the middle of an update, and the
+    update completes with every article searchable (README, "Past one machine")."""
+    state = tmp_path / "cluster"
+    with running_cluster(state, nodes=3) as url:
+        here = Folder(tmp_path / "work", monkeypatch)
+        monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_SHARDS", "3")
+        _articles_file(here.corpus / "wire.jsonl", 3000, "tariff")
+        location = f"{url}/faults"
+        killed: list[str] = []
+
+        def kill_a_node(n: int) -> None:
+            if n != 1500:
+                return
+            (physical,) = call(url, "GET", "/_alias/faults")
+            shards = call(url, "GET", f"/_cat/shards/{physical}?format=json")
+            nodes = cluster_nodes(state)
+            first = nodes[0]["name"]  # the node the client talks to stays
+            victim = next(s["node"] for s in shards if s["prirep"] == "p" and s["node"] != first)
+            os.kill(next(node["pid"] for node in nodes if node["name"] == victim), signal.SIGKILL)
+            killed.append(victim)
+
+        # The first run builds the index (its alias exists from then on); the second adds to it while a node dies.
+        _articles_file(here.corpus / "first.jsonl", 200, "levy")
+        (here.corpus / "wire.jsonl").rename(here.corpus / "wire.later")
+        assert here.json("index", "--index", location)["articles"] == 200
+        call(url, "GET", "/_cluster/health/faults?wait_for_status=green&timeout=60s")
+        (here.corpus / "wire.later").rename(here.corpus / "wire.jsonl")
+        summary = update_index(here.corpus, _Failing(location, kill_a_node))
+        assert killed, "no node was killed"
+        assert summary.articles == 3200
+        survivor = call(url, "GET", "/_cluster/health?wait_for_nodes=2&timeout=90s")
+        assert survivor["number_of_nodes"] == 2
+        found = here.json("query", "tariff", "--index", location, "--limit", "1")
+        assert found["total"] == 3000  # articles lost: 0
+        assert here.json("query", "levy", "--index", location, "--limit", "1")["total"] == 200
+        assert here.run("index", "--check", "--index", location).exit_code == 0
+
+
+def test_the_readme_documents_the_cluster_engine() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Past one machine", 1)[1].split("\n## ", 1)[0]
+    for needed in ("pip install 'newssearch[opensearch]'", "--index http", "NEWSSEARCH_OPENSEARCH_PASSWORD", "differ"):
+        assert needed in section, needed
