@@ -380,7 +380,7 @@ def cluster_version(url: str) -> str:
     try:
         return str(OpenSearch(hosts=[url], timeout=30).info()["version"]["number"])
     except OpenSearchException as exc:
-        raise SystemExit(f"cannot reach the cluster at {shown_url(url)} ({exc}) — is it running?") from None
+        raise SystemExit(f"cannot reach the cluster at {shown_url(url)} ({type(exc).__name__}) — is it running?") from None
 
 
 def main(argv: list[str] | None = None) -> int:

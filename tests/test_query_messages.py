@@ -32,7 +32,7 @@ def test_help_shows_every_help_text_whole(cli: Cli, command: str) -> None:
         assert "one per core, up to 4, when there is a lot to parse" in out
     if command == "query":
         assert "Usage: newssearch query [OPTIONS] QUERY" in result.stdout
-        for metavar in ("--limit N", "--offset N", "--since DATE", "--source NAME", "--index DIR"):
+        for metavar in ("--limit N", "--offset N", "--since DATE", "--source NAME", "--index DIR|URL"):
             assert metavar in out
 
 

@@ -90,7 +90,14 @@ CorpusOpt = Annotated[
 ]
 # A location, not a path: an engine may take other kinds than a folder (README, "Engines").
 IndexOpt = Annotated[
-    str, typer.Option("--index", envvar="NEWSSEARCH_INDEX", metavar="DIR", help="Index folder.", show_default=True)
+    str,
+    typer.Option(
+        "--index",
+        envvar="NEWSSEARCH_INDEX",
+        metavar="DIR|URL",
+        help="Index folder, or an OpenSearch cluster's http(s)://HOST:PORT/NAME.",
+        show_default=True,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README for its keys).")]
 ColorOpt = Annotated[

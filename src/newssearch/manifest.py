@@ -123,7 +123,7 @@ class IndexContents:
     unreadable: int = 0
     damaged_files: list[Damage] = field(default_factory=list)
     read_error: str | None = None  # reading the index failed on damage
-    verified_bytes: int = 0  # of the index's files, checked byte for byte
+    verified_bytes: int | None = 0  # of the index's files, checked byte for byte (None: the engine's own job)
 
 
 @dataclass
@@ -137,7 +137,7 @@ class IndexCheck:
     unreadable: int = 0  # stored articles that cannot be read back
     damaged_files: list[Damage] = field(default_factory=list)  # index files changed since written
     read_error: str | None = None  # reading the index failed on damage
-    verified_bytes: int = 0  # of the index's files, checked byte for byte
+    verified_bytes: int | None = 0  # of the index's files, checked byte for byte (None: the engine's own job)
 
     @property
     def out_of_date(self) -> bool:

@@ -324,7 +324,7 @@ CHECK_LISTED = 10
 def index_check(con: Console, c: IndexCheck) -> None:
     if not c.out_of_date and not c.damaged:
         matches = f"The index matches the corpus: {_count(c.articles, 'article')} from {_count(c.files, 'file')}"
-        _hanging(con, Text(f"{matches} ({_size(c.verified_bytes)} of index files checked byte for byte)."))
+        _hanging(con, Text(f"{matches} ({_checked(c)})."))
         return
     damaged = [f"{m.path}: {_count(m.found, 'article')} in the index, {m.expected:,} expected" for m in c.mismatched]
     for label, style, lines in (
@@ -343,11 +343,18 @@ def index_check(con: Console, c: IndexCheck) -> None:
         _hanging(con, _styled("damaged: ", "red") + Text(safe_name(f"index file {d.name}: {d.reason}")), 9)
     if c.read_error:
         _hanging(con, _styled("damaged: ", "red") + Text(safe_name(f"reading the index failed: {c.read_error}")), 9)
-    checked = f"{_size(c.verified_bytes)} of index files checked byte for byte"
     _hanging(
         con,
-        Text(f"{_count(c.articles, 'article')} from {_count(c.files, 'file')} in the index ({checked}); {c.advice}."),
+        Text(
+            f"{_count(c.articles, 'article')} from {_count(c.files, 'file')} in the index ({_checked(c)}); {c.advice}."
+        ),
     )
+
+
+def _checked(c: IndexCheck) -> str:
+    if c.verified_bytes is None:  # a cluster checks its own files
+        return "every stored article read back; the cluster checks its own files"
+    return f"{_size(c.verified_bytes)} of index files checked byte for byte"
 
 
 def _count(n: int, noun: str) -> str:

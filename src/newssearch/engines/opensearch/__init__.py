@@ -87,7 +87,7 @@ class OpenSearchEngine:
         from newssearch.manifest import IndexContents
 
         with self.reader() as reader:
-            result = IndexContents(manifest=reader.manifest())
+            result = IndexContents(manifest=reader.manifest(), verified_bytes=None)
             query = {"bool": {"filter": [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]}}
             found: Counter[str] = Counter()
             for hit in helpers.scan(
