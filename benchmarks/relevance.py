@@ -380,7 +380,8 @@ def cluster_version(url: str) -> str:
     try:
         return str(OpenSearch(hosts=[url], timeout=30).info()["version"]["number"])
     except OpenSearchException as exc:
-        raise SystemExit(f"cannot reach the cluster at {shown_url(url)} ({type(exc).__name__}) — is it running?") from None
+        reason = type(exc).__name__
+        raise SystemExit(f"cannot reach the cluster at {shown_url(url)} ({reason}) — is it running?") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ same benchmark run, and the targets of the 100,000-article work met or not.
     .venv/bin/python benchmarks/speed.py --index-repeats 1 --repeats 5   # ~15 min
     .venv/bin/python benchmarks/speed.py --quick         # 10k only, 3 repeats, 1 full index: ~1.5 min
     .venv/bin/python benchmarks/speed.py --work /tmp/ns-speed --json speed.json
+    .venv/bin/python benchmarks/speed.py --opensearch http://127.0.0.1:9252   # and the OpenSearch engine
     # also: --sizes 10000 100000, --repeats N (queries, add 100), --index-repeats N (full index)
 
 Corpus: the Reuters-21578 records (``../shared/data/reuters21578/reuters21578.jsonl.gz``, less the
@@ -17,18 +18,30 @@ Every measurement is a fresh process, timed from spawn to exit (wall clock), std
 pipes, run under GNU ``/usr/bin/time -f %M`` for its own peak RSS (``ru_maxrss``: the largest single
 process, if it starts workers). Medians are reported; peak RSS is the largest run's.
 
+``--opensearch URL`` (a cluster, no index name) also measures newssearch on that cluster, in the
+index ``URL/speed-N``, beside newssearch on Whoosh in the same run: each full index, add 100 and
+query below gets a third command, run in the same loop, and is reported as medians and as a ratio
+to newssearch on Whoosh. Its peak RSS is the client's (the ``newssearch`` process), not the
+node's. Start a node for it with ``tests/opensearch/cluster start --dir DIR --heap 2g`` (the
+default node is built to start fast, not to run fast).
+
 - **full index**: ``newssearch index --corpus C --index I --json`` into an empty folder, then
   ``newssearch stats --json`` must count N articles; vs ``bare_whoosh.py index`` (stemmed title and
   body, stored, one single-process writer, one commit) over the same files. Alternating, each
-  ``--index-repeats`` times; the queries then use the last two indexes.
+  ``--index-repeats`` times; the queries then use the last two indexes. OpenSearch: ``newssearch
+  index --corpus C --index URL/speed-N --rebuild --json``, then ``newssearch stats`` must count N,
+  after the other two in each round; its index size is the primaries' store (``_stats/store``).
 - **queries**: ``newssearch query Q --limit 10 --index I`` (the human output, with snippets) and the
   same with ``--json``, vs ``bare_whoosh.py query I Q`` (open, parse, search 10, highlight every
   hit's body, print) and vs ``python -c pass``. One warm-up run of each, then ``--repeats`` rounds of
-  all 20 commands, their order rotating.
+  all 20 commands, their order rotating. OpenSearch: the same two newssearch commands with
+  ``--index URL/speed-N`` ("newssearch-opensearch", "newssearch-opensearch --json"), two more
+  variants in the rotation (30 commands a round).
 - **add 100**: a file of 100 more records (ids ``…-add0``) is copied into the corpus and
   ``newssearch index`` run (counted: N + 100), then removed and ``newssearch index`` run again
   (timed apart, counted: N); vs ``bare_whoosh.py add`` into a fresh copy of its index. ``--repeats``
-  times.
+  times. OpenSearch: the same add and remove, counted the same, against ``URL/speed-N``, after
+  the other two in each round.
 
 The five queries come from the first 10,000 records (the 10k corpus, so the same queries run at
 every size). Words are the lower-case runs of a–z in title and body, of ≥ 4 letters, not Whoosh stop
@@ -56,6 +69,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -72,6 +86,7 @@ ADDED = 100  # articles in the file that "add 100" puts in the corpus
 CORPUS_LAYOUT = 1  # bump when the corpus written here changes, so --work folders are rewritten
 KINDS = ("rare word", "common word", "two words", "phrase", "fuzzy word")
 VARIANTS = ("python -c pass", "bare Whoosh", "newssearch", "newssearch --json")
+OS_VARIANTS = ("newssearch-opensearch", "newssearch-opensearch --json")  # with --opensearch
 # Issue 6, "Done when" (100k articles, medians).
 QUERY_MS = 100
 QUERY_RATIO = 1.0
@@ -134,13 +149,43 @@ def checked(run: Run, what: str, codes: tuple[int, ...] = (0,)) -> Run:
     return run
 
 
-def article_count(index: Path) -> int:
+def article_count(index: Path | str) -> int:
     run = checked(spawn([NEWSSEARCH, "stats", "--json", "--index", str(index)]), "newssearch stats")
     return int(json.loads(run.out)["articles"])
 
 
 def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def http_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.load(response)
+
+
+def cluster_facts(url: str) -> dict[str, Any]:
+    """The cluster's version, nodes and heaps, or an exit with what went wrong."""
+    try:
+        nodes = http_json(f"{url}/_nodes/jvm,os")["nodes"].values()
+    except (OSError, ValueError, KeyError) as error:
+        raise SystemExit(f"--opensearch {url}: cannot read the cluster's nodes ({error})") from None
+    return {
+        "url": url,
+        "nodes": len(nodes),
+        "version": sorted({n["version"] for n in nodes}),
+        "heap_max_mb": [round(n["jvm"]["mem"]["heap_max_in_bytes"] / 2**20) for n in nodes],
+        "jvm_arguments": [n["jvm"].get("input_arguments", []) for n in nodes],
+        "processors": [n.get("os", {}).get("allocated_processors") for n in nodes],
+    }
+
+
+def cluster_index_mb(location: str) -> float:
+    """The primaries' store of the index the alias ``location`` names (NaN if it cannot be read)."""
+    try:
+        stats = http_json(f"{location}/_stats/store")
+        return float(stats["_all"]["primaries"]["store"]["size_in_bytes"]) / 1e6
+    except (OSError, ValueError, KeyError):
+        return float("nan")
 
 
 def log(message: str) -> None:
@@ -210,9 +255,12 @@ def pick_queries(records: list[dict[str, Any]]) -> dict[str, str]:
 # -- measurements --------------------------------------------------------------------------------
 
 
-def measure_index(corpus: Path, base: Path, size: int, repeats: int) -> dict[str, Any]:
+def measure_index(corpus: Path, base: Path, size: int, repeats: int, cluster: str | None) -> dict[str, Any]:
+    """``cluster``: the OpenSearch location (URL/speed-N) to index as well, or None."""
     ns_index, bare_index = base / "ns-index", base / "bare-index"
     out: dict[str, Any] = {"newssearch": [], "baseline": [], "counts": [], "summaries": []}
+    if cluster:
+        out.update(opensearch=[], opensearch_counts=[])
     for r in range(repeats):
         shutil.rmtree(ns_index, ignore_errors=True)
         ns = checked(
@@ -234,7 +282,17 @@ def measure_index(corpus: Path, base: Path, size: int, repeats: int) -> dict[str
             f"  full index {r + 1}/{repeats}: newssearch {ns.seconds:.1f} s, {ns.rss_mb:.0f} MB, "
             f"{count:,} articles{flag}; bare Whoosh {bare.seconds:.1f} s, {bare.rss_mb:.0f} MB, {docs:,} documents"
         )
+        if cluster:
+            command = [NEWSSEARCH, "index", "--corpus", str(corpus), "--index", cluster, "--rebuild", "--json"]
+            os_run = checked(spawn(command), "newssearch index (OpenSearch)")
+            os_count = article_count(cluster)
+            out["opensearch"].append({"seconds": os_run.seconds, "rss_mb": os_run.rss_mb, "articles": os_count})
+            out["opensearch_counts"].append(os_count)
+            flag = "" if os_count == size else f"  <-- MISMATCH: {size:,} in the corpus"
+            log(f"    OpenSearch {os_run.seconds:.1f} s, client {os_run.rss_mb:.0f} MB, {os_count:,} articles{flag}")
     out["index_mb"] = {"newssearch": folder_mb(ns_index), "baseline": folder_mb(bare_index)}
+    if cluster:
+        out["index_mb"]["opensearch"] = cluster_index_mb(cluster)
     return out
 
 
@@ -245,7 +303,17 @@ def _bare_hits(out: str) -> int:
     return n
 
 
-def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[str, Any]:
+def _results(run: Run) -> tuple[int, int, list[str]]:
+    """(total, shown, ids shown) of a ``newssearch query --json`` run; -1, -1, [] if it is not one."""
+    try:
+        result = json.loads(run.out)
+        return result["total"], len(result["results"]), [hit["id"] for hit in result["results"]]
+    except (ValueError, KeyError, TypeError):
+        return -1, -1, []
+
+
+def measure_queries(base: Path, queries: dict[str, str], repeats: int, cluster: str | None) -> dict[str, Any]:
+    """``cluster``: the OpenSearch location (URL/speed-N) to query as well, or None."""
     ns_index, bare_index = str(base / "ns-index"), str(base / "bare-index")
     commands: dict[str, Callable[[str], list[str]]] = {
         "python -c pass": lambda q: [PYTHON, "-c", "pass"],
@@ -253,9 +321,15 @@ def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[s
         "newssearch": lambda q: [NEWSSEARCH, "query", q, "--limit", "10", "--index", ns_index],
         "newssearch --json": lambda q: [NEWSSEARCH, "query", q, "--limit", "10", "--index", ns_index, "--json"],
     }
-    runs: dict[str, dict[str, list[Run]]] = {kind: {v: [] for v in VARIANTS} for kind in KINDS}
+    variants: tuple[str, ...] = VARIANTS
+    if cluster:
+        variants += OS_VARIANTS
+        location: str = cluster
+        commands["newssearch-opensearch"] = lambda q: [NEWSSEARCH, "query", q, "--limit", "10", "--index", location]
+        commands["newssearch-opensearch --json"] = lambda q: [*commands["newssearch-opensearch"](q), "--json"]
+    runs: dict[str, dict[str, list[Run]]] = {kind: {v: [] for v in variants} for kind in KINDS}
     for round_ in range(repeats + 1):  # round 0 is the warm-up
-        order = VARIANTS[round_ % len(VARIANTS) :] + VARIANTS[: round_ % len(VARIANTS)]
+        order = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
         for kind in KINDS:
             for variant in order:
                 run = spawn(commands[variant](queries[kind]))
@@ -266,12 +340,7 @@ def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[s
     out: dict[str, Any] = {}
     for kind in KINDS:
         by = runs[kind]
-        last_json = by["newssearch --json"][-1]
-        try:
-            result = json.loads(last_json.out)
-            total, shown = result["total"], len(result["results"])
-        except (ValueError, KeyError):
-            total = shown = -1
+        total, shown, ids = _results(by["newssearch --json"][-1])
         out[kind] = {
             "query": queries[kind],
             **{
@@ -281,7 +350,7 @@ def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[s
                     "peak_rss_mb": max(r.rss_mb for r in by[v]),
                     "exit_codes": sorted({r.code for r in by[v]}),
                 }
-                for v in VARIANTS
+                for v in variants
             },
             "newssearch_total": total,
             "newssearch_shown": shown,
@@ -294,15 +363,31 @@ def measure_queries(base: Path, queries: dict[str, str], repeats: int) -> dict[s
             f"--json {q['newssearch --json']['median_ms']:.0f} ms, bare Whoosh {q['bare Whoosh']['median_ms']:.0f} ms, "
             f"python -c pass {q['python -c pass']['median_ms']:.0f} ms; {total} matches"
         )
+        if cluster:
+            os_total, os_shown, os_ids = _results(by["newssearch-opensearch --json"][-1])
+            q["opensearch_total"], q["opensearch_shown"] = os_total, os_shown
+            q["opensearch_same_ids"] = os_ids == ids  # the same page, in the same order, as on Whoosh
+            q["opensearch_common_ids"] = len(set(os_ids) & set(ids))  # articles on both pages
+            q["opensearch_stderr"] = by["newssearch-opensearch"][-1].err.strip()[-300:]
+            log(
+                f"    OpenSearch {q['newssearch-opensearch']['median_ms']:.0f} ms, "
+                f"--json {q['newssearch-opensearch --json']['median_ms']:.0f} ms; {os_total} matches"
+                + ("" if os_ids == ids else "; not the same page as on Whoosh")
+            )
     return out
 
 
-def measure_add(corpus: Path, base: Path, size: int, records: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+def measure_add(
+    corpus: Path, base: Path, size: int, records: list[dict[str, Any]], repeats: int, cluster: str | None
+) -> dict[str, Any]:
+    """``cluster``: the OpenSearch location (URL/speed-N) to add to as well, or None."""
     ns_index, bare_index, scratch = base / "ns-index", base / "bare-index", base / "bare-index-add"
     added = base / f"added-{ADDED}.jsonl"
     corpora.write_jsonl(corpora.replicate(records[:ADDED], ADDED, suffix="add"), added)
     target = corpus / added.name
     out: dict[str, Any] = {"newssearch": [], "remove": [], "baseline": [], "counts": []}
+    if cluster:
+        out.update(opensearch=[], opensearch_remove=[], opensearch_counts=[])
     try:
         for r in range(repeats):
             shutil.copy(added, target)  # a new file, with a new mtime
@@ -332,6 +417,25 @@ def measure_add(corpus: Path, base: Path, size: int, records: list[dict[str, Any
                 f"(then {after_add:,} articles), remove {remove.seconds * 1000:.0f} ms (then {after_remove:,}); "
                 f"bare Whoosh {bare.seconds * 1000:.0f} ms" + ("" if ok else "  <-- COUNT MISMATCH")
             )
+            if cluster:
+                command = [NEWSSEARCH, "index", "--corpus", str(corpus), "--index", cluster, "--json"]
+                shutil.copy(added, target)
+                os_add = checked(spawn(command), "newssearch index (OpenSearch, add)")
+                os_after_add = article_count(cluster)
+                target.unlink()
+                os_remove = checked(spawn(command), "newssearch index (OpenSearch, remove)")
+                os_after_remove = article_count(cluster)
+                out["opensearch"].append(
+                    {"seconds": os_add.seconds, "rss_mb": os_add.rss_mb, "summary": json.loads(os_add.out)}
+                )
+                out["opensearch_remove"].append({"seconds": os_remove.seconds, "rss_mb": os_remove.rss_mb})
+                out["opensearch_counts"].append({"after_add": os_after_add, "after_remove": os_after_remove})
+                ok = os_after_add == size + ADDED and os_after_remove == size
+                log(
+                    f"    OpenSearch {os_add.seconds * 1000:.0f} ms (then {os_after_add:,} articles), "
+                    f"remove {os_remove.seconds * 1000:.0f} ms (then {os_after_remove:,})"
+                    + ("" if ok else "  <-- COUNT MISMATCH")
+                )
     finally:
         target.unlink(missing_ok=True)
     return out
@@ -365,7 +469,55 @@ def count_problems(size: int, r: dict[str, Any]) -> list[str]:
     for c in r.get("add", {}).get("counts", []):
         if (c["after_add"], c["after_remove"], c["baseline_after_add"]) != (size + ADDED, size, size + ADDED):
             problems.append(f"add {ADDED}: counts {c}, expected {size + ADDED:,} / {size:,} / {size + ADDED:,}")
+    problems += [
+        f"newssearch index on OpenSearch counted {c:,} articles, not {size:,}"
+        for c in r.get("index", {}).get("opensearch_counts", [])
+        if c != size
+    ]
+    for c in r.get("add", {}).get("opensearch_counts", []):
+        if (c["after_add"], c["after_remove"]) != (size + ADDED, size):
+            problems.append(f"add {ADDED} on OpenSearch: counts {c}, expected {size + ADDED:,} / {size:,}")
     return problems
+
+
+def opensearch_vs_whoosh(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each OpenSearch measurement of one size beside newssearch on Whoosh in the same run: medians
+    (peak RSS: the largest run's, of the client process), and ratio = OpenSearch / Whoosh. Empty
+    without ``--opensearch``."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def pair(key: str, unit: str, opensearch: float, whoosh: float) -> None:
+        ratio = opensearch / whoosh if whoosh else float("nan")
+        out[key] = {"unit": unit, "opensearch": opensearch, "whoosh": whoosh, "ratio": ratio}
+
+    def median(runs: list[dict[str, Any]], scale: float = 1.0) -> float:
+        return float(statistics.median(x["seconds"] for x in runs)) * scale
+
+    def peak(*runs: list[dict[str, Any]]) -> float:
+        return float(max(x["rss_mb"] for group in runs for x in group))
+
+    ix = r.get("index", {})
+    if ix.get("opensearch"):
+        pair("full index", "s", median(ix["opensearch"]), median(ix["newssearch"]))
+        pair("full index, client peak RSS", "MB", peak(ix["opensearch"]), peak(ix["newssearch"]))
+        pair("index size", "MB", ix["index_mb"]["opensearch"], ix["index_mb"]["newssearch"])
+    for kind, q in r.get("queries", {}).items():
+        if "newssearch-opensearch" in q:
+            os_human, os_json = q["newssearch-opensearch"], q["newssearch-opensearch --json"]
+            pair(f"query, {kind}", "ms", os_human["median_ms"], q["newssearch"]["median_ms"])
+            pair(f"query --json, {kind}", "ms", os_json["median_ms"], q["newssearch --json"]["median_ms"])
+            pair(
+                f"query peak RSS, {kind}",
+                "MB",
+                max(os_human["peak_rss_mb"], os_json["peak_rss_mb"]),
+                max(q["newssearch"]["peak_rss_mb"], q["newssearch --json"]["peak_rss_mb"]),
+            )
+    add = r.get("add", {})
+    if add.get("opensearch"):
+        pair(f"add {ADDED}", "ms", median(add["opensearch"], 1000), median(add["newssearch"], 1000))
+        pair(f"remove {ADDED}", "ms", median(add["opensearch_remove"], 1000), median(add["remove"], 1000))
+        pair(f"add {ADDED}, client peak RSS", "MB", peak(add["opensearch"]), peak(add["newssearch"]))
+    return out
 
 
 def _short(size: int) -> str:
@@ -380,10 +532,20 @@ def rows_for(size: int, r: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(row key, cells: measurement, size, newssearch, baseline, ratio, target) for one size."""
     rows: list[tuple[str, list[str]]] = []
     s = _short(size)
+    vs = opensearch_vs_whoosh(r)
 
     def row(key: str, label: str, a: float, b: float, unit: str, fmt: str, target: str = "") -> None:
         ratio = f"{a / b:.2f}×" if b else "–"
         rows.append((key, [label, s, fmt.format(a) + unit, fmt.format(b) + unit, ratio, target]))
+
+    def os_row(key: str, label: str, measurement: str, fmt: str, scale: float = 1.0) -> None:
+        """A row of newssearch on OpenSearch (newssearch column) vs on Whoosh (baseline column)."""
+        if measurement in vs:
+            m = vs[measurement]
+            row(key, label, m["opensearch"] * scale, m["whoosh"] * scale, " " + m["unit"], fmt)
+
+    def os_counts(key: str, label: str, counts: list[str], ok: bool) -> None:
+        rows.append((key, [label, s, " / ".join(counts) if ok else "**MISMATCH** (see JSON)", "", "", ""]))
 
     if "index" in r:
         ix = r["index"]
@@ -414,6 +576,17 @@ def rows_for(size: int, r: dict[str, Any]) -> list[tuple[str, list[str]]]:
             " MB",
             "{:.0f}",
         )
+        if ix.get("opensearch"):
+            os_row("os-index", "  OpenSearch (`--rebuild`) vs newssearch", "full index", "{:.1f}")
+            counts = ix["opensearch_counts"]
+            os_counts(
+                "os-count",
+                "  OpenSearch: articles in the index (stats --json)",
+                [f"{c:,}" for c in sorted(set(counts))],
+                all(c == size for c in counts),
+            )
+            os_row("os-index-rss", "  OpenSearch: client peak RSS, full index", "full index, client peak RSS", "{:.0f}")
+            os_row("os-index-mb", "  OpenSearch: index size (primaries' store)", "index size", "{:.0f}")
     for kind, q in r.get("queries", {}).items():
         ns, js, bare, floor = q["newssearch"], q["newssearch --json"], q["bare Whoosh"], q["python -c pass"]
         ms = ns["median_ms"]
@@ -433,6 +606,9 @@ def rows_for(size: int, r: dict[str, Any]) -> list[tuple[str, list[str]]]:
             "{:.0f}",
             f"≤ {QUERY_RSS_MB} MB: {_met(rss <= QUERY_RSS_MB)}",
         )
+        os_row(f"q-{kind}-os", "  OpenSearch vs newssearch", f"query, {kind}", "{:.0f}")
+        os_row(f"q-{kind}-os-json", "  OpenSearch `--json` vs newssearch `--json`", f"query --json, {kind}", "{:.0f}")
+        os_row(f"q-{kind}-os-rss", "  OpenSearch: client peak RSS vs newssearch", f"query peak RSS, {kind}", "{:.0f}")
     if "add" in r:
         add = r["add"]
         ns_s = statistics.median(x["seconds"] for x in add["newssearch"])
@@ -468,6 +644,15 @@ def rows_for(size: int, r: dict[str, Any]) -> list[tuple[str, list[str]]]:
             " MB",
             "{:.0f}",
         )
+        if add.get("opensearch"):
+            os_row("os-add", f"  OpenSearch: add {ADDED} vs newssearch", f"add {ADDED}", "{:.0f}")
+            os_counts(
+                "os-add-count",
+                "  OpenSearch: articles after add / after removing it",
+                [f"{size + ADDED:,}", f"{size:,}"],
+                all(c["after_add"] == size + ADDED and c["after_remove"] == size for c in add["opensearch_counts"]),
+            )
+            os_row("os-add-rss", "  OpenSearch: client peak RSS, add", f"add {ADDED}, client peak RSS", "{:.0f}")
     return rows
 
 
@@ -545,19 +730,27 @@ def machine() -> dict[str, Any]:
 # -- main ----------------------------------------------------------------------------------------
 
 
+def _cluster_line(facts: dict[str, Any]) -> str:
+    heaps = ", ".join(f"{mb:,} MB" for mb in facts["heap_max_mb"])
+    return f"{facts['url']}, {' / '.join(facts['version'])}, {facts['nodes']} node(s), heap {heaps}"
+
+
 def run_size(
     work: Path, size: int, records: list[dict[str, Any]], queries: dict[str, str], args: argparse.Namespace
 ) -> dict[str, Any]:
     base = work / f"reuters-{size}"
     corpus = prepare_corpus(base, size, records)
+    cluster = f"{args.opensearch}/speed-{size}" if args.opensearch else None
     r: dict[str, Any] = {"articles": size, "corpus_mb": folder_mb(corpus)}
+    if cluster:
+        r["opensearch_index"] = cluster
     try:
         log(f"{size:,} articles ({r['corpus_mb']:.0f} MB of .jsonl): full index × {args.index_repeats} ...")
-        r["index"] = measure_index(corpus, base, size, args.index_repeats)
+        r["index"] = measure_index(corpus, base, size, args.index_repeats, cluster)
         log(f"{size:,} articles: queries, {args.repeats} rounds after a warm-up ...")
-        r["queries"] = measure_queries(base, queries, args.repeats)
+        r["queries"] = measure_queries(base, queries, args.repeats, cluster)
         log(f"{size:,} articles: add {ADDED} × {args.repeats} ...")
-        r["add"] = measure_add(corpus, base, size, records, args.repeats)
+        r["add"] = measure_add(corpus, base, size, records, args.repeats, cluster)
     except Failed as e:
         log(f"  FAILED: {e}")
         r["error"] = str(e)
@@ -579,7 +772,19 @@ def main(argv: list[str] | None = None) -> int:
         help="keep corpora and indexes here and reuse them (default: a temporary folder)",
     )
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE")
+    ap.add_argument(
+        "--opensearch",
+        metavar="URL",
+        help="also measure newssearch on this OpenSearch cluster (http://HOST:PORT, no index name), in the index "
+        "URL/speed-N, beside newssearch on Whoosh",
+    )
     args = ap.parse_args(argv)
+    if args.opensearch:
+        args.opensearch = args.opensearch.rstrip("/")
+        if not re.fullmatch(r"https?://[^/\s]+", args.opensearch):
+            ap.error(
+                f"--opensearch {args.opensearch!r}: give the cluster's URL without an index, e.g. http://HOST:PORT"
+            )
     quick = {"sizes": [10_000], "repeats": 3, "index_repeats": 1}
     full = {"sizes": [10_000, 100_000], "repeats": 7, "index_repeats": 3}
     for key, value in (quick if args.quick else full).items():
@@ -593,6 +798,9 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine()
     facts["load_average_start"] = os.getloadavg()
     log(f"newssearch {state} (src {digest}); {facts.get('cpu', '?')}, {facts['cpus_usable']} CPUs")
+    if args.opensearch:
+        facts["opensearch"] = cluster_facts(args.opensearch)
+        log(f"OpenSearch: {_cluster_line(facts['opensearch'])}")
     if not TIME:
         log("no GNU /usr/bin/time: peak RSS is not measured (see TIME)")
     if facts["install"] == "editable":
@@ -629,10 +837,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{facts['cpus_usable']} CPUs ({facts.get('cpu', '?')}), {facts.get('memory', '?')} RAM; "
         f"load average {facts['load_average_start'][0]:.1f} at the start, {facts['load_average_end'][0]:.1f} at the end"
     )
+    if args.opensearch:
+        print(f"OpenSearch: {_cluster_line(facts['opensearch'])}, on this machine")
     print(
         f"medians of {args.repeats} runs (full index: {args.index_repeats}); "
         "peak RSS: the largest run's own ru_maxrss; ratio = newssearch / baseline; "
-        "baseline = bare_whoosh.py unless the row says otherwise\n"
+        "baseline = bare_whoosh.py unless the row says otherwise"
+        + (
+            "; rows with OpenSearch: newssearch on OpenSearch / newssearch on Whoosh (client process RSS)\n"
+            if args.opensearch
+            else "\n"
+        )
     )
     print(table(results))
     print()
@@ -640,19 +855,36 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in r:
             print(f"{_short(size)}: FAILED — {r['error']}")
         for kind, q in r.get("queries", {}).items():
-            codes = {v: q[v]["exit_codes"] for v in VARIANTS if q[v]["exit_codes"] not in ([0], [1])}
+            codes = {
+                v: q[v]["exit_codes"]
+                for v in (*VARIANTS, *OS_VARIANTS)
+                if v in q and q[v]["exit_codes"] not in ([0], [1])
+            }
+            opensearch = (
+                f"; on OpenSearch {q['opensearch_total']:,} matches, shows {q['opensearch_shown']}, "
+                + (
+                    "the same page as on Whoosh"
+                    if q["opensearch_same_ids"]
+                    else f"{q['opensearch_common_ids']} of them on Whoosh's page too"
+                )
+                if "opensearch_total" in q
+                else ""
+            )
             print(
                 f"{_short(size)} {kind} `{q['query']}`: newssearch {q['newssearch_total']:,} matches, shows "
                 f"{q['newssearch_shown']}; bare Whoosh shows {q['bare_shown']}"
+                + opensearch
                 + (f"; exit codes {codes}" if codes else "")
             )
         if "index" in r:
             runs = ", ".join(f"{x['seconds']:.1f}" for x in r["index"]["newssearch"])
             bare = ", ".join(f"{x['seconds']:.1f}" for x in r["index"]["baseline"])
             problems = sum(len(s.get("problems", [])) for s in r["index"]["summaries"])
+            on_cluster = ", ".join(f"{x['seconds']:.1f}" for x in r["index"].get("opensearch", []))
             print(
                 f"{_short(size)} full index runs: newssearch {runs} s; bare Whoosh {bare} s; "
-                f"problems newssearch reported: {problems}"
+                + (f"newssearch on OpenSearch {on_cluster} s; " if on_cluster else "")
+                + f"problems newssearch reported: {problems}"
             )
     print(f"total {total / 60:.1f} min")
 
@@ -669,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
             "results": {str(size): r for size, r in results.items()},
             "table": [asdict(Row(*cells)) for size, r in results.items() for _, cells in rows_for(size, r)],
         }
+        if args.opensearch:
+            payload["opensearch_vs_whoosh"] = {str(size): opensearch_vs_whoosh(r) for size, r in results.items()}
         args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     bad = [f"{_short(size)}: {p}" for size, r in results.items() for p in count_problems(size, r)]
     for line in bad:

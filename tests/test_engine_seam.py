@@ -22,6 +22,7 @@ Cli = Callable[..., Result]
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "newssearch"
 WHOOSH_ENGINE = SRC / "engines" / "whoosh"
+ENGINES = {"whoosh": WHOOSH_ENGINE, "opensearchpy": SRC / "engines" / "opensearch"}
 
 
 @pytest.mark.parametrize(
@@ -33,8 +34,10 @@ WHOOSH_ENGINE = SRC / "engines" / "whoosh"
         "newssearch.render.as_json, newssearch.corpus",
     ],
 )
-def test_importing_newssearch_loads_no_whoosh_module(modules: str) -> None:
-    script = f"import sys, {modules}; print(sorted(m for m in sys.modules if m == 'whoosh' or m.startswith('whoosh.')))"
+def test_importing_newssearch_loads_no_engine(modules: str) -> None:
+    script = (
+        f"import sys, {modules}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('whoosh', 'opensearchpy')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 
@@ -49,15 +52,32 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def test_only_the_embedded_engine_imports_whoosh() -> None:
+@pytest.mark.parametrize("library", sorted(ENGINES))
+def test_only_its_engine_imports_what_an_engine_is_built_on(library: str) -> None:
+    package = ENGINES[library]
     outside = sorted(
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
-        if WHOOSH_ENGINE not in path.parents and "whoosh" in _imports(path)
+        if package not in path.parents and library in _imports(path)
     )
-    inside = [path for path in WHOOSH_ENGINE.rglob("*.py") if "whoosh" in _imports(path)]
+    inside = [path for path in package.rglob("*.py") if library in _imports(path)]
     assert outside == []
-    assert len(inside) >= 5  # the check reads imports: it would see them
+    assert len(inside) >= 4  # the check reads imports: it would see them
+
+
+def test_a_query_on_a_folder_index_loads_no_cluster_client(seed_corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    script = (
+        "import sys\n"
+        "from newssearch.cli import main\n"
+        f"sys.argv = ['newssearch', 'index', '--corpus', {str(seed_corpus)!r}, '--index', {str(index)!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"sys.argv = ['newssearch', 'query', 'rafah', '--index', {str(index)!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'opensearchpy'), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
 @pytest.fixture

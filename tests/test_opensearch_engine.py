@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -123,6 +126,13 @@ def both(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     return root, str(root / "index"), url
 
 
+def _on_both(both: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, Any]:
+    """The JSON of one command on the embedded index and on the cluster's."""
+    root, embedded, cluster_index = both
+    here = Folder(root, monkeypatch)
+    return here.json(*args, "--index", embedded), here.json(*args, "--index", cluster_index)
+
+
 def _results(result: dict[str, Any], *, order: bool = True) -> Any:
     """What a user reads of a result list, apart from the scores (which the engines compute differently)."""
     found = [{k: v for k, v in hit.items() if k not in ("score", "rank")} for hit in result["results"]]
@@ -134,10 +144,7 @@ def _results(result: dict[str, Any], *, order: bool = True) -> Any:
 def test_the_tour_gives_the_same_results_in_the_same_order_on_both_engines(
     both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, embedded, cluster_index = both
-    here = Folder(root, monkeypatch)
-    on_disk = here.json("query", *args, "--index", embedded)
-    on_cluster = here.json("query", *args, "--index", cluster_index)
+    on_disk, on_cluster = _on_both(both, monkeypatch, "query", *args)
     assert _results(on_cluster) == _results(on_disk)
     assert on_cluster["facets"] == on_disk["facets"]
 
@@ -146,10 +153,7 @@ def test_the_tour_gives_the_same_results_in_the_same_order_on_both_engines(
 def test_every_row_of_the_syntax_finds_the_same_articles_on_both_engines(
     both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, embedded, cluster_index = both
-    here = Folder(root, monkeypatch)
-    on_disk = here.json("query", *args, "--index", embedded)
-    on_cluster = here.json("query", *args, "--index", cluster_index)
+    on_disk, on_cluster = _on_both(both, monkeypatch, "query", *args)
     paging = "--offset" in args or "--limit" in args
     assert on_disk["total"] > 0
     if paging:  # a page of equal scores may hold other articles; the totals agree
@@ -163,7 +167,11 @@ def test_show_and_stats_read_the_same_article_and_counts_as_the_embedded_engine(
 ) -> None:
     root, embedded, cluster_index = both
     here = Folder(root, monkeypatch)
-    for args in (("show", "fd9fa8ec"), ("show", "fd9fa8ec", "--highlight", "crossing")):
+    for args in (
+        ("show", "fd9fa8ec"),
+        ("show", "fd9fa8ec", "--highlight", "crossing", "--color", "always"),
+        ("show", "fd9fa8ec", "--highlight", '"rafah crossing" OR gvili', "--color", "always"),
+    ):
         disk, remote = here.run(*args, "--index", embedded), here.run(*args, "--index", cluster_index)
         assert remote.exit_code == disk.exit_code == 0
         assert remote.stdout == disk.stdout
@@ -241,6 +249,28 @@ def test_a_cluster_that_cannot_be_reached_is_one_sentence(folder: Folder) -> Non
     assert index.exit_code == 3 and "cannot reach the cluster" in index.stderr
 
 
+def test_a_cluster_that_does_not_answer_in_time_is_one_sentence(
+    folder: Folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that takes the connection and never answers (a listening socket no one reads)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/news"
+        monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_TIMEOUT", "0.5")
+        started = time.monotonic()
+        query = folder.run("query", "gaza", "--index", url)
+        assert query.exit_code == 2
+        assert query.stderr.strip() == (
+            f"newssearch: the cluster at {url} did not answer within 0.5 s — check that it is healthy "
+            f"(GET /_cluster/health), or allow more time with NEWSSEARCH_OPENSEARCH_TIMEOUT, then try again"
+        )
+        assert time.monotonic() - started < 10  # three tries of half a second, not a minute
+        monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_TIMEOUT", "soon")
+        bad = folder.run("query", "gaza", "--index", url)
+        assert bad.exit_code == 2 and "is not a number of seconds" in bad.stderr
+
+
 def test_a_location_without_an_index_name_or_with_a_bad_one_is_refused(folder: Folder) -> None:
     no_name = folder.run("query", "gaza", "--index", "http://127.0.0.1:9200")
     assert no_name.exit_code == 2 and "names no index" in no_name.stderr
@@ -300,6 +330,22 @@ def test_index_is_incremental_and_a_rebuild_switches_the_alias(folder: Folder, l
     (now,) = call(url, "GET", f"/_alias/{name}")
     assert now != physical
     assert physical not in call(url, "GET", f"/{name}-*?expand_wildcards=all")  # the old one is deleted
+
+
+def test_problems_are_reported_and_remembered_as_on_disk(folder: Folder, location: str) -> None:
+    (folder.corpus / "broken.jsonl").write_bytes(b'{"title": "Fine", "body": "A good line."}\n{not json\n\xff\xfe\n')
+    (folder.corpus / "notes.bin").write_bytes(b"\x00\x01")
+    on_disk = folder.run("index", "--index", str(folder.root / "index"))
+    on_cluster = folder.run("index", "--index", location)
+    assert on_cluster.exit_code == on_disk.exit_code == 0
+    assert _without_seconds(on_cluster.stderr + on_cluster.stdout) == _without_seconds(on_disk.stderr + on_disk.stdout)
+    again_disk = folder.run("index", "--problems", "--index", str(folder.root / "index"))
+    again_cluster = folder.run("index", "--problems", "--index", location)
+    assert again_cluster.stdout == again_disk.stdout and "broken.jsonl" in again_cluster.stdout
+
+
+def _without_seconds(text: str) -> str:
+    return re.sub(r"in [0-9.]+ s", "in … s", text)
 
 
 def test_index_check_finds_articles_missing_from_the_cluster(folder: Folder, location: str) -> None:

@@ -60,9 +60,9 @@ def weights(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The final query's words and weights: (the question's own words, the words feedback adds).
 
-    ``original``: the question's analyzed words, counted as written; ``docs``: the best
-    articles' scores and analyzed words; ``too_common(words)``: those of ``words`` in more than
-    ``MAX_SHARE`` of the articles' bodies (asked in batches, heaviest words first, until
+    ``original``: the question's analyzed words, each once (a query scores a repeated word
+    once); ``docs``: the best articles' scores and analyzed words; ``too_common(words)``: those
+    of ``words`` in more than ``MAX_SHARE`` of the articles' bodies (asked in batches, heaviest words first, until
     ``FEEDBACK_TERMS`` are chosen)."""
     total_score = sum(score for score, _ in docs) or 1.0
     model: defaultdict[str, float] = defaultdict(float)

@@ -116,6 +116,7 @@ class OpenSearchReader:
         self.meta = meta
         self.generation = int(meta["generation"])
         self.analysis = Analysis(self.client, index)
+        self.shown: str | None = None  # the last article ``article`` read, for its highlights
 
     @property
     def corpus(self) -> str | None:
@@ -157,10 +158,11 @@ class OpenSearchReader:
         texts = [article.title, *(s.heading or "" for s in article.sections), *(c.text for c in article.captions)]
         texts += [p.text for s in article.sections for p in s.paragraphs]
         self.analysis.prepare(ANALYZER, texts)  # for its highlights, in one request
+        self.shown = article.id
         return article
 
     def highlight_terms(self, query: ParsedQuery) -> Terms:
-        return search.highlight_terms(self, query)
+        return search.highlight_terms(self, query, self.shown)
 
     def analyze(self, text: str) -> Iterator[Token]:
         return iter(self.analysis.tokens(ANALYZER, text))

@@ -28,8 +28,10 @@ logging.getLogger("opensearch").addHandler(logging.NullHandler())
 
 PASSWORD_VARIABLE = "NEWSSEARCH_OPENSEARCH_PASSWORD"
 CA_VARIABLE = "NEWSSEARCH_OPENSEARCH_CA"
-# Seconds a request may take: a search, or a bulk request of BULK_DOCUMENTS documents.
-TIMEOUT = 60
+# Seconds a request may take (a search, or a bulk request of 500 documents) unless
+# NEWSSEARCH_OPENSEARCH_TIMEOUT says otherwise; a request that times out is tried twice more.
+TIMEOUT = 60.0
+TIMEOUT_VARIABLE = "NEWSSEARCH_OPENSEARCH_TIMEOUT"
 # An index name OpenSearch takes: lower case, no separators or wildcards, not starting with - _ +.
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,200}")
 
@@ -97,12 +99,26 @@ def connect(location: Location) -> OpenSearch:
         options["http_auth"] = (location.user, location.password or "")
     return OpenSearch(
         hosts=[{"host": location.host, "port": location.port}],
-        timeout=TIMEOUT,
+        timeout=timeout(),
         max_retries=2,
         retry_on_timeout=True,
         http_compress=True,
         **options,
     )
+
+
+def timeout() -> float:
+    """Seconds a request may take (``NEWSSEARCH_OPENSEARCH_TIMEOUT``, or ``TIMEOUT``)."""
+    given = os.environ.get(TIMEOUT_VARIABLE)
+    if not given:
+        return TIMEOUT
+    try:
+        seconds = float(given)
+        if seconds <= 0:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_VARIABLE}={given!r} is not a number of seconds — e.g. 60") from None
+    return seconds
 
 
 @contextmanager
@@ -125,8 +141,8 @@ def reaching(location: Location, exit_code: int = 2) -> Iterator[None]:
         ) from None
     except oe.ConnectionTimeout:
         raise _error(
-            f"the cluster at {location.shown} did not answer within {TIMEOUT} s — check that it is healthy "
-            f"(GET /_cluster/health), then try again",
+            f"the cluster at {location.shown} did not answer within {timeout():g} s — check that it is healthy "
+            f"(GET /_cluster/health), or allow more time with {TIMEOUT_VARIABLE}, then try again",
             exit_code,
         ) from None
     except oe.SSLError as exc:

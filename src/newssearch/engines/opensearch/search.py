@@ -82,7 +82,8 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     terms = _by_part(used.terms)
     if used.patterns:
         _add_highlighted(reader, answer, terms)
-    _prepare_snippets(reader, [found for _, found in hits])
+    if request.snippets:
+        _prepare_snippets(reader, [found for _, found in hits])
     return Page(
         hits=hits,
         total=total,
@@ -94,11 +95,26 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     )
 
 
-def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery) -> Terms:
+def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery, article_id: str | None = None) -> Terms:
+    """What ``parsed`` matches, by part; with ``article_id``, also the words its prefix,
+    wildcard and fuzzy words match in that article (``show --highlight``)."""
     tree = parsed.tree()
     prepare(reader.analysis, [tree])
     translation = _translation(reader, parsed, "any" if parsed.any_words else "all")
-    return _by_part(translation.terms) if translation.translate(tree) is not None else {}
+    q = translation.translate(tree)
+    if q is None:
+        return {}
+    terms = _by_part(translation.terms)
+    if translation.patterns and article_id is not None:
+        visible = [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]
+        body = {
+            "query": {"bool": {"must": [q], "filter": [*visible, {"term": {"key": article_id}}]}},
+            "size": 1,
+            "_source": False,
+            "highlight": _highlight_request(passages=False),
+        }
+        _add_highlighted(reader, reader.call_search(body), terms)
+    return terms
 
 
 def _translation(reader: OpenSearchReader, parsed: ParsedQuery, group: str) -> Translation:
@@ -364,9 +380,8 @@ def _with_feedback(reader: OpenSearchReader, q: DSL, question: list[str], filter
     if articles < rm3.MIN_ARTICLES:
         return q
     analysis = reader.analysis
-    original: Counter[str] = Counter()
-    for word in question:
-        original.update(analysis.words(ANALYZER, word))
+    # Each word once, however often it was written: the query scores it once (``translate``).
+    original = Counter({w: 1 for word in question for w in analysis.words(ANALYZER, word)})
     top = reader.call_search(
         {
             "query": {"bool": {"must": [q], "filter": filters}},

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -184,8 +185,9 @@ class Translation:
             subs = [q for q in (self._query(child, positive) for child in node.children) if q is not None]
             if not subs:
                 return None
-            found = [q.dsl for q in subs if q.finds]
-            left_out = [q.dsl["bool"]["must_not"][0] for q in subs if not q.finds]
+            occur = "must" if isinstance(node, querytree.And) else "should"
+            found = _flattened([q.dsl for q in subs if q.finds], occur)
+            left_out = _unique([q.dsl["bool"]["must_not"][0] for q in subs if not q.finds])
             clause: DSL = {}
             if isinstance(node, querytree.And):
                 finds = bool(found)
@@ -223,9 +225,10 @@ class Translation:
         if node.field is not None:
             q = self._leaf(node, self.names.get(node.field, node.field), node.boost, positive)
             return _Q(q, True) if q is not None else None
-        subs_dsl = [
-            q for q in (self._leaf(node, name, weight, positive) for name, weight in self.defaults.items()) if q
-        ]
+        subs_dsl = _flattened(
+            [q for q in (self._leaf(node, name, weight, positive) for name, weight in self.defaults.items()) if q],
+            "should",
+        )
         if not subs_dsl:
             return None
         clause = {"should": subs_dsl, "minimum_should_match": 1}
@@ -320,6 +323,27 @@ class Translation:
             bounds["lt" if leaf.end_excluded else "lte"] = leaf.end.lower()
         target = f"{field}.{PLAIN}" if field in self.names.values() else field
         return {"range": {target: bounds}}
+
+
+def _flattened(clauses: list[DSL], occur: str) -> list[DSL]:
+    """Clauses as the embedded engine normalizes its queries: a group of the same kind inside a
+    group (an OR in an OR, an AND in an AND, unboosted) is spliced into it, and a clause that is
+    there twice counts once — ``communist … non-communist`` scores "communist" once, as on disk."""
+    out: list[DSL] = []
+    for clause in clauses:
+        inner = clause.get("bool")
+        if inner is not None and set(inner) <= {occur, "minimum_should_match"} and occur in inner:
+            out.extend(_flattened(inner[occur], occur))
+        else:
+            out.append(clause)
+    return _unique(out)
+
+
+def _unique(clauses: list[DSL]) -> list[DSL]:
+    seen: dict[str, DSL] = {}
+    for clause in clauses:
+        seen.setdefault(json.dumps(clause, sort_keys=True), clause)
+    return list(seen.values())
 
 
 def _date_range(

@@ -61,8 +61,8 @@ def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> wq.Que
 
 
 def _term_texts(q: wq.Query) -> list[str]:
-    """The query's words, once per time the user wrote them (each word is an OR of one term per
-    field; counted in the body field)."""
+    """The query's words, each once (the parsed query holds a repeated word once; each word is
+    an OR of one term per field, counted in the body field)."""
     return [leaf.text for leaf in q.leaves() if isinstance(leaf, wq.Term) and leaf.fieldname == "body"]
 
 
