@@ -26,7 +26,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from clusters import call, cluster_nodes, running_cluster
-from conftest import ROOT, SEED
+from conftest import FIXTURES, ROOT, SEED
 from newssearch.cli import app
 from newssearch.engine import Update, Writer
 from newssearch.engines import engine_at
@@ -160,6 +160,48 @@ def test_every_row_of_the_syntax_finds_the_same_articles_on_both_engines(
         assert on_cluster["total"] == on_disk["total"]
     else:
         assert _results(on_cluster, order=False) == _results(on_disk, order=False)
+
+
+@pytest.fixture(scope="module")
+def fixtures_on_both(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """Every fixture of tests/fixtures (each input format, awkward and hostile text) indexed by both engines."""
+    root = tmp_path_factory.mktemp("fixtures")
+    shutil.copytree(FIXTURES, root / "corpus")
+    update_index(root / "corpus", root / "index")
+    update_index(root / "corpus", f"{cluster}/fixtures")
+    return root, str(root / "index"), f"{cluster}/fixtures"
+
+
+FIXTURE_QUERIES = [
+    ("turkiye",),
+    ("Türkiye",),
+    ("Hayya's",),
+    ('"limited reopening"',),
+    ("caption:reuters",),
+    ("section:*",),
+    ("storm",),
+    ("the",),
+    ("markup",),
+]
+
+
+@pytest.mark.parametrize("args", FIXTURE_QUERIES, ids=[" ".join(a) for a in FIXTURE_QUERIES])
+def test_every_input_format_and_awkward_text_is_found_the_same_on_both_engines(
+    fixtures_on_both: tuple[Path, str, str], args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_disk, on_cluster = _on_both(fixtures_on_both, monkeypatch, "query", *args, "--limit", "100")
+    assert _results(on_cluster, order=False) == _results(on_disk, order=False)
+
+
+def test_every_stored_article_reads_back_the_same_on_both_engines(
+    fixtures_on_both: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = _on_both(fixtures_on_both, monkeypatch, "query", "*:*", "--limit", "1000")[0]
+    ids = [hit["id"] for hit in everything["results"]]
+    assert len(ids) > 20
+    for article_id in ids:
+        on_disk, on_cluster = _on_both(fixtures_on_both, monkeypatch, "show", article_id)
+        assert on_cluster == on_disk
 
 
 def test_show_and_stats_read_the_same_article_and_counts_as_the_embedded_engine(

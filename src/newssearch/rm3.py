@@ -62,8 +62,8 @@ def weights(
 
     ``original``: the question's analyzed words, each once (a query scores a repeated word
     once); ``docs``: the best articles' scores and analyzed words; ``too_common(words)``: those
-    of ``words`` in more than ``MAX_SHARE`` of the articles' bodies (asked in batches, heaviest words first, until
-    ``FEEDBACK_TERMS`` are chosen)."""
+    of ``words`` in more than ``MAX_SHARE`` of the articles' bodies (asked in batches, heaviest
+    words first, until ``FEEDBACK_TERMS`` are chosen)."""
     total_score = sum(score for score, _ in docs) or 1.0
     model: defaultdict[str, float] = defaultdict(float)
     for score, words in docs:

@@ -26,15 +26,18 @@ def article_documents(article: Article, generation: int) -> Iterator[dict[str, A
         shared["date"] = when
         shared["month"] = when[:7]
     headings = [s.heading for s in article.sections if s.heading]
+    texts = {
+        "title": article.title,
+        "section": "\n".join(headings),
+        "caption": "\n".join(c.text for c in article.captions),
+        "body": article.body,
+    }
     yield {
         **shared,
         "_id": f"{article.id}@{generation}",
         "kind": KIND_ARTICLE,
         "key": article.id,
-        "title": article.title,
-        "section": "\n".join(headings),
-        "caption": "\n".join(c.text for c in article.captions),
-        "body": article.body,
+        **{name: text for name, text in texts.items() if text},
         "data": records.article_record(article),
     }
     for suffix, record in records.passage_records(article):
@@ -50,7 +53,7 @@ def article_documents(article: Article, generation: int) -> Iterator[dict[str, A
             "kind": KIND_PASSAGE,
             "key": key,
             "p_title": article.title,
-            **fields,
+            **{name: text for name, text in fields.items() if text},
             "data": record,
         }
 

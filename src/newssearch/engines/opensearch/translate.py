@@ -288,8 +288,8 @@ class Translation:
         plain = f"{field}.{PLAIN}" if field in self.names.values() else field
         rewrite = f"top_terms_{MAX_EXPANSION}"
         if isinstance(leaf, querytree.Wildcard):
-            if leaf.pattern == "*":
-                return {"exists": {"field": field, "boost": boost}}  # title:* — any article with a title
+            if leaf.pattern == "*":  # title:* — any article with a word in its title (not only stop words)
+                return {"wildcard": {field: {"value": "*", "boost": boost}}}
             pattern = self._fold(leaf.pattern)
             return {"wildcard": {plain: {"value": pattern, "rewrite": rewrite, "boost": boost}}}
         text = self._fold(leaf.text)
