@@ -280,8 +280,16 @@ def test_an_index_not_built_yet_says_how_to_build_it(folder: Folder, cluster: st
     )
 
 
+def _closed_port() -> int:
+    """A local port nothing listens on (just released by a socket bound to it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def test_a_cluster_that_cannot_be_reached_is_one_sentence(folder: Folder) -> None:
-    url = "http://127.0.0.1:9/news"  # the discard port: nothing listens
+    url = f"http://127.0.0.1:{_closed_port()}/news"
     query = folder.run("query", "gaza", "--index", url)
     assert query.exit_code == 2
     assert query.stderr.strip() == (
@@ -321,9 +329,10 @@ def test_a_location_without_an_index_name_or_with_a_bad_one_is_refused(folder: F
 
 
 def test_a_password_is_never_printed(folder: Folder) -> None:
-    result = folder.run("query", "gaza", "--index", "http://editor:s3cret@127.0.0.1:9/news")
+    port = _closed_port()
+    result = folder.run("query", "gaza", "--index", f"http://editor:s3cret@127.0.0.1:{port}/news")
     assert result.exit_code == 2
-    assert "s3cret" not in result.stderr and "http://editor@127.0.0.1:9/news" in result.stderr
+    assert "s3cret" not in result.stderr and f"http://editor@127.0.0.1:{port}/news" in result.stderr
 
 
 def test_without_the_client_a_cluster_location_says_how_to_install_it(tmp_path: Path) -> None:
