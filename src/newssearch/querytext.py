@@ -88,6 +88,12 @@ BINARY_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
+def writes_exclusion(text: str) -> bool:
+    """Whether the text excludes something (``-egypt``, ``NOT egypt``): when nothing else of it
+    can be found, the query only leaves articles out."""
+    return re.search(r"(?<![^\s(])-|\bNOT\b", text) is not None
+
+
 def parse_query(text: str, *, passages: bool = False, any_words: bool = False, field: str | None = None) -> ParsedQuery:
     """Check the user's query; raises ``QuerySyntaxError`` for anything a parser would repair or
     that can only leave articles out, and ``QueryLimitError`` past the limits."""

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -48,7 +48,7 @@ class Location:
     port: int
     name: str  # the alias searches go through; the physical indices are NAME-<time>
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never printed
 
     @property
     def shown(self) -> str:
@@ -58,27 +58,30 @@ class Location:
 
 
 def parse_location(url: str) -> Location:
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    example = f"{parts.scheme}://{parts.hostname or 'localhost'}:{parts.port or 9200}/news"
-    if not parts.hostname:
-        raise UsageError(f"--index {url!r} names no host — write it as {example}")
-    if not name:
+    shown = _without_password(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
         raise UsageError(
-            f"--index {_without_password(url)!r} names no index — add its name after the port, e.g. {example}"
-        )
+            f"--index {shown!r} is not a URL newssearch can read — write it as http://HOST:PORT/NAME"
+        ) from None
+    name = parts.path.strip("/")
+    example = f"{parts.scheme}://{parts.hostname or 'localhost'}:{port or 9200}/news"
+    if not parts.hostname:
+        raise UsageError(f"--index {shown!r} names no host — write it as {example}")
+    if not name:
+        raise UsageError(f"--index {shown!r} names no index — add its name after the port, e.g. {example}")
     if not _NAME.fullmatch(name):
         raise UsageError(
             f"--index: {name!r} cannot name an OpenSearch index — use lower-case letters, digits, '.', '-' and "
             f"'_', starting with a letter or digit, e.g. {example}"
         )
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 9200)
-    except ValueError:
-        raise UsageError(f"--index {_without_password(url)!r} has a port that is not a number") from None
     password = unquote(parts.password) if parts.password else os.environ.get(PASSWORD_VARIABLE) or None
     user = unquote(parts.username) if parts.username else None
-    return Location(parts.scheme, parts.hostname, port, name, user, password)
+    return Location(
+        parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 9200), name, user, password
+    )
 
 
 def _without_password(url: str) -> str:
@@ -160,6 +163,12 @@ def reaching(location: Location, exit_code: int = 2) -> Iterator[None]:
         raise _error(
             f"the cluster at {location.shown} failed a request ({exc.status_code}: {_reason(exc)}) — "
             f"check its health (GET /_cluster/health), then try again",
+            exit_code,
+        ) from None
+    except oe.OpenSearchException as exc:  # e.g. a scroll that some shards failed to serve
+        raise _error(
+            f"the cluster at {location.shown} did not return everything asked for ({exc}) — check its health "
+            f"(GET /_cluster/health), then try again",
             exit_code,
         ) from None
 

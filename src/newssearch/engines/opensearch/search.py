@@ -19,6 +19,7 @@ from newssearch.engines.opensearch.mapping import (
     ARTICLE_FIELDS,
     KIND_ARTICLE,
     KIND_PASSAGE,
+    MAX_RESULT_WINDOW,
     PASSAGE_FIELDS,
     PLAIN,
     PLAIN_ANALYZER,
@@ -27,12 +28,14 @@ from newssearch.engines.opensearch.mapping import (
 from newssearch.engines.opensearch.translate import DSL, Translation, leaves, prepare
 from newssearch.errors import UsageError
 from newssearch.models import Article, EmptyFilter, Page, Passage, SearchRequest, Terms
-from newssearch.querytext import ParsedQuery
+from newssearch.querytext import WORD, ParsedQuery
 from newssearch.weights import weights
 
 if TYPE_CHECKING:
     from newssearch.engines.opensearch import OpenSearchReader
 
+# Where in a long text a prefix*, wildcard or fuzzy~ match is looked for, to highlight it.
+MAX_HIGHLIGHTED = 999_999
 # Facet counts name at most this many sources and months.
 FACET_SIZE = 10_000
 # Spelling candidates asked of the suggester per word, before the embedded engine's rules pick one.
@@ -50,7 +53,7 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     prepare(analysis, [strict_tree, relaxed_tree])
     filters = _filters(reader, request)
     strict = _translation(reader, parsed, "any" if parsed.any_words else "all")
-    q = strict.translate(strict_tree)
+    q = strict.translate(strict_tree, parsed.text)
     if q is None:  # only words that are not indexed: nothing to look for
         return Page(hits=[], total=0, terms={}, searchable=False, facets=_no_facets(request))
     used = strict
@@ -68,7 +71,7 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     relaxed = False
     if total == 0 and relaxed_tree is not None and relaxed_tree != strict_tree:
         loose = _translation(reader, parsed, "any")
-        relaxed_q = loose.translate(relaxed_tree)
+        relaxed_q = loose.translate(relaxed_tree, parsed.text)
         if relaxed_q is not None and relaxed_q != q:
             q, used = relaxed_q, loose
             answer = _run(reader, request, q, filters, None, loose.patterns)
@@ -101,7 +104,7 @@ def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery, article_id: s
     tree = parsed.tree()
     prepare(reader.analysis, [tree])
     translation = _translation(reader, parsed, "any" if parsed.any_words else "all")
-    q = translation.translate(tree)
+    q = translation.translate(tree, parsed.text)
     if q is None:
         return {}
     terms = _by_part(translation.terms)
@@ -182,7 +185,11 @@ def _run(
     else:
         body["sort"] = [{"_score": "desc"}, {"key": "asc"}]
     if request.facets:
-        body["aggs"] = _FACET_AGGS
+        body["aggs"] = dict(_FACET_AGGS)
+    if request.offset >= MAX_RESULT_WINDOW:  # past the deepest page the cluster serves: an empty page
+        body["from"], body["size"] = 0, 0
+    else:
+        body["size"] = min(request.limit, MAX_RESULT_WINDOW - request.offset)
     if patterns:
         body["highlight"] = _highlight_request(request.passages)
     if spelled is not None:
@@ -214,7 +221,7 @@ def _no_facets(request: SearchRequest) -> dict[str, dict[str, int]]:
 def _count(reader: OpenSearchReader, query: DSL, *, facets: bool = False) -> tuple[int, dict[str, dict[str, int]]]:
     body: dict[str, Any] = {"query": query, "size": 0, "track_total_hits": True}
     if facets:
-        body["aggs"] = _FACET_AGGS
+        body["aggs"] = dict(_FACET_AGGS)
     answer = reader.call_search(body)
     return answer["hits"]["total"]["value"], _facets(answer) if facets else {}
 
@@ -252,6 +259,8 @@ def _highlight_request(passages: bool) -> DSL:
         "pre_tags": [_MARK_START],
         "post_tags": [_MARK_END],
         "require_field_match": True,
+        # Only the first million characters of a field are looked at (the cluster refuses more).
+        "max_analyzer_offset": MAX_HIGHLIGHTED,
         "fields": {f"{name}.{PLAIN}": {"number_of_fragments": 100, "fragment_size": 50} for name in fields.values()},
     }
 
@@ -300,6 +309,7 @@ class _Spelling:
         self.text = text
         self.words: list[str] = []
         self.answer: dict[str, Any] | None = None
+        reader.analysis.prepare(PLAIN_ANALYZER, WORD.findall(text))  # every word in one request
         spelling.suggest(text, fold=self._fold, known=self._note, closest=lambda token: None)
 
     def _fold(self, word: str) -> list[str]:

@@ -35,12 +35,13 @@ from newssearch.engines.opensearch.mapping import (
 )
 from newssearch.errors import QuerySyntaxError, UsageError
 from newssearch.models import Terms, Token
-from newssearch.querytext import ONLY_EXCLUDES, date_bound
+from newssearch.querytext import ONLY_EXCLUDES, date_bound, writes_exclusion
 
 # The most index words one prefix*, wildcard or fuzzy~ word is scored over.
 MAX_EXPANSION = 1024
-# How much text one _analyze request carries (the index allows ANALYZE_MAX_TOKENS tokens).
-_ANALYZE_CHARS = 400_000
+# How much text one _analyze request carries: at most one token in two characters, well under the
+# index's ANALYZE_MAX_TOKENS.
+_ANALYZE_CHARS = 200_000
 DATE_ERROR = (
     "could not read a date in the query — write dates as YYYY, YYYY-MM or YYYY-MM-DD, "
     "e.g. date:[2025-01-01 TO 2025-06-30]"
@@ -64,6 +65,9 @@ class Analysis:
         batch: list[str] = []
         size = 0
         for text in missing:
+            if len(text) > _ANALYZE_CHARS and analyzer != FOLD_ANALYZER:
+                self._known[(analyzer, text)] = self._long(analyzer, text)
+                continue
             if batch and size + len(text) > _ANALYZE_CHARS:
                 self._analyze(analyzer, batch)
                 batch, size = [], 0
@@ -71,6 +75,24 @@ class Analysis:
             size += len(text) + 1
         if batch:
             self._analyze(analyzer, batch)
+
+    def _long(self, analyzer: str, text: str) -> list[Token]:
+        """A text longer than one request carries (a megabyte-long paragraph), in pieces cut at
+        white space, which no token crosses."""
+        pieces, start = [], 0
+        while start < len(text):
+            end = min(start + _ANALYZE_CHARS, len(text))
+            if end < len(text):
+                cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+                end = cut + 1 if cut > start else end
+            pieces.append((start, text[start:end]))
+            start = end
+        self.prepare(analyzer, [piece for _, piece in pieces])
+        return [
+            Token(t.text, t.start + offset, t.end + offset)
+            for offset, piece in pieces
+            for t in self._known[(analyzer, piece)]
+        ]
 
     def tokens(self, analyzer: str, text: str) -> list[Token]:
         if (analyzer, text) not in self._known:
@@ -170,11 +192,13 @@ class Translation:
         self.terms: Terms = {}
         self.patterns = False  # whether a prefix, wildcard or fuzzy word is in it
 
-    def translate(self, tree: querytree.Query | None) -> DSL | None:
+    def translate(self, tree: querytree.Query | None, text: str) -> DSL | None:
         """The query, or None when nothing in it can be found (only stop words). Raises
-        ``QuerySyntaxError`` when what is left only leaves articles out."""
+        ``QuerySyntaxError`` when what is left only leaves articles out (``text``: as written)."""
         q = self._query(tree, positive=True) if tree is not None else None
         if q is None:
+            if writes_exclusion(text):  # "the -gaza": the stop word drops, the exclusion stays
+                raise QuerySyntaxError(ONLY_EXCLUDES)
             return None
         if not q.finds:
             raise QuerySyntaxError(ONLY_EXCLUDES)
@@ -185,36 +209,21 @@ class Translation:
             subs = [q for q in (self._query(child, positive) for child in node.children) if q is not None]
             if not subs:
                 return None
-            occur = "must" if isinstance(node, querytree.And) else "should"
-            found = _flattened([q.dsl for q in subs if q.finds], occur)
-            left_out = _unique([q.dsl["bool"]["must_not"][0] for q in subs if not q.finds])
-            clause: DSL = {}
-            if isinstance(node, querytree.And):
-                finds = bool(found)
-                if found:
-                    clause["must"] = found
-            else:
-                finds = all(q.finds for q in subs) or bool(found)
-                if found:
-                    clause["should"] = found
-                    clause["minimum_should_match"] = 1
-            if left_out:
-                clause["must_not"] = left_out
             if len(subs) == 1 and node.boost == 1.0:
                 return subs[0]
-            if node.boost != 1.0:
-                clause["boost"] = node.boost
-            return _Q({"bool": clause}, finds)
+            return self._group(node, subs)
         if isinstance(node, querytree.Not):
             child = self._query(node.child, positive=False)
             return _Q({"bool": {"must_not": [child.dsl]}}, finds=False) if child else None
         if isinstance(node, (querytree.AndNot, querytree.AndMaybe, querytree.Require)):
             a = self._query(node.a, positive)
             b = self._query(node.b, positive and not isinstance(node, querytree.AndNot))
-            if a is None and isinstance(node, querytree.AndNot):  # "the -gaza": nothing left to find
-                return _Q({"bool": {"must_not": [b.dsl]}}, finds=False) if b is not None else None
-            if a is None or b is None:
-                return a or b
+            # A side of stop words only: as the embedded engine, nothing is found without the first
+            # side, nor without what REQUIRE requires; without the second, the first is the query.
+            if a is None or (b is None and isinstance(node, querytree.Require)):
+                return None
+            if b is None:
+                return a
             if isinstance(node, querytree.AndNot):
                 return _Q({"bool": {"must": [a.dsl], "must_not": [b.dsl]}}, a.finds)
             if isinstance(node, querytree.AndMaybe):
@@ -236,13 +245,44 @@ class Translation:
             clause["boost"] = node.boost
         return _Q({"bool": clause}, True)
 
+    def _group(self, node: querytree.And | querytree.Or, subs: list[_Q]) -> _Q:
+        """An AND or OR of what its parts translate to. A part that only leaves documents out is
+        an exclusion of the group (``must_not``; in an OR too: ``(a OR b) ANDNOT c``, not every
+        document without c); one that is more than exclusions (``NOT a OR NOT b``) filters an
+        AND and is one more choice of an OR, which then finds nothing by itself."""
+        occur = "must" if isinstance(node, querytree.And) else "should"
+        found = _flattened([q.dsl for q in subs if q.finds], occur)
+        excluded: list[DSL] = []
+        others: list[DSL] = []
+        for q in subs:
+            if not q.finds:
+                inner = q.dsl.get("bool", {})
+                if set(inner) == {"must_not"}:
+                    excluded.extend(inner["must_not"])
+                else:
+                    others.append(q.dsl)
+        clause: DSL = {}
+        if isinstance(node, querytree.And):
+            if found:
+                clause["must"] = found
+            if others:
+                clause["filter"] = others
+        elif found or others:
+            clause["should"] = [*found, *others]
+            clause["minimum_should_match"] = 1
+        if excluded:
+            clause["must_not"] = _unique(excluded)
+        if node.boost != 1.0:
+            clause["boost"] = node.boost
+        finds = bool(found) and (isinstance(node, querytree.And) or not others)
+        return _Q({"bool": clause}, finds)
+
     def _leaf(self, leaf: querytree.Query, field: str, boost: float, positive: bool) -> DSL | None:
         if isinstance(leaf, querytree.Range):
             return self._range(leaf, field, boost)
-        if field == "date":
-            text = getattr(leaf, "text", None)
-            if isinstance(leaf, querytree.Word) and text:
-                return _date_range(field, text, text, boost=boost)
+        if field == "date":  # date:2025-03 and date:2025-03* are that month
+            if isinstance(leaf, (querytree.Word, querytree.Prefix)) and leaf.text:
+                return _date_range(field, leaf.text, leaf.text, boost=boost)
             raise QuerySyntaxError(DATE_ERROR)
         if field == "tags":
             text = str(getattr(leaf, "text", None) or getattr(leaf, "pattern", ""))
@@ -354,14 +394,15 @@ def _date_range(
     end_excluded: bool = False,
     boost: float = 1.0,
 ) -> DSL:
-    """``date:2025-03`` (that month), ``date:[2025 TO 2025-06]`` (ends included),
-    ``date:{2025 TO 2026}`` (ends left out), an end left open."""
+    """``date:2025-03`` (that month), ``date:[2025 TO 2025-06]`` (from the start of the first
+    period to the end of the last), an end left open; as on disk, ``{`` and ``}`` leave out only
+    the first and last instants (``date:{2025 TO 2026}`` runs to the end of 2026)."""
     bounds: DSL = {"boost": boost}
     try:
         if start is not None:
-            bounds["gt" if start_excluded else "gte"] = _iso(date_bound(start, "date:", end=start_excluded))
+            bounds["gt" if start_excluded else "gte"] = _iso(date_bound(start, "date:"))
         if end is not None:
-            bounds["lt" if end_excluded else "lte"] = _iso(date_bound(end, "date:", end=not end_excluded))
+            bounds["lt" if end_excluded else "lte"] = _iso(date_bound(end, "date:", end=True))
     except UsageError:
         raise QuerySyntaxError(DATE_ERROR) from None
     return {"range": {field: bounds}}

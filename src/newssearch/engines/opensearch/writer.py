@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import socket
 import time
@@ -48,20 +49,25 @@ BULK_DOCUMENTS = 500
 BULK_RETRIES = 8
 BULK_FIRST_WAIT = 1
 BULK_LONGEST_WAIT = 30
-# A lock not renewed for this long belongs to a run that died; the holder renews it this often.
-LEASE_SECONDS = 120.0
+# A lock not renewed for this long belongs to a run that died; the holder renews it this often
+# (between bulk requests: longer than a bulk request's retries and back-off can take, 3 x 60 s
+# and 2 minutes).
+LEASE_SECONDS = 600.0
 RENEW_SECONDS = 20.0
 # Shards of a new index, and its replicas: one copy on every other node, up to one (a
 # single-node cluster has none, and stays green). NEWSSEARCH_OPENSEARCH_SHARDS overrides the shards.
 SHARDS_VARIABLE = "NEWSSEARCH_OPENSEARCH_SHARDS"
 REPLICAS = "0-1"
-# Paths per update_by_query that marks a file's documents as removed.
+# Paths per request that looks up the documents of removed files.
 _PATHS_PER_REQUEST = 500
+# The suffix of a physical index's name: NAME-<time>-<random>.
+_STAMPED = re.compile(r"\d{14}-[0-9a-f]{6}")
 
 
 def update(location: Location, client: OpenSearch, apply: Update, *, rebuild: bool) -> IndexSummary:
     with reaching(location, exit_code=3), _lock(client, location) as lease:
         current, meta = current_index(client, location)
+        _drop_orphans(client, location, keep=current)  # what runs that died left (we hold the lock)
         fresh = rebuild or current is None or meta.get("schema") != SCHEMA_VERSION
         if fresh:
             target = _create(client, location)
@@ -69,13 +75,13 @@ def update(location: Location, client: OpenSearch, apply: Update, *, rebuild: bo
         else:
             assert current is not None
             target, committed = current, int(meta["generation"])
+            _forget_unfinished(client, location, target, committed)
             manifest = read_manifest(client, target, committed)
-            _forget_unfinished(client, target, committed)
         writer = OpenSearchWriter(client, location, target, committed, meta, manifest, fresh=fresh, lease=lease)
         try:
             summary = apply(writer)
         except BaseException:
-            if fresh:
+            if fresh and not writer.committed:  # a half-built index no alias points at
                 _drop(client, target)
             raise
         if fresh and not writer.committed:  # nothing to switch to
@@ -88,19 +94,29 @@ def update(location: Location, client: OpenSearch, apply: Update, *, rebuild: bo
 def current_index(client: OpenSearch, location: Location) -> tuple[str | None, dict[str, Any]]:
     """The physical index the alias points at, and its committed ``meta`` (None and {} when the
     alias does not exist yet). Refuses a NAME that is an index newssearch did not make."""
+    if client.indices.exists(index=location.name) and not client.indices.exists_alias(name=location.name):
+        raise IndexUpdateError(
+            f"the cluster has an index named {location.name!r} that newssearch did not make — choose another name "
+            f"in --index"
+        )
     try:
         found = client.get(index=location.name, id=META_ID)
-    except oe.NotFoundError as exc:
-        if _index_missing(exc):
-            if client.indices.exists(index=location.name) and not client.indices.exists_alias(name=location.name):
-                raise IndexUpdateError(
-                    f"the cluster has an index named {location.name!r} that newssearch did not make — choose "
-                    f"another name in --index"
-                ) from None
-            return None, {}
-        return None, {}  # the alias points at an index whose first run never committed
+    except oe.NotFoundError:
+        return None, {}  # no alias yet
     meta: dict[str, Any] = found["_source"].get("data", {})
     return str(found["_index"]), meta
+
+
+def _drop_orphans(client: OpenSearch, location: Location, keep: str | None) -> None:
+    """Delete the physical indices of this name that no alias points at: left by a first run or
+    a rebuild that died before its switch, or by one that died after it, before deleting the old
+    index. Only ever called by the holder of the lock, so no other run is filling one."""
+    found = client.indices.get(index=f"{location.name}-*", expand_wildcards="open,closed", ignore_unavailable=True)
+    for index, info in found.items():
+        if index == keep or index == f"{location.name}-lock" or info.get("aliases"):
+            continue
+        if _STAMPED.fullmatch(index.removeprefix(f"{location.name}-")):
+            _drop(client, index)
 
 
 def _index_missing(exc: oe.NotFoundError) -> bool:
@@ -132,17 +148,24 @@ def _drop(client: OpenSearch, index: str) -> None:
         client.indices.delete(index=index, ignore_unavailable=True)
 
 
-def _forget_unfinished(client: OpenSearch, index: str, generation: int) -> None:
+def _forget_unfinished(client: OpenSearch, location: Location, index: str, generation: int) -> None:
     """Remove what a run that did not commit wrote (born after the committed generation), and
-    take back its marks on what it meant to remove."""
-    client.delete_by_query(
+    take back its marks on what it meant to remove; refreshed first, so that its last writes are
+    among what is removed."""
+    client.indices.refresh(index=index)
+    answer = client.delete_by_query(
         index=index,
         body={"query": {"range": {"born": {"gt": generation}}}},
         conflicts="proceed",
         refresh=True,
     )
     marked = _ids(client, index, {"range": {"dies": {"gt": generation}}})
-    _bulk(client, index, [{"_op_type": "update", "_id": i, "doc": {"dies": None}} for i in marked])
+    refused = _bulk(client, index, [{"_op_type": "update", "_id": i, "doc": {"dies": None}} for i in marked])
+    if answer.get("failures") or refused:
+        raise IndexUpdateError(
+            f"the cluster at {location.shown} could not clear what an interrupted run left "
+            f"({(answer.get('failures') or refused)[0]}) — nothing was changed; run `newssearch index` again"
+        )
     client.indices.refresh(index=index)
 
 
@@ -270,24 +293,34 @@ class OpenSearchWriter:
             # Searchable the moment the alias moves: refreshed, and refreshing as usual from then on.
             self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
             self.client.indices.put_settings(index=self.index, body={"index": {"refresh_interval": None}})
+            self._meta = record
             self._switch_alias()
         else:
             self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
-        self._meta = record
-        self.committed = True
+            self._meta = record
+            self.committed = True
 
     def _switch_alias(self) -> None:
-        name = self.location.name
+        """Point the alias at the new index, in one step; then it is committed, whatever happens to
+        the old one (deleted now, or by the next run)."""
+        old = self._aliased()
+        actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": self.location.name}} for index in old]
+        actions.append({"add": {"index": self.index, "alias": self.location.name}})
         try:
-            old = list(self.client.indices.get_alias(name=name))
-        except oe.NotFoundError:
-            old = []
-        actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": name}} for index in old]
-        actions.append({"add": {"index": self.index, "alias": name}})
-        self.client.indices.update_aliases(body={"actions": actions})
+            self.client.indices.update_aliases(body={"actions": actions})
+        except oe.OpenSearchException:
+            if self._aliased() != [self.index]:  # not applied (or not known to be): not committed
+                raise
+        self.committed = True
         for index in old:
             if index != self.index:
                 _drop(self.client, index)
+
+    def _aliased(self) -> list[str]:
+        try:
+            return sorted(self.client.indices.get_alias(name=self.location.name))
+        except oe.NotFoundError:
+            return []
 
     def _add(self, doc: dict[str, Any]) -> None:
         self._pending.append(doc)
@@ -341,8 +374,11 @@ def _meta_document(record: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Lease:
-    def __init__(self, client: OpenSearch, index: str, token: str, seq: tuple[int, int]) -> None:
+    """The lock, held: renewed as the run goes, so that another run sees it alive."""
+
+    def __init__(self, client: OpenSearch, location: Location, index: str, token: str, seq: tuple[int, int]) -> None:
         self.client = client
+        self.location = location
         self.index = index
         self.token = token
         self.seq = seq
@@ -353,14 +389,23 @@ class _Lease:
             self.renew()
 
     def renew(self) -> None:
-        answer = self.client.index(
-            index=self.index,
-            id="update",
-            body=_holder(self.token),
-            if_seq_no=self.seq[0],
-            if_primary_term=self.seq[1],
-            refresh=True,
-        )
+        try:
+            answer = self.client.index(
+                index=self.index,
+                id="update",
+                body=_holder(self.token),
+                if_seq_no=self.seq[0],
+                if_primary_term=self.seq[1],
+                refresh=True,
+            )
+        except oe.ConflictError:  # a request retried after a timeout may have renewed it already
+            held = self.client.get(index=self.index, id="update")
+            if held["_source"].get("token") != self.token:
+                raise IndexUpdateError(
+                    f"another `newssearch index` run took over the index at {self.location.shown} while this one "
+                    f"was stalled for over {LEASE_SECONDS / 60:.0f} minutes — nothing of this run was committed"
+                ) from None
+            answer = held
         self.seq = (answer["_seq_no"], answer["_primary_term"])
         self.renewed = time.monotonic()
 
@@ -388,32 +433,33 @@ def _lock(client: OpenSearch, location: Location) -> Iterator[_Lease]:
         except oe.RequestError as exc:
             if exc.error != "resource_already_exists_exception":
                 raise
+    busy = (
+        f"the index at {location.shown} is being updated by another `newssearch index` run — wait for it to "
+        f"finish, then run this again"
+    )
     try:
         answer = client.index(index=index, id="update", body=_holder(token), op_type="create", refresh=True)
     except oe.ConflictError:
-        held = client.get(index=index, id="update")
-        holder = held["_source"]
-        age = time.time() - float(holder.get("renewed_epoch", 0))
-        if age < LEASE_SECONDS:
-            raise IndexBusyError(
-                f"the index at {location.shown} is being updated by another `newssearch index` run (on "
-                f"{holder.get('host')}, process {holder.get('pid')}) — wait for it to finish, then run this again"
-            ) from None
-        try:  # the holder stopped renewing: it died; take the lock over, unless another run just did
-            answer = client.index(
-                index=index,
-                id="update",
-                body=_holder(token),
-                if_seq_no=held["_seq_no"],
-                if_primary_term=held["_primary_term"],
-                refresh=True,
-            )
-        except oe.ConflictError:
-            raise IndexBusyError(
-                f"the index at {location.shown} is being updated by another `newssearch index` run — wait for it "
-                f"to finish, then run this again"
-            ) from None
-    lease = _Lease(client, index, token, (answer["_seq_no"], answer["_primary_term"]))
+        answer = client.get(index=index, id="update")
+        holder = answer["_source"]
+        if holder.get("token") != token:  # not this run's own create, answered late and retried
+            # The holder's clock against this one's: a lease is long enough for hosts a little apart.
+            if time.time() - float(holder.get("renewed_epoch", 0)) < LEASE_SECONDS:
+                raise IndexBusyError(
+                    busy.replace(" run —", f" run (on {holder.get('host')}, process {holder.get('pid')}) —", 1)
+                ) from None
+            try:  # the holder stopped renewing: it died; take the lock over, unless another run just did
+                answer = client.index(
+                    index=index,
+                    id="update",
+                    body=_holder(token),
+                    if_seq_no=answer["_seq_no"],
+                    if_primary_term=answer["_primary_term"],
+                    refresh=True,
+                )
+            except oe.ConflictError:
+                raise IndexBusyError(busy) from None
+    lease = _Lease(client, location, index, token, (answer["_seq_no"], answer["_primary_term"]))
     try:
         yield lease
     finally:

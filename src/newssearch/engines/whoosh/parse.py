@@ -8,7 +8,6 @@ Fields are stemmed, so ``prefix*`` and ``fuzzy~`` are matched against the unstem
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,7 @@ from newssearch.engines.whoosh.schema import (
 )
 from newssearch.errors import QuerySyntaxError
 from newssearch.models import Terms
-from newssearch.querytext import BINARY_OPERATORS, ONLY_EXCLUDES, WORD, ParsedQuery
+from newssearch.querytext import BINARY_OPERATORS, ONLY_EXCLUDES, WORD, ParsedQuery, writes_exclusion
 
 # The most index words a single prefix*/fuzzy~ may expand to.
 MAX_EXPANSION = 1024
@@ -118,7 +117,7 @@ def _parse(
             raise QuerySyntaxError(f"could not read part of the query: {error}")
     if isinstance(q, type(wq.NullQuery)):
         words = [w for w in WORD.findall(text) if w not in BINARY_OPERATORS | {"NOT"}]
-        if re.search(r"(?<![^\s(])-|\bNOT\b", text):  # "-egypt" alone parses to nothing
+        if writes_exclusion(text):  # "-egypt" alone parses to nothing
             raise QuerySyntaxError(ONLY_EXCLUDES)
         if words:
             raise _NothingFindable
