@@ -19,11 +19,14 @@ pipes, run under GNU ``/usr/bin/time -f %M`` for its own peak RSS (``ru_maxrss``
 process, if it starts workers). Medians are reported; peak RSS is the largest run's.
 
 ``--opensearch URL`` (a cluster, no index name) also measures newssearch on that cluster, in the
-index ``URL/speed-N``, beside newssearch on Whoosh in the same run: each full index, add 100 and
-query below gets a third command, run in the same loop, and is reported as medians and as a ratio
-to newssearch on Whoosh. Its peak RSS is the client's (the ``newssearch`` process), not the
-node's. Start a node for it with ``tests/opensearch/cluster start --dir DIR --heap 2g`` (the
-default node is built to start fast, not to run fast).
+index ``URL/speed-N``, beside newssearch on Whoosh in the same run: each full index and add 100
+below gets a third command and the queries two more variants, in the same loops, reported as
+medians and as ratios to newssearch on Whoosh (the table's rows starting "OpenSearch", and
+``opensearch_vs_whoosh`` in ``--json``), with each query's matches and how much of its page of
+10 is Whoosh's. Its peak RSS is the client's (the ``newssearch`` process), not the node's; a
+wrong count on the cluster is a problem as on disk (exit status 1). Start a node for it with
+``tests/opensearch/cluster start --dir DIR --heap 2g`` (the default node is built to start fast,
+not to run fast).
 
 - **full index**: ``newssearch index --corpus C --index I --json`` into an empty folder, then
   ``newssearch stats --json`` must count N articles; vs ``bare_whoosh.py index`` (stemmed title and
@@ -40,8 +43,8 @@ default node is built to start fast, not to run fast).
 - **add 100**: a file of 100 more records (ids ``…-add0``) is copied into the corpus and
   ``newssearch index`` run (counted: N + 100), then removed and ``newssearch index`` run again
   (timed apart, counted: N); vs ``bare_whoosh.py add`` into a fresh copy of its index. ``--repeats``
-  times. OpenSearch: the same add and remove, counted the same, against ``URL/speed-N``, after
-  the other two in each round.
+  times. OpenSearch: the same add and remove, counted the same (N + 100, then N), against
+  ``URL/speed-N``, after the other two in each round.
 
 The five queries come from the first 10,000 records (the 10k corpus, so the same queries run at
 every size). Words are the lower-case runs of a–z in title and body, of ≥ 4 letters, not Whoosh stop

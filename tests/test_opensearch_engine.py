@@ -62,6 +62,7 @@ SYNTAX = [
     ("body:gvili",),
     ("crossin*",),
     ("rafha~1",),
+    ("crosing~1",),
     ("hostage^2 tunnel", "--any"),
     ("what did israel say about the remains of the hostage", "--any"),
     ("egypt", "--in", "caption"),
@@ -457,6 +458,17 @@ def test_an_article_longer_than_one_analysis_request_is_searched_and_shown(folde
     assert folder.json("query", "zebr*", "--index", location)["total"] == 1
     shown = folder.run("show", found["results"][0]["id"], "--highlight", "zebra", "--index", location, "--no-pager")
     assert shown.exit_code == 0 and "zebra crossing" in shown.stdout
+
+
+@pytest.mark.parametrize("query", ["valencai~1", "valenc*", "val*cia"])
+def test_a_pattern_is_highlighted_where_it_matched_even_at_the_end_of_a_text(
+    folder: Folder, location: str, query: str
+) -> None:
+    (folder.corpus / "floods.md").write_text("# Floods reach Valencia\n\nRain fell on Valencia.\n", encoding="utf-8")
+    folder.run("index", "--index", location)
+    (hit,) = folder.json("query", query, "--index", location)["results"]
+    spans = {m["kind"]: [m["text"][a:b] for a, b in m["highlights"]] for m in hit["matches"]}
+    assert spans == {"title": ["Valencia"], "body": ["Valencia"]}
 
 
 def test_index_check_finds_articles_missing_from_the_cluster(folder: Folder, location: str) -> None:

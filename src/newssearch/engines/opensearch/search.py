@@ -40,8 +40,10 @@ MAX_HIGHLIGHTED = 999_999
 FACET_SIZE = 10_000
 # Spelling candidates asked of the suggester per word, before the embedded engine's rules pick one.
 _SUGGESTIONS = 50
-# Marks around the words a highlighter found (for prefix*, wildcards and fuzzy~): never in text.
-_MARK_START, _MARK_END = "\x02", "\x03"
+# Marks around the words a highlighter found (for prefix*, wildcards and fuzzy~): characters of
+# Unicode's private use area, which news text does not hold (a control character is trimmed from
+# the end of a fragment by the cluster).
+_MARK_START, _MARK_END = "\ue000", "\ue001"
 _PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
 
 
