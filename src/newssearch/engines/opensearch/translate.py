@@ -254,10 +254,13 @@ class Translation:
         found = _flattened([q.dsl for q in subs if q.finds], occur)
         excluded: list[DSL] = []
         others: list[DSL] = []
+        # An OR of exclusions alone (the relaxed reading of "NOT a NOT b") is a choice of them: the
+        # documents without a, or without b.
+        apart = isinstance(node, querytree.And) or bool(found)
         for q in subs:
             if not q.finds:
                 inner = q.dsl.get("bool", {})
-                if set(inner) == {"must_not"}:
+                if apart and set(inner) == {"must_not"}:
                     excluded.extend(inner["must_not"])
                 else:
                     others.append(q.dsl)
