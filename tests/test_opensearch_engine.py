@@ -280,6 +280,7 @@ NOTED = [
     ("query", "rafah REQUIRE the"),
     ("query", "the REQUIRE rafah"),
     ("query", "the ANDNOT gaza"),
+    ("query", "rafah ANDNOT (egypt OR israel)"),
     ("query", "gaza", "--offset", "2000000"),
     ("show", "0000"),
 ]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import qparser
+from whoosh import matching, qparser
 from whoosh import query as wq
 from whoosh.qparser import syntax
 from whoosh.query.spans import SpanNear2
@@ -272,7 +272,27 @@ def expand(q: wq.Query, reader: IndexReader, _stems: dict[tuple[object, ...], li
         return terms[0] if len(terms) == 1 else wq.Or(terms)
     if q.is_leaf():
         return q
-    return q.apply(lambda child: expand(child, reader, found))
+    expanded = q.apply(lambda child: expand(child, reader, found))
+    return _AndNot(expanded.a, expanded.b) if type(expanded) is wq.AndNot else expanded
+
+
+class _AndNotMatcher(matching.AndNotMatcher):  # type: ignore[misc]
+    """Whoosh's, except at the start: Whoosh's returns the first match of ``a`` without asking
+    ``b`` when ``b``'s first match comes before it, so ``rafah ANDNOT (egypt OR israel)`` found an
+    article that says "Egypt" (whoosh-reloaded 2.7.5)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(wq.AndNot):  # type: ignore[misc]
+    """``a ANDNOT b`` through ``_AndNotMatcher``; the query is Whoosh's in every other way."""
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        matches = self.a.matcher(searcher, context)
+        left_out = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(matches, left_out)
 
 
 def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:
