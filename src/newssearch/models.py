@@ -97,6 +97,18 @@ class SearchRequest:
 Terms = dict[str, set[str | tuple[str, ...]]]
 
 
+def terms_by_part(terms: Terms, *fields: dict[str, str]) -> Terms:
+    """An engine's highlight terms by field → by part of an article; ``fields``: the engine's
+    field for each part (of articles, of passages). Fields of no part (``source``) are left out."""
+    part_of = {name: part for mapping in fields for part, name in mapping.items()}
+    parts: Terms = {}
+    for name, texts in terms.items():
+        part = part_of.get(name)
+        if part:
+            parts.setdefault(part, set()).update(texts)
+    return parts
+
+
 class Token(NamedTuple):
     """A word as the index's analyzer yields it, and where it stands in the text analyzed."""
 

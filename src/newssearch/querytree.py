@@ -24,6 +24,7 @@ it follows, and relies on the checks for the mistakes a user should be told abou
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from newssearch.querytext import QUERY_FIELDS
 
@@ -631,6 +632,22 @@ def _operators(group: _Group) -> _Group:
         if isinstance(node, _Group):
             nodes[i] = _operators(node)
     return group
+
+
+def leaves(node: Query | None) -> Iterator[Query]:
+    """The tree's leaves (words, phrases, patterns, ranges), those under NOT too, in order."""
+    if node is None:
+        return
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from leaves(child)
+    elif isinstance(node, Not):
+        yield from leaves(node.child)
+    elif isinstance(node, (AndNot, AndMaybe, Require)):
+        yield from leaves(node.a)
+        yield from leaves(node.b)
+    else:
+        yield node
 
 
 def finds_something(node: Query | None) -> bool:

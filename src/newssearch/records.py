@@ -58,34 +58,26 @@ def article(d: dict[str, Any]) -> Article:
 
 def passage_records(article: Article) -> list[tuple[str, dict[str, Any]]]:
     """Each section's and caption's record, with its key suffix (``s000``, ``c000``), in order."""
-    out = []
-    for n, section in enumerate(article.sections):
-        out.append(
-            (
-                f"s{n:03d}",
-                _passage(
-                    article,
-                    kind="section" if section.heading else "body",
-                    section=section.heading,
-                    line=section.line,
-                    paragraphs=[[p.text, p.line] for p in section.paragraphs],
-                ),
-            )
+    parts = [
+        (f"s{n:03d}", "section" if s.heading else "body", s.heading, s.line, [[p.text, p.line] for p in s.paragraphs])
+        for n, s in enumerate(article.sections)
+    ]
+    parts += [(f"c{n:03d}", "caption", None, c.line, [[c.text, c.line]]) for n, c in enumerate(article.captions)]
+    return [
+        (
+            suffix,
+            {
+                "id": article.id,
+                "title": article.title,
+                "path": article.path,
+                "kind": kind,
+                "section": heading,
+                "line": line,
+                "paragraphs": paragraphs,
+            },
         )
-    for n, caption in enumerate(article.captions):
-        out.append(
-            (
-                f"c{n:03d}",
-                _passage(
-                    article, kind="caption", section=None, line=caption.line, paragraphs=[[caption.text, caption.line]]
-                ),
-            )
-        )
-    return out
-
-
-def _passage(article: Article, **passage: Any) -> dict[str, Any]:
-    return {"id": article.id, "title": article.title, "path": article.path, **passage}
+        for suffix, kind, heading, line, paragraphs in parts
+    ]
 
 
 def passage(d: dict[str, Any]) -> Passage:

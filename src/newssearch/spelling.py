@@ -4,9 +4,24 @@ indexed word is closest to one that is not."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 
 from newssearch.querytext import BINARY_OPERATORS, MAX_SUGGESTED, WORD
+
+
+def candidates(text: str, fold: Callable[[str], list[str]]) -> Iterator[tuple[re.Match[str], str]]:
+    """The words of a query that "did you mean" looks up, each with its folded form: not
+    operators, field names, patterns or numbers, one token of three letters or more after
+    ``fold`` (case and accents folded as the index's unstemmed words are)."""
+    for m in WORD.finditer(text):
+        word = m.group()
+        tail = text[m.end() : m.end() + 1]
+        if word in BINARY_OPERATORS | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
+            continue
+        folded = fold(word)
+        if len(folded) == 1 and len(folded[0]) >= 3:
+            yield m, folded[0]
 
 
 def suggest(
@@ -18,22 +33,13 @@ def suggest(
     """The query with every word that is not in the index replaced by the closest one that is,
     or None when every word is there (or nothing close is, or more than MAX_SUGGESTED are not).
 
-    ``fold``: a word as the index's unstemmed words are (case and accents folded; a word may be
-    two); ``known``: whether the index has a folded word; ``closest``: the indexed word nearest
-    to one it lacks (within 1 edit, or 2 for a word longer than 4 letters), or None."""
+    ``fold``: see ``candidates``; ``known``: whether the index has a folded word; ``closest``:
+    the indexed word nearest to one it lacks (within 1 edit, or 2 for a word longer than 4
+    letters), or None."""
     out: list[str] = []
     pos = 0
-    changed = False
     looked_up = 0
-    for m in WORD.finditer(text):
-        word = m.group()
-        tail = text[m.end() : m.end() + 1]
-        if word in BINARY_OPERATORS | {"NOT"} or tail in (":", "*", "~") or any(c.isdigit() for c in word):
-            continue
-        folded = fold(word)
-        if len(folded) != 1 or len(folded[0]) < 3:
-            continue
-        token = folded[0]
+    for m, token in candidates(text, fold):
         if known(token):
             continue
         looked_up += 1
@@ -43,10 +49,9 @@ def suggest(
         if fix is None:
             continue
         out.append(text[pos : m.start()])
-        out.append(fix.capitalize() if word[:1].isupper() else fix)
+        out.append(fix.capitalize() if m.group()[:1].isupper() else fix)
         pos = m.end()
-        changed = True
-    if not changed:
+    if not out:
         return None
     out.append(text[pos:])
     return "".join(out)

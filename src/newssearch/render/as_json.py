@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newssearch import records
 from newssearch.models import Article, SearchResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
@@ -33,28 +34,14 @@ def search_lines(result: SearchResult) -> list[str]:
 
 
 def article_to_json(article: Article) -> dict[str, Any]:
-    """The ``show --json`` structure (README, "JSON"), with paragraphs and their lines kept."""
-    return {
-        "id": article.id,
-        "doc_id": article.doc_id,
-        "title": article.title,
-        "path": article.path,
-        "line": article.line,
-        "date": article.date,
-        "source": article.source,
-        "url": article.url,
-        "tags": list(article.tags),
-        "captions": [{"text": c.text, "line": c.line} for c in article.captions],
-        "sections": [
-            {
-                "heading": s.heading,
-                "line": s.line,
-                "text": s.text,
-                "paragraphs": [{"text": p.text, "line": p.line} for p in s.paragraphs],
-            }
-            for s in article.sections
-        ],
-    }
+    """The ``show --json`` structure (README, "JSON"): the article's record (``records``), each
+    section with its ``text`` (its paragraphs joined) before its paragraphs and their lines."""
+    record = records.article_record(article)
+    record["sections"] = [
+        {"heading": s["heading"], "line": s["line"], "text": section.text, "paragraphs": s["paragraphs"]}
+        for s, section in zip(record["sections"], article.sections, strict=True)
+    ]
+    return record
 
 
 def article(art: Article, marks: ArticleHighlights | None = None) -> dict[str, Any]:

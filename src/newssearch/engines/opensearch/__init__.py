@@ -23,7 +23,6 @@ from newssearch.errors import UsageError
 
 try:
     from opensearchpy import OpenSearch, helpers
-    from opensearchpy import exceptions as oe
 except ImportError:  # the optional extra is not installed
     raise UsageError(
         "this index is on an OpenSearch cluster, and the OpenSearch client is not installed — "
@@ -33,7 +32,7 @@ except ImportError:  # the optional extra is not installed
 from newssearch import records  # noqa: E402
 from newssearch.engines.opensearch import documents, search  # noqa: E402
 from newssearch.engines.opensearch.connection import Location, connect, parse_location, reaching  # noqa: E402
-from newssearch.engines.opensearch.mapping import ANALYZER, KIND_ARTICLE, META_ID, SCHEMA_VERSION  # noqa: E402
+from newssearch.engines.opensearch.mapping import ANALYZER, KIND_ARTICLE, SCHEMA_VERSION  # noqa: E402
 from newssearch.engines.opensearch.translate import Analysis  # noqa: E402
 from newssearch.errors import ArticleNotFoundError, IndexMissingError, IndexOutdatedError  # noqa: E402
 from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa: E402
@@ -64,19 +63,16 @@ class OpenSearchEngine:
     def _open(self) -> tuple[str, dict[str, Any]]:
         """The physical index the alias names, and its committed metadata."""
         shown = self.location.shown
-        try:
-            found = self.client.get(index=self.location.name, id=META_ID)
-        except oe.NotFoundError:
-            raise IndexMissingError(
-                f"no index at {shown} — run `newssearch index --index {shown}` to build it"
-            ) from None
-        meta: dict[str, Any] = found["_source"].get("data", {})
+        found = documents.committed(self.client, self.location)
+        if found is None:
+            raise IndexMissingError(f"no index at {shown} — run `newssearch index --index {shown}` to build it")
+        index, meta = found
         if meta.get("schema") != SCHEMA_VERSION:
             raise IndexOutdatedError(
                 f"the index at {shown} was built by another version of newssearch (schema {meta.get('schema')}, "
                 f"this one reads {SCHEMA_VERSION}) — run `newssearch index --index {shown}` to rebuild it"
             )
-        return str(found["_index"]), meta
+        return index, meta
 
     def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
         from newssearch.engines.opensearch.writer import update
@@ -88,7 +84,7 @@ class OpenSearchEngine:
 
         with self.reader() as reader:
             result = IndexContents(manifest=reader.manifest(), verified_bytes=None)
-            query = {"bool": {"filter": [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]}}
+            query = {"bool": {"filter": documents.visible(reader.generation, KIND_ARTICLE)}}
             found: Counter[str] = Counter()
             for hit in helpers.scan(
                 self.client, index=reader.index, query={"query": query, "_source": ["path", "data"]}, size=500
@@ -116,7 +112,7 @@ class OpenSearchReader:
         self.meta = meta
         self.generation = int(meta["generation"])
         self.analysis = Analysis(self.client, index)
-        self.shown: str | None = None  # the last article ``article`` read, for its highlights
+        self.shown: Article | None = None  # the last article ``article`` read, for its highlights
 
     @property
     def corpus(self) -> str | None:
@@ -132,7 +128,7 @@ class OpenSearchReader:
         return search.search(self, request, query)
 
     def article(self, article_id: str) -> Article:
-        visible = [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(self.generation)]
+        visible = documents.visible(self.generation, KIND_ARTICLE)
         found = self.call_search(
             {"query": {"bool": {"filter": [*visible, {"term": {"key": article_id}}]}}, "size": 1, "_source": ["data"]}
         )["hits"]["hits"]
@@ -154,23 +150,19 @@ class OpenSearchReader:
             raise ArticleNotFoundError(
                 f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
             )
-        article = records.article(found[0]["_source"]["data"])
-        texts = [article.title, *(s.heading or "" for s in article.sections), *(c.text for c in article.captions)]
-        texts += [p.text for s in article.sections for p in s.paragraphs]
-        self.analysis.prepare(ANALYZER, texts)  # for its highlights, in one request
-        self.shown = article.id
-        return article
+        self.shown = records.article(found[0]["_source"]["data"])
+        return self.shown
 
     def highlight_terms(self, query: ParsedQuery) -> Terms:
-        return search.highlight_terms(self, query, self.shown)
+        if self.shown is not None:  # its texts are analyzed next, to place the highlights: in one request
+            self.analysis.prepare(ANALYZER, search.texts_of(self.shown))
+        return search.highlight_terms(self, query, self.shown.id if self.shown else None)
 
     def analyze(self, text: str) -> Iterator[Token]:
         return iter(self.analysis.tokens(ANALYZER, text))
 
     def manifest(self) -> dict[str, ManifestEntry]:
-        from newssearch.engines.opensearch.writer import read_manifest
-
-        return read_manifest(self.client, self.index, self.generation)
+        return documents.read_manifest(self.client, self.index, self.generation)
 
     def stats(self) -> IndexStats:
         from newssearch.manifest import IndexStats, manifest_totals

@@ -1,14 +1,21 @@
-"""Articles ↔ the OpenSearch documents that store them (``mapping`` lists the fields), and which
-documents a reader of a generation sees."""
+"""Articles ↔ the OpenSearch documents that store them (``mapping`` lists the fields), which
+documents a reader of a generation sees, and the committed generation and manifest."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from opensearchpy import OpenSearch, helpers
+from opensearchpy import exceptions as oe
 
 from newssearch import records
-from newssearch.engines.opensearch.mapping import KIND_ARTICLE, KIND_PASSAGE
+from newssearch.engines.opensearch.connection import Location
+from newssearch.engines.opensearch.mapping import KIND_ARTICLE, KIND_FILE, KIND_PASSAGE, META_ID
 from newssearch.models import Article
+
+if TYPE_CHECKING:
+    from newssearch.manifest import ManifestEntry
 
 
 def article_documents(article: Article, generation: int) -> Iterator[dict[str, Any]]:
@@ -71,10 +78,31 @@ def _date(value: str | None) -> str | None:
         return None
 
 
-def visible(generation: int) -> list[dict[str, Any]]:
-    """Filters for the documents a reader of ``generation`` sees: written by it or before, and
-    not removed by it or before."""
-    return [
+def visible(generation: int, kind: str | None = None) -> list[dict[str, Any]]:
+    """Filters for the documents (of ``kind``, if given) a reader of ``generation`` sees:
+    written by it or before, and not removed by it or before."""
+    seen: list[dict[str, Any]] = [
         {"range": {"born": {"lte": generation}}},
         {"bool": {"must_not": [{"range": {"dies": {"lte": generation}}}]}},
     ]
+    return [{"term": {"kind": kind}}, *seen] if kind else seen
+
+
+def committed(client: OpenSearch, location: Location) -> tuple[str, dict[str, Any]] | None:
+    """The physical index the alias ``NAME`` points at and its committed ``meta``; None when
+    there is no alias yet (or its index never committed)."""
+    try:
+        found = client.get(index=location.name, id=META_ID)
+    except oe.NotFoundError:
+        return None
+    meta: dict[str, Any] = found["_source"].get("data", {})
+    return str(found["_index"]), meta
+
+
+def read_manifest(client: OpenSearch, index: str, generation: int) -> dict[str, ManifestEntry]:
+    """The manifest a reader of ``generation`` sees: each corpus file's entry, by path."""
+    from newssearch.manifest import ManifestEntry  # index and its checks only: not every query
+
+    query = {"bool": {"filter": visible(generation, KIND_FILE)}}
+    found = helpers.scan(client, index=index, query={"query": query, "_source": ["path", "data"]}, size=1000)
+    return {hit["_source"]["path"]: ManifestEntry.from_json(hit["_source"]["data"]) for hit in found}

@@ -9,6 +9,7 @@ depend on which shard holds an article. Equal scores come back in the order of t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +26,11 @@ from newssearch.engines.opensearch.mapping import (
     PLAIN_ANALYZER,
     SPELLING_FIELD,
 )
-from newssearch.engines.opensearch.translate import DSL, Translation, leaves, prepare
+from newssearch.engines.opensearch.translate import DSL, Translation, prepare
 from newssearch.errors import UsageError
-from newssearch.models import Article, EmptyFilter, Page, Passage, SearchRequest, Terms
+from newssearch.models import Article, EmptyFilter, Page, Passage, SearchRequest, Terms, terms_by_part
 from newssearch.querytext import WORD, ParsedQuery
+from newssearch.snippets import MAX_ANALYZED
 from newssearch.weights import weights
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ _SUGGESTIONS = 50
 # Unicode's private use area, which news text does not hold (a control character is trimmed from
 # the end of a fragment by the cluster).
 _MARK_START, _MARK_END = "\ue000", "\ue001"
-_PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
+_MARKED = re.compile(f"{_MARK_START}(.*?){_MARK_END}", re.S)
 
 
 def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery) -> Page:
@@ -111,7 +113,7 @@ def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery, article_id: s
         return {}
     terms = _by_part(translation.terms)
     if translation.patterns and article_id is not None:
-        visible = [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]
+        visible = documents.visible(reader.generation, KIND_ARTICLE)
         body = {
             "query": {"bool": {"must": [q], "filter": [*visible, {"term": {"key": article_id}}]}},
             "size": 1,
@@ -132,13 +134,14 @@ def _translation(reader: OpenSearchReader, parsed: ParsedQuery, group: str) -> T
     return Translation(reader.analysis, passages=parsed.passages, defaults=defaults, group=group)
 
 
-def _kind(request: SearchRequest) -> DSL:
-    return {"term": {"kind": KIND_PASSAGE if request.passages else KIND_ARTICLE}}
+def _visible(reader: OpenSearchReader, request: SearchRequest) -> list[DSL]:
+    """The request's kind of document (articles or passages) that this generation sees."""
+    return documents.visible(reader.generation, KIND_PASSAGE if request.passages else KIND_ARTICLE)
 
 
 def _filters(reader: OpenSearchReader, request: SearchRequest) -> list[DSL]:
     """The request's kind of document, what this generation sees, and its filters."""
-    found = [_kind(request), *documents.visible(reader.generation)]
+    found = _visible(reader, request)
     if request.source is not None:
         found.append(_source_filter(reader, request.source))
     if request.since or request.until:
@@ -233,7 +236,7 @@ def _empty_filter(reader: OpenSearchReader, q: DSL, request: SearchRequest) -> E
     instead), or how many articles match without the filters."""
     if request.source is None and not request.since and not request.until:
         return None
-    kind = [_kind(request), *documents.visible(reader.generation)]
+    kind = _visible(reader, request)
     if request.source is not None:
         source = _source_filter(reader, request.source)
         if not _count(reader, {"bool": {"filter": [*kind, source]}})[0]:
@@ -247,12 +250,7 @@ def _empty_filter(reader: OpenSearchReader, q: DSL, request: SearchRequest) -> E
 
 
 def _by_part(terms: Terms) -> Terms:
-    parts: Terms = {}
-    for field, texts in terms.items():
-        part = _PART_OF_FIELD.get(field)
-        if part:
-            parts.setdefault(part, set()).update(texts)
-    return parts
+    return terms_by_part(terms, ARTICLE_FIELDS, PASSAGE_FIELDS)
 
 
 def _highlight_request(passages: bool) -> DSL:
@@ -270,36 +268,38 @@ def _highlight_request(passages: bool) -> DSL:
 def _add_highlighted(reader: OpenSearchReader, answer: dict[str, Any], terms: Terms) -> None:
     """What a prefix, wildcard or fuzzy word matched in the page's articles, as their highlighter
     marked it: the words, analyzed, join the highlight terms of their part."""
-    import re
-
-    mark = re.compile(f"{_MARK_START}(.*?){_MARK_END}", re.S)
     by_field: dict[str, set[str]] = {}
     for hit in answer["hits"]["hits"]:
         for name, fragments in hit.get("highlight", {}).items():
             field = name.removesuffix(f".{PLAIN}")
-            by_field.setdefault(field, set()).update(m.group(1) for f in fragments for m in mark.finditer(f))
-    words = {w for found in by_field.values() for w in found}
-    reader.analysis.prepare(ANALYZER, words)
+            by_field.setdefault(field, set()).update(m.group(1) for f in fragments for m in _MARKED.finditer(f))
+    reader.analysis.prepare(ANALYZER, {w for found in by_field.values() for w in found})
+    analyzed: Terms = {}
     for field, found in by_field.items():
-        part = _PART_OF_FIELD.get(field)
-        if part:
-            terms.setdefault(part, set()).update(w for word in found for w in reader.analysis.words(ANALYZER, word))
+        analyzed[field] = {w for word in found for w in reader.analysis.words(ANALYZER, word)}
+    for part, words in _by_part(analyzed).items():
+        terms.setdefault(part, set()).update(words)
 
 
 def _prepare_snippets(reader: OpenSearchReader, found: list[Article | Passage]) -> None:
     """Analyze, in one request, every text the snippets of the page will look at."""
-    texts: list[str] = []
-    for item in found:
-        texts.append(item.title)
-        if isinstance(item, Article):
-            texts += [s.heading or "" for s in item.sections]
-            texts += [p.text for s in item.sections for p in s.paragraphs]
-            texts += [c.text for c in item.captions]
-        else:
-            texts.append(item.section or "")
-            texts += [p.text for p in item.paragraphs]
-            texts.append("\n".join(p.text for p in item.paragraphs))
-    reader.analysis.prepare(ANALYZER, texts)
+    reader.analysis.prepare(ANALYZER, [text for item in found for text in texts_of(item)])
+
+
+def texts_of(item: Article | Passage) -> list[str]:
+    """The texts of an article or passage that its snippets and highlights analyze whole (a
+    longer one is analyzed in stretches: ``snippets.MAX_ANALYZED``)."""
+    if isinstance(item, Article):
+        texts = [
+            item.title,
+            *(s.heading or "" for s in item.sections),
+            *(p.text for s in item.sections for p in s.paragraphs),
+            *(c.text for c in item.captions),
+        ]
+    else:
+        paragraphs = [p.text for p in item.paragraphs]
+        texts = [item.title, item.section or "", *paragraphs, "\n".join(paragraphs)]
+    return [text for text in texts if len(text) <= MAX_ANALYZED]
 
 
 class _Spelling:
@@ -309,17 +309,12 @@ class _Spelling:
     def __init__(self, reader: OpenSearchReader, text: str) -> None:
         self.reader = reader
         self.text = text
-        self.words: list[str] = []
         self.answer: dict[str, Any] | None = None
         reader.analysis.prepare(PLAIN_ANALYZER, WORD.findall(text))  # every word in one request
-        spelling.suggest(text, fold=self._fold, known=self._note, closest=lambda token: None)
+        self.words: list[str] = list(dict.fromkeys(token for _, token in spelling.candidates(text, self._fold)))
 
     def _fold(self, word: str) -> list[str]:
         return self.reader.analysis.words(PLAIN_ANALYZER, word)
-
-    def _note(self, token: str) -> bool:
-        self.words.append(token)
-        return True
 
     def ask(self, body: dict[str, Any]) -> None:
         if not self.words:
@@ -381,14 +376,13 @@ def _feedback_applies(reader: OpenSearchReader, parsed: ParsedQuery, tree: query
 
 
 def _words_of(tree: querytree.Query | None) -> list[str]:
-    return [leaf.text for leaf in leaves(tree) if isinstance(leaf, querytree.Word)]
+    return [leaf.text for leaf in querytree.leaves(tree) if isinstance(leaf, querytree.Word)]
 
 
 def _with_feedback(reader: OpenSearchReader, q: DSL, question: list[str], filters: list[DSL]) -> DSL:
     """``q`` re-weighted RM3-style (``rm3``) from its best articles within the filters;
     ``question``: its words as written."""
-    visible = [{"term": {"kind": KIND_ARTICLE}}, *documents.visible(reader.generation)]
-    articles = _count(reader, {"bool": {"filter": visible}})[0]
+    articles = _count(reader, {"bool": {"filter": documents.visible(reader.generation, KIND_ARTICLE)}})[0]
     if articles < rm3.MIN_ARTICLES:
         return q
     analysis = reader.analysis

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,6 +48,8 @@ DATE_ERROR = (
 )
 
 DSL = dict[str, Any]
+# A character past U+FFFF: found by a regular expression, at C speed (texts are long).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 class Analysis:
@@ -131,7 +133,7 @@ class Analysis:
 
 def _utf16_to_python(text: str) -> Any:
     """Java counts offsets in UTF-16 units: a character past U+FFFF is two of them."""
-    if all(ord(c) <= 0xFFFF for c in text):
+    if _ASTRAL.search(text) is None:
         return lambda offset: offset
     index = []
     for n, c in enumerate(text):
@@ -142,26 +144,11 @@ def _utf16_to_python(text: str) -> Any:
     return lambda offset: index[offset] if offset < len(index) else len(text)
 
 
-def leaves(node: querytree.Query | None) -> Iterator[querytree.Query]:
-    if node is None:
-        return
-    if isinstance(node, (querytree.And, querytree.Or)):
-        for child in node.children:
-            yield from leaves(child)
-    elif isinstance(node, querytree.Not):
-        yield from leaves(node.child)
-    elif isinstance(node, (querytree.AndNot, querytree.AndMaybe, querytree.Require)):
-        yield from leaves(node.a)
-        yield from leaves(node.b)
-    else:
-        yield node
-
-
 def prepare(analysis: Analysis, trees: Iterable[querytree.Query | None]) -> None:
     """Analyze every text of the trees' leaves at once (one request per analyzer)."""
     by_analyzer: dict[str, list[str]] = {}
     for tree in trees:
-        for leaf in leaves(tree):
+        for leaf in querytree.leaves(tree):
             if isinstance(leaf, (querytree.Word, querytree.Phrase)):
                 analyzer = PLAIN_ANALYZER if leaf.field == "source" else ANALYZER
                 by_analyzer.setdefault(analyzer, []).append(leaf.text)
@@ -413,12 +400,4 @@ def _date_range(
 
 def _iso(when: datetime | None) -> str:
     assert when is not None
-    return when.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-_EMPHASIS = re.compile(r"<em>(.*?)</em>", re.S)
-
-
-def emphasised(fragments: Iterable[str]) -> list[str]:
-    """The words a highlighter marked in its fragments (``<em>word</em>``)."""
-    return [m.group(1) for fragment in fragments for m in _EMPHASIS.finditer(fragment)]
+    return when.isoformat(timespec="seconds")

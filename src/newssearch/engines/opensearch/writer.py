@@ -76,16 +76,13 @@ def update(location: Location, client: OpenSearch, apply: Update, *, rebuild: bo
             assert current is not None
             target, committed = current, int(meta["generation"])
             _forget_unfinished(client, location, target, committed)
-            manifest = read_manifest(client, target, committed)
+            manifest = documents.read_manifest(client, target, committed)
         writer = OpenSearchWriter(client, location, target, committed, meta, manifest, fresh=fresh, lease=lease)
         try:
             summary = apply(writer)
-        except BaseException:
-            if fresh and not writer.committed:  # a half-built index no alias points at
+        finally:
+            if fresh and not writer.committed:  # a half-built index (or an empty one) no alias points at
                 _drop(client, target)
-            raise
-        if fresh and not writer.committed:  # nothing to switch to
-            _drop(client, target)
         if writer.committed:
             _forget_removed(client, target, writer.generation)
         return summary
@@ -99,12 +96,7 @@ def current_index(client: OpenSearch, location: Location) -> tuple[str | None, d
             f"the cluster has an index named {location.name!r} that newssearch did not make — choose another name "
             f"in --index"
         )
-    try:
-        found = client.get(index=location.name, id=META_ID)
-    except oe.NotFoundError:
-        return None, {}  # no alias yet
-    meta: dict[str, Any] = found["_source"].get("data", {})
-    return str(found["_index"]), meta
+    return documents.committed(client, location) or (None, {})
 
 
 def _drop_orphans(client: OpenSearch, location: Location, keep: str | None) -> None:
@@ -117,19 +109,6 @@ def _drop_orphans(client: OpenSearch, location: Location, keep: str | None) -> N
             continue
         if _STAMPED.fullmatch(index.removeprefix(f"{location.name}-")):
             _drop(client, index)
-
-
-def _index_missing(exc: oe.NotFoundError) -> bool:
-    info = exc.info
-    return isinstance(info, dict) and info.get("error", {}).get("type") == "index_not_found_exception"
-
-
-def read_manifest(client: OpenSearch, index: str, generation: int) -> dict[str, ManifestEntry]:
-    from newssearch.manifest import ManifestEntry
-
-    query = {"bool": {"filter": [{"term": {"kind": KIND_FILE}}, *documents.visible(generation)]}}
-    found = helpers.scan(client, index=index, query={"query": query, "_source": ["path", "data"]}, size=1000)
-    return {hit["_source"]["path"]: ManifestEntry.from_json(hit["_source"]["data"]) for hit in found}
 
 
 def _create(client: OpenSearch, location: Location) -> str:
@@ -282,22 +261,19 @@ class OpenSearchWriter:
         self.client.indices.refresh(index=self.index)
         record = {
             **meta,
-            "kind": KIND_META,
-            "key": META_ID,
             "generation": self.generation,
             "schema": SCHEMA_VERSION,
             "updated": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self.lease.renew()
-        if self.fresh:
-            # Searchable the moment the alias moves: refreshed, and refreshing as usual from then on.
-            self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
+        # The one document that names the generation readers see: written, an update is committed.
+        meta_document = {"kind": KIND_META, "key": META_ID, "data": record}
+        self.client.index(index=self.index, id=META_ID, body=meta_document, refresh=True)
+        self._meta = record
+        if self.fresh:  # searchable once the alias moves to it, refreshing as usual from then on
             self.client.indices.put_settings(index=self.index, body={"index": {"refresh_interval": None}})
-            self._meta = record
             self._switch_alias()
         else:
-            self.client.index(index=self.index, id=META_ID, body=_meta_document(record), refresh=True)
-            self._meta = record
             self.committed = True
 
     def _switch_alias(self) -> None:
@@ -349,28 +325,17 @@ class OpenSearchWriter:
         """Mark the committed documents of removed files (articles, passages, manifest entries)
         as dying with this generation."""
         committed = self.generation - 1
-        for paths, kinds in ((self._removed, None), (self._replaced - self._removed, [KIND_FILE])):
+        for paths, kind in ((self._removed, None), (self._replaced - self._removed, KIND_FILE)):
             ordered = sorted(paths)
             for start in range(0, len(ordered), _PATHS_PER_REQUEST):
                 self.lease.renew_if_due()
-                filters: list[dict[str, Any]] = [
+                filters = [
                     {"terms": {"path": ordered[start : start + _PATHS_PER_REQUEST]}},
-                    *documents.visible(committed),
+                    *documents.visible(committed, kind),
                 ]
-                if kinds:
-                    filters.append({"terms": {"kind": kinds}})
                 marked = _ids(self.client, self.index, {"bool": {"filter": filters}})
                 updates = [{"_op_type": "update", "_id": i, "doc": {"dies": self.generation}} for i in marked]
                 self._refused(_bulk(self.client, self.index, updates))
-
-
-def _meta_document(record: dict[str, Any]) -> dict[str, Any]:
-    """``meta`` as stored: bookkeeping fields beside the mapping's (``data`` keeps the rest)."""
-    return {
-        "kind": KIND_META,
-        "key": META_ID,
-        "data": record,
-    }
 
 
 class _Lease:

@@ -13,6 +13,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from newssearch import models
 from newssearch.engines.whoosh import feedback, parse
 from newssearch.engines.whoosh.documents import stored_article, stored_passage
 from newssearch.engines.whoosh.schema import (
@@ -25,9 +26,6 @@ from newssearch.engines.whoosh.schema import (
 from newssearch.errors import UsageError
 from newssearch.models import EmptyFilter, Page, SearchRequest, Terms
 from newssearch.querytext import ParsedQuery
-
-_PART_OF_FIELD = {real: part for mapping in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, real in mapping.items()}
-
 
 # How the matches of a query become the page: (page as (score, stored fields), total, facets).
 Ranker = Callable[
@@ -226,9 +224,4 @@ def _matches(searcher: Searcher, q: wq.Query, *, facets: bool = False) -> tuple[
 
 def terms_by_part(terms: Terms) -> Terms:
     """Highlight terms by part of an article (title, section, caption, body)."""
-    parts: Terms = {}
-    for field, texts in terms.items():
-        part = _PART_OF_FIELD.get(field)
-        if part:
-            parts.setdefault(part, set()).update(texts)
-    return parts
+    return models.terms_by_part(terms, ARTICLE_FIELDS, PASSAGE_FIELDS)
