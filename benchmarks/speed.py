@@ -125,9 +125,10 @@ def _gnu_time() -> str | None:
 TIME = _gnu_time()
 
 
-def spawn(cmd: list[str]) -> Run:
+def spawn(cmd: list[str], extra_env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` to its end: wall time from spawn to exit, and its own peak RSS."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NEWSSEARCH_INDEX", "NEWSSEARCH_CORPUS")}
+    env.update(extra_env or {})
     with tempfile.NamedTemporaryFile("r", prefix="rss-", suffix=".txt") as rss:
         full = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME else cmd
         started = time.perf_counter()

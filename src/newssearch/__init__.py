@@ -2,8 +2,8 @@
 
 # Nothing before the Ctrl-C handler below (no ``from __future__`` import: it loads a module,
 # and a Ctrl-C during it would be a traceback).
+import _signal as signal  # the C module: ``signal`` imports enum (~5 ms of every command)
 import os
-import signal
 import sys
 
 

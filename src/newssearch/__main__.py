@@ -1,3 +1,3 @@
-from newssearch.cli import main
+from newssearch.client import main
 
 main()

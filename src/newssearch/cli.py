@@ -8,6 +8,7 @@ Heavy modules (Whoosh, Rich) are imported inside the command that needs them.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import signal
@@ -28,10 +29,11 @@ except ImportError:  # pragma: no cover - older Typer depends on Click itself
     from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
 
 import newssearch
-from newssearch.errors import NewsSearchError, UsageError
+from newssearch.errors import NewsSearchError, UsageError, display
 from newssearch.render.text import safe
 
 if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
+    import click
     from rich.console import Console
 
     from newssearch.manifest import IndexSummary
@@ -354,6 +356,10 @@ def show(
     index_dir: IndexOpt = "index",
 ) -> None:
     """Print a whole article: title, metadata, captions, sections."""
+    if pager and not json_out and sys.stdout.isatty():
+        from newssearch import client
+
+        client.pager_here()  # a pager reads keys from the terminal: a server hands this back
     from newssearch.render import as_json, human
     from newssearch.searcher import show as show_article
 
@@ -376,6 +382,81 @@ def stats(json_out: JsonOpt = False, index_dir: IndexOpt = "index") -> None:
 
     result = _run(lambda: index_stats(index_dir))
     _output(json_out, lambda: as_json.stats(result), lambda con: human.stats(con, result))
+
+
+@app.command(cls=_Command)
+def serve(
+    index_dir: IndexOpt = "index",
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Also index the corpus's changes as they happen (see --corpus).")
+    ] = False,
+    corpus: CorpusOpt = Path("corpus"),
+    idle: Annotated[
+        int,
+        typer.Option(
+            "--idle",
+            metavar="MINUTES",
+            callback=_not_negative,
+            help="Stop after this long without a command (0: never).",
+        ),
+    ] = 60,
+    detach: Annotated[bool, typer.Option("--detach", help="Run in the background; return once it answers.")] = False,
+    status: Annotated[
+        bool, typer.Option("--status", help="Say whether a server answers for the index (exit 1: none).")
+    ] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the index's server (exit 1: none was running).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="With --status: print one JSON object.")] = False,
+) -> None:
+    """Keep the index open and answer query, show and stats at once (README, "A resident searcher")."""
+    from newssearch import server
+
+    if status and stop:
+        _fail(UsageError("--status and --stop cannot be used together — pick one"))
+    if (status or stop) and (watch or detach):
+        _fail(UsageError(f"{'--status' if status else '--stop'} asks a running server; leave out --watch and --detach"))
+    if json_out and not status:
+        _fail(UsageError("--json goes with --status"))
+    folder = _run(lambda: server.index_folder(index_dir))
+    shown = display(folder)
+    if status:
+        found = _run(lambda: server.status(folder))
+        from newssearch.render import as_json, human
+
+        _output(json_out, lambda: as_json.server_status(found), lambda con: human.server_status(con, found, shown))
+        raise typer.Exit(0 if found else 1)
+    if stop:
+        pid = _run(lambda: server.stop(folder))
+        if pid is None:
+            typer.echo(safe(f"newssearch: no server answers for {shown}"), err=True)
+            raise typer.Exit(1)
+        typer.echo(safe(f"newssearch: stopped the server of {shown} (pid {pid})"), err=True)
+        return
+    watched = corpus if watch else None
+    if watched is not None:  # up to date before serving, with the bar `index` shows
+        from newssearch.render import human
+        from newssearch.render.progress import progress_bar
+
+        err = human.console(file=sys.stderr)
+
+        def first_update() -> None:
+            with progress_bar(err) as progress:
+                server.update_now(watched, folder, _say, progress=progress)
+
+        _run(first_update, index_cmd=True)
+    if detach:
+        pid = _run(lambda: server.start_detached(folder, idle_minutes=idle, corpus=watched))
+        typer.echo(
+            safe(f"newssearch: serving {shown} in the background (pid {pid}) — `newssearch serve --stop` stops it"),
+            err=True,
+        )
+        return
+    _run(lambda: server.serve(folder, idle_minutes=idle, corpus=watched, say=_say))
+
+
+def _say(line: str) -> None:
+    """A line on stderr, now (a server's log is read as it runs)."""
+    sys.stderr.write(safe(line) + "\n")
+    sys.stderr.flush()
 
 
 def _run(call: Callable[[], T], index_cmd: bool = False) -> T:
@@ -475,11 +556,18 @@ def main() -> None:
         _unwritable(exc)
 
 
+@functools.cache
+def command() -> click.Command:
+    """The Click command Typer makes of ``app``: made once a process (a resident searcher makes
+    it before it forks; Typer would make it again on every call, ~10 ms)."""
+    return typer.main.get_command(app)
+
+
 def _run_app() -> None:
     if signal.getsignal(signal.SIGINT) is newssearch._interrupted_while_starting:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt again
     try:
-        app()
+        command()()
     except KeyboardInterrupt:  # before a command's own handling: while starting up
         typer.echo("newssearch: interrupted", err=True)
         raise SystemExit(130) from None

@@ -106,3 +106,12 @@ class Engine(Protocol):
 
     def contents(self) -> IndexContents:
         """Read the whole index back, for ``index --check``; never writes."""
+
+
+class Resident(Protocol):
+    """An engine whose index a resident searcher can keep open (``newssearch serve``; README, "A
+    resident searcher"): the index on this machine, read by processes the server forks."""
+
+    def keep(self) -> bool:
+        """Keep the index open in this process for every later ``reader()``, and reopen it when
+        a newer update has committed; True when it was (re)opened. Raises as ``reader()`` does."""

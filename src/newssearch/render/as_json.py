@@ -14,6 +14,7 @@ from newssearch.snippets import ArticleHighlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
     from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
+    from newssearch.server import Status
 
 
 def dumps(obj: Any) -> str:
@@ -67,6 +68,16 @@ def article(art: Article, marks: ArticleHighlights | None = None) -> dict[str, A
 
 def stats(s: IndexStats) -> dict[str, Any]:
     return asdict(s)
+
+
+def server_status(s: Status | None) -> dict[str, Any]:
+    """``serve --status``: ``running`` false alone when no server answers; ``started`` in UTC."""
+    if s is None:
+        return {"running": False}
+    from datetime import UTC, datetime
+
+    started = datetime.fromtimestamp(s.started, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {"running": True, **asdict(s), "started": started}
 
 
 def index_summary(s: IndexSummary) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from newssearch.snippets import ArticleHighlights, no_highlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
     from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
+    from newssearch.server import Status
 
 HIGHLIGHT = "bold yellow"
 INDENT = 5
@@ -266,6 +267,33 @@ def stats(con: Console, s: IndexStats) -> None:
     ]
     for name, value in rows:
         con.print(_styled(f"{name:<15}", "cyan") + Text(value))
+
+
+def server_status(con: Console, s: Status | None, shown: str) -> None:
+    if s is None:
+        con.print(Text(safe(f"no server answers for {shown}")))
+        return
+    import time
+
+    up = max(0, int(time.time() - s.started))
+    uptime = f"{up // 3600} h {up % 3600 // 60} min" if up >= 3600 else f"{up // 60} min {up % 60} s"
+    rows = [
+        ("index", safe_name(s.index)),
+        ("pid", str(s.pid)),
+        ("up", uptime),
+        ("answered", f"{s.answered:,} command{'' if s.answered == 1 else 's'}"),
+        ("watching", safe_name(s.watching) if s.watching else "no (serve --watch indexes changes)"),
+        ("stops", f"after {_minutes(s.idle_minutes)} without a command" if s.idle_minutes else "only when stopped"),
+    ]
+    if not s.current:
+        again = "newssearch was installed again since it started: commands run without it — restart it"
+        rows.append(("outdated", again))
+    for name, value in rows:
+        con.print(_styled(f"{name:<10}", "cyan") + Text(value))
+
+
+def _minutes(n: int) -> str:
+    return f"{n} minute{'' if n == 1 else 's'}"
 
 
 def _size(n: int) -> str:

@@ -20,8 +20,9 @@ from newssearch.engines.whoosh import patches
 patches.install()
 
 # The rest after the patches are in.
+import os  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from contextlib import AbstractContextManager, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
@@ -34,6 +35,7 @@ from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analy
 from newssearch.engines.whoosh.store import (  # noqa: E402
     DAMAGE,
     committed_at,
+    damaged_error,
     open_searcher,
     read_manifest,
 )
@@ -46,6 +48,10 @@ if TYPE_CHECKING:
     from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry
 
 __all__ = ["WhooshEngine"]
+
+# Searchers a resident searcher keeps open (README, "A resident searcher"), by the folder's real
+# path: every reader of that folder in this process, and in the processes it forks, uses it.
+_KEPT: dict[str, tuple[AbstractContextManager[tuple[Searcher, dict[str, Any]]], Searcher, dict[str, Any]]] = {}
 
 
 class WhooshEngine:
@@ -63,8 +69,30 @@ class WhooshEngine:
 
     @contextmanager
     def reader(self) -> Iterator[WhooshReader]:
+        kept = _KEPT.get(os.path.realpath(self.folder)) if _KEPT else None
+        if kept is not None and _up_to_date(kept[1]):
+            try:
+                yield WhooshReader(self, kept[1], kept[2])
+            except DAMAGE as exc:
+                raise damaged_error(self.folder, exc) from exc
+            return
         with open_searcher(self.folder) as (searcher, meta):
             yield WhooshReader(self, searcher, meta)
+
+    def keep(self) -> bool:
+        """Keep the index open in this process for every later ``reader()``, reopened here when
+        a newer commit exists; True when it was (re)opened. Raises as ``reader()`` does."""
+        key = os.path.realpath(self.folder)
+        kept = _KEPT.get(key)
+        if kept is not None and _up_to_date(kept[1]):
+            return False
+        opened = open_searcher(self.folder)
+        searcher, meta = opened.__enter__()
+        _KEPT[key] = (opened, searcher, meta)
+        if kept is not None:
+            kept[0].__exit__(None, None, None)
+        _warm(searcher)
+        return True
 
     def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
         # Imported here: the writer loads multiprocessing and Whoosh's writing modules, which a
@@ -139,6 +167,24 @@ class WhooshReader:
         )
 
 
+def _up_to_date(searcher: Searcher) -> bool:
+    try:
+        return bool(searcher.up_to_date())
+    except Exception:  # the folder went away, or a commit is being written: open it again
+        return False
+
+
+def _warm(searcher: Searcher) -> None:
+    """Read once what every search reads (field lengths, the first stored fields), so that the
+    processes a resident searcher forks find it in memory rather than each reading it again."""
+    scored = [name for name, field in searcher.schema.items() if field.scorable]
+    for leaf, _ in searcher.reader().leaf_readers():
+        if leaf.doc_count_all():
+            for name in scored:
+                leaf.doc_field_length(0, name)
+            leaf.stored_fields(0)
+
+
 def _contents(folder: Path) -> IndexContents:
     """The whole index read back: every stored article, and every file's bytes. A missing
     index, or one of another schema version, is refused as for every other command; one that
@@ -174,9 +220,10 @@ def _contents(folder: Path) -> IndexContents:
 
 
 if TYPE_CHECKING:  # mypy checks that these fit the interfaces
-    from newssearch.engine import Engine, Reader, Writer
+    from newssearch.engine import Engine, Reader, Resident, Writer
     from newssearch.engines.whoosh.writer import WhooshWriter
 
     _engine: Engine = WhooshEngine(".")
+    _resident: Resident = WhooshEngine(".")
     _reader: type[Reader] = WhooshReader
     _writer: type[Writer] = WhooshWriter

@@ -1,0 +1,333 @@
+"""The resident searcher (README, "A resident searcher"): ``newssearch serve`` and the thin client.
+
+Every command here is the real ``newssearch`` entry point in a process of its own, against a
+real server process on a real index; a command answered by the server must print exactly what
+it prints without one (``NEWSSEARCH_NO_SERVER=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from conftest import AWKWARD, FIXTURES, SEED, clean_env, entry_point, run_in_terminal
+from newssearch.client import LOG_NAME, SOCKET_NAME
+
+
+class Run(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def run(cwd: Path, *args: str, served: bool = True, **env: str) -> Run:
+    extra = {} if served else {"NEWSSEARCH_NO_SERVER": "1"}
+    proc = subprocess.run(
+        [str(entry_point()), *args],
+        cwd=cwd,
+        env=clean_env(**extra, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+class Server:
+    """A ``newssearch serve`` process on the index in ``folder/index``."""
+
+    def __init__(self, folder: Path, *options: str) -> None:
+        self.folder = folder
+        self.proc = subprocess.Popen(
+            [str(entry_point()), "serve", "--idle", "0", *options],
+            cwd=folder,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stderr is not None
+        self.first_line = self.proc.stderr.readline()  # said once it listens
+        assert "serving" in self.first_line, self.first_line + self.proc.stderr.read()
+
+    def answered(self) -> int:
+        status = run(self.folder, "serve", "--status", "--json")
+        assert status.code == 0, status
+        import json
+
+        return int(json.loads(status.out)["answered"])
+
+    def stop(self) -> str:
+        stopped = run(self.folder, "serve", "--stop")
+        assert stopped.code == 0, stopped
+        assert self.proc.wait(timeout=30) == 0
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read()
+
+
+def _corpus(folder: Path) -> None:
+    shutil.copytree(AWKWARD, folder / "corpus")
+    shutil.copy(SEED, folder / "corpus" / SEED.name)
+    shutil.copytree(FIXTURES / "formats" / "md", folder / "corpus" / "md")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("served")
+    _corpus(folder)
+    built = run(folder, "index", "-q")
+    assert built.code == 0, built
+    server = Server(folder)
+    yield server
+    if server.proc.poll() is None:
+        server.stop()
+
+
+# What a user runs, good and bad: every output format, options, errors of each kind.
+COMMANDS = [
+    ["query", "Rafah crossing"],
+    ["query", "Rafah crossing", "--limit", "2", "--offset", "1"],
+    ["query", "Rafah crossing", "--json"],
+    ["query", "Rafah crossing", "--jsonl"],
+    ["query", "Rafah crossing", "--csv"],
+    ["query", "Rafah crossing", "--vimgrep"],
+    ["query", "tunnel", "--passages"],
+    ["query", "caption:tunnel"],
+    ["query", "Rafha crosing"],
+    ["query", "hostage families Gaza crossing negotiations", "--any", "--json"],
+    ["query", "Türkiye"],
+    ["query", "“limited reopening”"],
+    ["query", "gaza", "--sort", "date", "--quiet"],
+    ["query", "gaza", "--since", "2020", "--until", "2030", "--json"],
+    ["query", "gaza", "--source", "nobody"],
+    ["query", "zzzqqqxx"],
+    ["query", "title:(storm"],
+    ["query", "the of and"],
+    ["query", "gaza", "--limit", "-1"],
+    ["query", "gaza", "--json", "--csv"],
+    ["query", "--help"],
+    ["query", "--", "-gaza"],
+    ["query", "-gaza"],
+    ["query", "gaza", "--color", "always"],
+    ["show", "fd9fa8ec", "--highlight", "crossing"],
+    ["show", "fd9fa8ec", "--json"],
+    ["show", "nope"],
+    ["show", "c", "--json"],
+    ["stats"],
+    ["stats", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: " ".join(args))
+def test_a_served_command_prints_what_it_prints_without_a_server(served: Server, args: list[str]) -> None:
+    before = served.answered()
+    answered = run(served.folder, *args)
+    assert served.answered() == before + 1  # the server answered it, not the command itself
+    alone = run(served.folder, *args, served=False)
+    assert answered == alone
+
+
+def test_a_command_for_another_index_runs_on_its_own(served: Server) -> None:
+    before = served.answered()
+    for index in ("elsewhere", "http://127.0.0.1:9/news"):
+        assert run(served.folder, "query", "gaza", "--index", index) == run(
+            served.folder, "query", "gaza", "--index", index, served=False
+        )
+    assert served.answered() == before
+
+
+def test_on_a_terminal_the_output_is_the_same_colours_and_width(served: Server) -> None:
+    for args in (["query", "Rafah crossing"], ["stats"], ["show", "fd9fa8ec", "--no-pager"]):
+        argv = [str(entry_point()), *args]
+        with_server = run_in_terminal(argv, served.folder, clean_env(), columns=52)
+        without = run_in_terminal(argv, served.folder, clean_env(NEWSSEARCH_NO_SERVER="1"), columns=52)
+        assert with_server == without
+        assert "\x1b[" in with_server[1]  # coloured: the server wrote to the terminal itself
+
+
+def test_show_with_a_pager_runs_in_the_terminals_own_process(served: Server) -> None:
+    # The pager reads keys from the terminal, so the server hands the command back.
+    argv = [str(entry_point()), "show", "fd9fa8ec"]
+    before = served.answered()
+    paged = run_in_terminal(argv, served.folder, clean_env(PAGER="cat"))
+    alone = run_in_terminal(argv, served.folder, clean_env(PAGER="cat", NEWSSEARCH_NO_SERVER="1"))
+    assert paged == alone
+    assert paged[0] == 0 and "Rafah" in paged[1]
+    assert served.answered() == before + 1  # asked, and handed back
+
+
+def test_the_socket_is_its_owners_only(served: Server) -> None:
+    mode = (served.folder / "index" / SOCKET_NAME).stat().st_mode
+    assert stat.S_ISSOCK(mode)
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_the_client_loads_none_of_typer_rich_or_whoosh(served: Server) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "newssearch", "query", "Rafah crossing", "--json"],
+        cwd=served.folder,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")]
+    assert "newssearch.client" in imported
+    heavy = [m for m in imported if m.split(".")[0] in {"typer", "click", "rich", "whoosh", "newssearch.cli"}]
+    assert heavy == []
+    assert '"Rafah' in proc.stdout
+
+
+def test_many_commands_at_once_are_each_answered(served: Server) -> None:
+    expected = run(served.folder, "query", "Rafah crossing", "--json", served=False)
+    entry = str(entry_point())
+    procs = [
+        subprocess.Popen(
+            [entry, "query", "Rafah crossing", "--json"],
+            cwd=served.folder,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(12)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert (proc.returncode, out, err) == expected
+
+
+def test_no_server_bypasses_it(served: Server) -> None:
+    before = served.answered()
+    assert run(served.folder, "stats", served=False).code == 0
+    assert served.answered() == before
+
+
+def test_a_second_server_for_the_same_index_is_refused(served: Server) -> None:
+    second = run(served.folder, "serve", "--idle", "0")
+    assert second.code == 2
+    assert second.err.startswith("newssearch: a server already answers for ")
+    assert "serve --stop" in second.err
+
+
+def test_status_says_what_the_server_does(served: Server) -> None:
+    status = run(served.folder, "serve", "--status")
+    assert status.code == 0
+    assert f"pid       {served.proc.pid}" in status.out
+    assert "watching  no" in status.out
+
+
+def test_an_update_is_seen_by_the_next_command(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path)
+    try:
+        assert run(tmp_path, "query", "quetzalcoatl").code == 1
+        (tmp_path / "corpus" / "new.md").write_text("# Quetzalcoatl returns\n\nA feathered serpent was seen.\n")
+        assert run(tmp_path, "index", "-q").code == 0
+        found = run(tmp_path, "query", "quetzalcoatl", "--json")
+        assert found.code == 0 and "Quetzalcoatl returns" in found.out
+        assert found == run(tmp_path, "query", "quetzalcoatl", "--json", served=False)
+        # A rebuild too: a new set of segments.
+        assert run(tmp_path, "index", "-q", "--rebuild").code == 0
+        assert run(tmp_path, "stats", "--json") == run(tmp_path, "stats", "--json", served=False)
+        assert server.answered() == 3
+    finally:
+        said = server.stop()
+    assert "stopped serving" in said
+    assert not (tmp_path / "index" / SOCKET_NAME).exists()
+
+
+def test_a_dead_servers_socket_is_not_an_error(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path)
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(timeout=30)
+    assert (tmp_path / "index" / SOCKET_NAME).exists()  # left behind
+    for args in (["query", "Rafah crossing"], ["stats", "--json"]):
+        assert run(tmp_path, *args) == run(tmp_path, *args, served=False)
+    assert run(tmp_path, "serve", "--status").code == 1
+    # A new server takes the place over.
+    again = Server(tmp_path)
+    try:
+        assert again.answered() == 0
+        assert run(tmp_path, "query", "Rafah crossing").code == 0
+        assert again.answered() == 1
+    finally:
+        again.stop()
+
+
+def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path)
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0
+    assert not (tmp_path / "index" / SOCKET_NAME).exists()
+    assert run(tmp_path, "query", "Rafah crossing") == run(tmp_path, "query", "Rafah crossing", served=False)
+
+
+def test_status_and_stop_without_a_server(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    status = run(tmp_path, "serve", "--status")
+    assert status == Run(1, "no server answers for ./index\n", "")
+    assert run(tmp_path, "serve", "--status", "--json") == Run(1, '{"running": false}\n', "")
+    assert run(tmp_path, "serve", "--stop") == Run(1, "", "newssearch: no server answers for ./index\n")
+
+
+def test_serving_what_cannot_be_served(tmp_path: Path) -> None:
+    missing = run(tmp_path, "serve")
+    assert missing.code == 2
+    assert missing.err == "newssearch: no index at ./index — run `newssearch index` to build it\n"
+    cluster = run(tmp_path, "serve", "--index", "http://127.0.0.1:9/news")
+    assert cluster.code == 2 and "a cluster answers queries itself" in cluster.err
+    both = run(tmp_path, "serve", "--status", "--stop")
+    assert both.code == 2 and "pick one" in both.err
+
+
+def test_detach_returns_once_it_answers_and_watch_indexes_changes(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    started = run(tmp_path, "serve", "--detach", "--watch", "--idle", "5")
+    assert started.code == 0, started
+    shown = r"newssearch: serving \./index in the background \(pid (\d+)\) — `newssearch serve --stop` stops it\n"
+    # --watch brought the index up to date first (its problems and summary), then the README's line
+    assert "Rebuilt index: 17 articles" in started.err
+    pid = re.fullmatch(shown, started.err.splitlines(keepends=True)[-1])
+    assert pid, started.err
+    try:
+        assert run(tmp_path, "query", "quetzalcoatl").code == 1  # --watch built the index first
+        (tmp_path / "corpus" / "new.md").write_text("# Quetzalcoatl returns\n\nA feathered serpent was seen.\n")
+        deadline = time.monotonic() + 60
+        while run(tmp_path, "query", "quetzalcoatl").code != 0:  # the watcher's commit, whenever it lands
+            assert time.monotonic() < deadline, (tmp_path / "index" / LOG_NAME).read_text()
+        (tmp_path / "corpus" / "new.md").unlink()
+        while run(tmp_path, "query", "quetzalcoatl").code != 1:
+            assert time.monotonic() < deadline, (tmp_path / "index" / LOG_NAME).read_text()
+        status = run(tmp_path, "serve", "--status", "--json")
+        assert '"watching": "' in status.out
+    finally:
+        stopped = run(tmp_path, "serve", "--stop")
+    assert stopped == Run(0, "", f"newssearch: stopped the server of ./index (pid {pid.group(1)})\n")
+    log = (tmp_path / "index" / LOG_NAME).read_text()
+    assert "1 added" in log and "1 removed" in log and "stopped serving" in log
+    assert stat.S_IMODE(os.stat(tmp_path / "index" / LOG_NAME).st_mode) == 0o600
+
+
+def test_check_and_stats_ignore_the_servers_files(served: Server) -> None:
+    check = run(served.folder, "index", "--check")
+    assert check.code == 0, check
+    assert "leftover" not in check.out + check.err
