@@ -177,6 +177,27 @@ def test_reuters_offset_pages_continue_the_date_order(reuters: Indexed) -> None:
 
 
 @needs_reuters
+def test_reuters_a_word_in_most_stories_counts_to_ten_thousand_then_says_so(reuters: Indexed) -> None:
+    """README, "Large result sets": past 10,000 matches the total is a lower bound and there
+    are no facets; --exact-total counts every match; the page is the same either way."""
+    code, capped = query(reuters.index, "said", "--limit", "20")
+    assert code == 0
+    assert (capped["total"], capped["total_exact"], capped["facets"]) == (10_000, False, {})
+    code, exact = query(reuters.index, "said", "--limit", "20", "--exact-total")
+    assert code == 0 and exact["total_exact"] is True
+    assert exact["total"] > 10_000
+    assert sum(exact["facets"]["month"].values()) <= exact["total"]
+    assert "Reuters" in exact["facets"]["source"]
+    assert [(r["id"], r["score"]) for r in capped["results"]] == [(r["id"], r["score"]) for r in exact["results"]]
+    terminal = run("query", "said", "--index", str(reuters.index))
+    assert "1–10 of 10,000+ articles." in terminal.stderr
+    assert "--exact-total counts them all, by source and by month." in terminal.stderr
+    counted = run("query", "said", "--index", str(reuters.index), "--exact-total")
+    assert f"1–10 of {exact['total']:,} articles." in counted.stderr
+    assert "By source: Reuters" in counted.stderr
+
+
+@needs_reuters
 def test_reuters_show_gives_the_records_newid_date_source_and_line(reuters: Indexed) -> None:
     _, got = query(reuters.index, "oil", *MARCH, "--limit", "1")
     hit = got["results"][0]

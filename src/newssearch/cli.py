@@ -275,6 +275,10 @@ def query(
     ] = None,
     in_field: Annotated[SearchField | None, typer.Option("--in", help="Every word must match in this field.")] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")] = Sort.relevance,
+    exact_total: Annotated[
+        bool,
+        typer.Option("--exact-total", help="Count every match, and by source and month, however many (else 10,000+)."),
+    ] = False,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print a CSV table: a header, then a row a result.")] = False,
@@ -315,6 +319,7 @@ def query(
             until=end,
             field=in_field.value if in_field else None,
             sort=sort.value,
+            exact_total=exact_total,
             facets=json_out or not formats,  # only the JSON object and the terminal show counts
         )
 

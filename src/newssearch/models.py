@@ -90,6 +90,12 @@ class SearchRequest:
     facets: bool = True  # count all matches by source and month (--jsonl prints no counts)
     feedback: bool = True  # re-rank --any questions by their best articles' words (README, "Ranking")
     snippets: bool = True  # the results' snippets (measuring ranking alone needs none)
+    exact_total: bool = False  # count every match, however many (README, "Large result sets")
+
+
+# A query's total is counted exactly up to this many matches; past it, it may be a lower bound
+# (``total_exact`` false) unless ``exact_total`` asks for every match (README, "Large result sets").
+EXACT_UP_TO = 10_000
 
 
 # What to highlight, by part of an article (title, section, caption, body): analyzed words, and
@@ -192,13 +198,15 @@ class PassageHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
-    (``YYYY-MM``); ``filter_note``: when filters left nothing, which one and what there is;
-    ``notes``: how the query was read where that may not be what was meant (a lower-case
+    """``total_exact``: false when ``total`` is a lower bound (more matches than were counted);
+    ``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
+    (``YYYY-MM``), only when the total is exact; ``filter_note``: when filters left nothing,
+    which one and what there is; ``notes``: how the query was read where that may not be what was meant (a lower-case
     ``or``, a query of words too common to be indexed)."""
 
     query: str
     total: int
+    total_exact: bool
     relaxed: bool
     suggestion: str | None
     results: list[Hit] | list[PassageHit]

@@ -35,6 +35,7 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
     return SearchResult(
         query=parsed.text,
         total=page.total,
+        total_exact=page.total_exact,
         relaxed=page.relaxed,
         suggestion=page.suggestion,
         results=results,

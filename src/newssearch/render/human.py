@@ -146,14 +146,23 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     if result.total == 0:
         _hanging(con, _styled(f"No {noun}s match {safe_name(result.query)!r}.", "dim"))
     elif shown == 0:
-        _hanging(con, _styled(f"{_count(result.total, noun)} match; none past --offset {offset:,}.", "dim"))
+        _hanging(con, _styled(f"{_total(result, noun)} match; none past --offset {offset:,}.", "dim"))
     else:
         first, last = offset + 1, offset + shown
         span = f"{first:,}" if first == last else f"{first:,}–{last:,}"
-        _hanging(con, _styled(f"{span} of {_count(result.total, noun)}.", "dim"))
+        _hanging(con, _styled(f"{span} of {_total(result, noun)}.", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
         _hanging(con, _styled(safe_name(facets), "dim"))
+    elif not result.total_exact:
+        _hanging(con, _styled("--exact-total counts them all, by source and by month.", "dim"))
+
+
+def _total(result: SearchResult, noun: str) -> str:
+    """``3 articles``; a lower bound as ``10,000+ articles``."""
+    if result.total_exact:
+        return _count(result.total, noun)
+    return f"{result.total:,}+ {noun}s"
 
 
 FACETS_SHOWN = 4

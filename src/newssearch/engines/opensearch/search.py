@@ -28,7 +28,7 @@ from newssearch.engines.opensearch.mapping import (
 )
 from newssearch.engines.opensearch.translate import DSL, Translation, prepare
 from newssearch.errors import UsageError
-from newssearch.models import Article, EmptyFilter, Page, Passage, SearchRequest, Terms, terms_by_part
+from newssearch.models import EXACT_UP_TO, Article, EmptyFilter, Page, Passage, SearchRequest, Terms, terms_by_part
 from newssearch.querytext import WORD, ParsedQuery
 from newssearch.snippets import MAX_ANALYZED
 from newssearch.weights import weights
@@ -71,7 +71,7 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         ranked = _with_feedback(reader, q, _words_of(strict_tree), filters)
     answer = _run(reader, request, ranked, filters, spelled, strict.patterns)
     spelled.seen(answer)
-    total = answer["hits"]["total"]["value"]
+    total, exact = _total(answer)
     relaxed = False
     if total == 0 and relaxed_tree is not None and relaxed_tree != strict_tree:
         loose = _translation(reader, parsed, "any")
@@ -79,7 +79,7 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         if relaxed_q is not None and relaxed_q != q:
             q, used = relaxed_q, loose
             answer = _run(reader, request, q, filters, None, loose.patterns)
-            total = answer["hits"]["total"]["value"]
+            total, exact = _total(answer)
             relaxed = total > 0
     hits: list[tuple[float, Article | Passage]] = []
     for hit in answer["hits"]["hits"]:
@@ -94,12 +94,19 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     return Page(
         hits=hits,
         total=total,
+        total_exact=exact,
         terms=terms,
         relaxed=relaxed,
-        facets=_facets(answer) if request.facets else {},
+        facets=_facets(answer) if request.facets and exact else {},  # as on disk: counts of a total only
         empty_filter=_empty_filter(reader, q, request) if total == 0 else None,
         suggestion=spelled.suggestion(),
     )
+
+
+def _total(answer: dict[str, Any]) -> tuple[int, bool]:
+    """The total of an answer, and whether it counts every match (else a lower bound)."""
+    total = answer["hits"]["total"]
+    return int(total["value"]), total.get("relation", "eq") == "eq"
 
 
 def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery, article_id: str | None = None) -> Terms:
@@ -181,7 +188,8 @@ def _run(
         "query": {"bool": {"must": [q], "filter": filters}},
         "from": request.offset,
         "size": request.limit,
-        "track_total_hits": True,
+        # Counted up to EXACT_UP_TO, then "gte" (README, "Large result sets").
+        "track_total_hits": True if request.exact_total else EXACT_UP_TO,
         "_source": ["data"],
     }
     if request.sort == "date":  # newest first; undated last; then as by relevance

@@ -273,7 +273,8 @@ def expand(q: wq.Query, reader: IndexReader, _stems: dict[tuple[object, ...], li
     if q.is_leaf():
         return q
     expanded = q.apply(lambda child: expand(child, reader, found))
-    return _AndNot(expanded.a, expanded.b) if type(expanded) is wq.AndNot else expanded
+    repaired = _REPAIRED.get(type(expanded))
+    return repaired(expanded.a, expanded.b) if repaired else expanded
 
 
 class _AndNotMatcher(matching.AndNotMatcher):  # type: ignore[misc]
@@ -293,6 +294,29 @@ class _AndNot(wq.AndNot):  # type: ignore[misc]
         matches = self.a.matcher(searcher, context)
         left_out = self.b.matcher(searcher, searcher.boolean_context())
         return _AndNotMatcher(matches, left_out)
+
+
+class _AndMaybeMatcher(matching.AndMaybeMatcher):  # type: ignore[misc]
+    """Whoosh's, except when it skips: Whoosh's moves ``b`` to the document skipped to, not to
+    the match of ``a`` it lands on, so that match lost ``b``'s score (whoosh-reloaded 2.7.5;
+    only a search that skips, ``topk``, skips this matcher)."""
+
+    def skip_to(self, id: int) -> bool:
+        moved = bool(super().skip_to(id))
+        a, b = self.a, self.b
+        if a.is_active() and b.is_active() and b.id() < a.id():
+            moved = bool(b.skip_to(a.id())) or moved
+        return moved
+
+
+class _AndMaybe(wq.AndMaybe):  # type: ignore[misc]
+    """``a ANDMAYBE b`` through ``_AndMaybeMatcher``; the query is Whoosh's in every other way."""
+
+    matcherclass = _AndMaybeMatcher
+
+
+# The binary queries whose Whoosh matchers go wrong, and the ones used instead.
+_REPAIRED: dict[type, Any] = {wq.AndNot: _AndNot, wq.AndMaybe: _AndMaybe}
 
 
 def _expansions(q: wq.Query, reader: IndexReader) -> list[str]:

@@ -14,7 +14,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from newssearch import models
-from newssearch.engines.whoosh import feedback, parse
+from newssearch.engines.whoosh import feedback, parse, topk
 from newssearch.engines.whoosh.documents import stored_article, stored_passage
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
@@ -27,9 +27,11 @@ from newssearch.errors import UsageError
 from newssearch.models import EmptyFilter, Page, SearchRequest, Terms
 from newssearch.querytext import ParsedQuery
 
-# How the matches of a query become the page: (page as (score, stored fields), total, facets).
+# How the matches of a query become the page: (page as (score, stored fields), total, facets,
+# whether the total is exact).
 Ranker = Callable[
-    [Searcher, wq.Query, SearchRequest], tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]]]
+    [Searcher, wq.Query, SearchRequest],
+    tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool],
 ]
 
 
@@ -56,10 +58,10 @@ def search(
     ranked = q
     if request.any_words and not request.passages and request.feedback and feedback.applies(query.strict):
         ranked = feedback.with_feedback(searcher, q, _within(q, request, always_filter_kind))
-    page, total, facets = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
+    page, total, facets, exact = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
     if total == 0 and query.relaxed is not None:
         q = parse.expand(query.relaxed, reader)
-        page, total, facets = rank_matches(searcher, _within(q, request, always_filter_kind), request)
+        page, total, facets, exact = rank_matches(searcher, _within(q, request, always_filter_kind), request)
         relaxed = total > 0
     empty = _empty_filter(searcher, q, request) if total == 0 else None
     hits: list[Any]
@@ -70,6 +72,7 @@ def search(
     return Page(
         hits=hits,
         total=total,
+        total_exact=exact,
         terms=terms_by_part(parse.highlight_terms(q)),
         relaxed=relaxed,
         facets=facets,
@@ -135,16 +138,22 @@ def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Em
 
 
 def rank(
-    searcher: Searcher, matching: wq.Query, request: SearchRequest
-) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]]]:
-    """The requested page as (score, stored fields), the total number of matches, and the
-    facet counts of all matches, from one walk through the matches.
+    searcher: Searcher, matching: wq.Query, request: SearchRequest, exact_up_to: int = topk.EXACT_UP_TO
+) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool]:
+    """The requested page as (score, stored fields), the total number of matches, the facet
+    counts of all matches, and whether the total is exact.
 
-    Every match is scored. Whoosh's top-N search, which skips the postings that cannot reach
-    the page, returns wrong pages in whoosh-reloaded 2.7.5 (three faults in how it bounds the
-    scores of ORs and filters; benchmarks/README.md), and scoring is what the total and the
-    facets need the walk for anyway."""
+    Up to ``exact_up_to`` matches (or with ``--exact-total``), every match is scored in one
+    walk that also counts them and their facets. Past it, a query of words finds its page with
+    ``topk`` (which scores only what may reach the page), the total is ``exact_up_to`` as a
+    lower bound, and there are no facets (README, "Large result sets"). Whoosh's own top-N
+    search, which also skips, returns wrong pages in whoosh-reloaded 2.7.5 (benchmarks/README.md)."""
     wanted = request.offset + request.limit
+    words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
+    if words is not None and topk.count_up_to(searcher, matching, exact_up_to + 1) > exact_up_to:
+        ranked = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted) if wanted else []
+        page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
+        return page, exact_up_to, {}, False
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
         keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
@@ -155,7 +164,7 @@ def rank(
         ranked = _ties_by_key(searcher, found.top_n, wanted)
     page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
-    return page, len(ranked), facets
+    return page, len(ranked), facets, True
 
 
 def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: int) -> list[tuple[float, int]]:

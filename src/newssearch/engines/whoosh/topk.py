@@ -1,0 +1,192 @@
+"""The best matches of a query without scoring every match (README, "Large result sets").
+
+A query that matches more than ``EXACT_UP_TO`` documents has its page found by MaxScore (Turtle
+and Flood, 1995) with block bounds: the query's score is a sum of its words' scores in each
+field (BM25F, ``ranking``), each word's postings in a field (a "leaf") has a bound on its score,
+for its whole list and for each block of 128 postings, and a document that cannot reach the
+score of the page's last result so far (the threshold) is never scored:
+
+- the leaves whose bounds together stay under the threshold are *non-essential*: a document
+  that has none of the others cannot reach it, so only the others' postings are walked;
+- where the current blocks of the walked leaves cannot reach it together, their postings are
+  skipped to the end of the first of those blocks;
+- a document that may reach it is checked and scored by the query's own matcher, exactly as an
+  exhaustive search scores it, so a page found this way is the page of sorting every match: the
+  same articles, the same scores, equal scores in order of key (``search._ties_by_key``).
+
+Only a document whose bound is below the threshold (less a margin for rounding) is passed
+over, so every document that ties with the page's last result is kept. Bounds come from
+Whoosh's postings (a block's greatest word count and shortest text, lengths rounded up as the
+scorer rounds them), which BM25 cannot exceed.
+
+It applies to queries made of words (terms, and the words a prefix, wildcard or fuzzy word
+expands to) under AND, OR, ANDMAYBE, REQUIRE (the filters) and ANDNOT: every match of such a query
+has a word that scores, and its score is the sum of its words' (``leaves``). A phrase, a range
+or a date query is scored every match, as before.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.matching import wrappers
+from whoosh.searching import Searcher
+
+from newssearch import models
+
+EXACT_UP_TO = models.EXACT_UP_TO
+# A document is passed over when its bound is below the threshold by more than this (relative):
+# the query's matcher adds the same scores in its own order, which can differ in the last bits.
+_MARGIN = 1e-9
+
+
+def count_up_to(searcher: Searcher, q: wq.Query, limit: int) -> int:
+    """How many documents ``q`` matches, counting no further than ``limit``."""
+    found = 0
+    for sub, _ in searcher.leaf_searchers():
+        for _ in q.matcher(sub, sub.boolean_context()).all_ids():
+            found += 1
+            if found >= limit:
+                return found
+    return found
+
+
+def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
+    """The words whose scores add up to ``q``'s, as (field, word, boost), or None when ``q``
+    is not a sum of words' scores (a phrase, a range, a NOT of its own, an OR that needs several
+    of its parts)."""
+    if type(q) is wq.Term:
+        return [(q.fieldname, q.text, boost * q.boost)]
+    if type(q) in (wq.And, wq.Or):
+        if isinstance(q, wq.Or) and (q.scale or q.minmatch):
+            return None
+        found: list[tuple[str, str, float]] = []
+        for sub in q.subqueries:
+            part = leaves(sub, boost * q.boost)
+            if part is None:
+                return None
+            found += part
+        return found
+    if isinstance(q, (wq.Require, wq.AndNot)):  # only the first part scores
+        return leaves(q.a, boost)
+    if isinstance(q, wq.AndMaybe):
+        a, b = leaves(q.a, boost), leaves(q.b, boost)
+        return None if a is None or b is None else a + b
+    return None
+
+
+class _Leaf:
+    """One word's postings in one field of one segment, with its boost and bounds."""
+
+    __slots__ = ("m", "boost", "bound")
+
+    def __init__(self, matcher: Any, boost: float) -> None:
+        self.m = matcher
+        self.boost = boost
+        self.bound = boost * matcher.max_quality()
+
+
+class _Best:
+    """The best scores so far, and every document that scored at least the threshold."""
+
+    def __init__(self, wanted: int) -> None:
+        self.wanted = wanted
+        self.scores: list[float] = []  # a heap of the ``wanted`` best
+        self.kept: list[tuple[float, int]] = []
+        self.threshold = float("-inf")
+
+    def add(self, score: float, docnum: int) -> None:
+        if score < self.threshold:
+            return
+        self.kept.append((score, docnum))
+        if len(self.scores) < self.wanted:
+            heapq.heappush(self.scores, score)
+        elif score > self.scores[0]:
+            heapq.heapreplace(self.scores, score)
+        else:
+            return
+        if len(self.scores) == self.wanted:
+            self.threshold = self.scores[0]
+            if len(self.kept) > 4 * self.wanted + 64:
+                self.kept = [hit for hit in self.kept if hit[0] >= self.threshold]
+
+    def bar(self) -> float:
+        """What a bound must reach for its document to be scored."""
+        theta = self.threshold
+        return theta - _MARGIN * max(1.0, abs(theta)) if theta != float("-inf") else theta
+
+    def ranked(self) -> list[tuple[float, int]]:
+        """Every document that scored at least the page's last, best first."""
+        return sorted((hit for hit in self.kept if hit[0] >= self.threshold), key=lambda hit: -hit[0])
+
+
+def top(searcher: Searcher, q: wq.Query, words: list[tuple[str, str, float]], wanted: int) -> list[tuple[float, int]]:
+    """The ``wanted`` best documents of ``q`` (and all that tie with the last of them) as
+    (score, document number), best first; ``words`` are ``q``'s ``leaves``."""
+    best = _Best(wanted)
+    context = searcher.context()  # as an exhaustive search makes the matcher: the same scores
+    for sub, offset in sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all()):
+        found = []
+        reader = sub.reader()
+        for fieldname, text, boost in words:
+            if fieldname not in sub.schema:
+                continue
+            word = sub.schema[fieldname].to_bytes(text)
+            if (fieldname, word) not in reader:
+                continue
+            postings = sub.postings(fieldname, word, weighting=context.weighting)
+            if isinstance(postings, wrappers.FilterMatcher):  # deleted documents: the query's matcher drops them
+                postings = postings.child
+            if postings.is_active():
+                found.append(_Leaf(postings, boost))
+        if found:
+            _walk(q.matcher(sub, context), sorted(found, key=lambda leaf: leaf.bound), offset, best)
+    return best.ranked()
+
+
+def _block_end(m: Any) -> int:
+    """The last document of the matcher's current block (a short list kept with its word in
+    the term index has no blocks: its current document)."""
+    end = getattr(m, "block_max_id", None)
+    return int(end()) if end is not None else int(m.id())
+
+
+def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
+    """MaxScore through one segment: ``ordered`` by bound, smallest first."""
+    while True:
+        bar = best.bar()
+        lesser, rest = 0, 0.0  # the non-essential leaves: the first ``lesser``, bounds adding to ``rest``
+        while lesser < len(ordered) and rest + ordered[lesser].bound < bar:
+            rest += ordered[lesser].bound
+            lesser += 1
+        walked = [leaf for leaf in ordered[lesser:] if leaf.m.is_active()]
+        if not walked:
+            return
+        if rest + sum(leaf.boost * leaf.m.block_quality() for leaf in walked) < bar:
+            # No document up to the end of the first of these blocks can reach the bar.
+            past = min(_block_end(leaf.m) for leaf in walked) + 1
+            for leaf in walked:
+                if leaf.m.is_active() and leaf.m.id() < past:
+                    leaf.m.skip_to(past)
+            continue
+        docnum = min(leaf.m.id() for leaf in walked)
+        here = [leaf for leaf in walked if leaf.m.id() == docnum]
+        bound = rest + sum(leaf.boost * leaf.m.score() for leaf in here)
+        for leaf in reversed(ordered[:lesser]):  # the lesser leaves, largest bound first
+            if bound < bar:
+                break
+            bound -= leaf.bound
+            m = leaf.m
+            if m.is_active() and m.id() < docnum:
+                m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                bound += leaf.boost * m.score()
+        if bound >= bar:
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                best.add(matcher.score(), offset + docnum)
+        for leaf in here:
+            leaf.m.next()
