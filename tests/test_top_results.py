@@ -206,8 +206,11 @@ def test_equal_scores_come_in_order_of_id_across_the_page_edge(index_dir: Path) 
         SearchRequest("oil", source="nosuch"),  # nothing: the filter note says why
         SearchRequest("oil", since=datetime(2030, 1, 1)),
         SearchRequest("wheat", offset=5000),  # past the last match
+        # A NOT whose words run out inside a filter's walk: Whoosh's matcher read past its end.
+        SearchRequest("pipeline -grain", since=datetime(2024, 4, 1), sort="date"),
+        SearchRequest("pipeline -grain", since=datetime(2024, 4, 1)),
     ],
-    ids=["limit-0", "date-offset", "relaxed", "no-source", "no-date", "past-the-end"],
+    ids=["limit-0", "date-offset", "relaxed", "no-source", "no-date", "past-the-end", "not-by-date", "not-dated"],
 )
 def test_edges_agree_too(index_dir: Path, request_: SearchRequest) -> None:
     fast, slow = _both_ways(index_dir, request_)
@@ -220,7 +223,7 @@ def test_edges_agree_too(index_dir: Path, request_: SearchRequest) -> None:
     )
     if request_.text == "oil zzzqqq":
         assert fast.relaxed and fast.total > 0
-    if request_.source or request_.since:
+    if request_.text == "oil" and (request_.source or request_.since):
         assert fast.total == 0 and fast.filter_note
 
 

@@ -278,13 +278,20 @@ def expand(q: wq.Query, reader: IndexReader, _stems: dict[tuple[object, ...], li
 
 
 class _AndNotMatcher(matching.AndNotMatcher):  # type: ignore[misc]
-    """Whoosh's, except at the start: Whoosh's returns the first match of ``a`` without asking
-    ``b`` when ``b``'s first match comes before it, so ``rafah ANDNOT (egypt OR israel)`` found an
-    article that says "Egypt" (whoosh-reloaded 2.7.5)."""
+    """Whoosh's, except at the start and at the end (whoosh-reloaded 2.7.5). At the start,
+    Whoosh's returns the first match of ``a`` without asking ``b`` when ``b``'s first match comes
+    before it, so ``rafah ANDNOT (egypt OR israel)`` found an article that says "Egypt". At the
+    end, a skip past ``a``'s last match read a document number after it (an IndexError, said
+    as a damaged index: ``pipeline -grain --since 2024-04 --sort date``)."""
 
     def _find_first(self) -> None:
         if self.a.is_active() and self.b.is_active():
             self._find_next()
+
+    def _find_next(self) -> bool:
+        if not self.a.is_active():
+            return False
+        return bool(super()._find_next())
 
 
 class _AndNot(wq.AndNot):  # type: ignore[misc]
