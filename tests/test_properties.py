@@ -197,3 +197,15 @@ def test_every_jsonl_line_parses(
         assert obj["rank"] == offset + n + 1
         assert {"id", "title", "path", "line", "score"} <= set(obj)
         assert ("matches" in obj) != ("--passages" in flags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+@example(text="Türkiye’s İstanbul STRASSE straße ÆON œuvre ﬁnancial U.S.A. 3.14 x*y ΣΑΣ the a I")
+def test_the_snippet_analyzer_reads_text_as_the_index_does(text: str) -> None:
+    """``schema.analyze`` (snippets, highlights) gives the words and offsets of the analyzer the
+    text fields are indexed with, for any text."""
+    from newssearch.engines.whoosh.schema import STEMMED, analyze
+    from newssearch.models import Token
+
+    assert list(analyze(text)) == [Token(t.text, t.startchar, t.endchar) for t in STEMMED(text, chars=True)]

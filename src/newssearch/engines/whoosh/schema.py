@@ -45,10 +45,39 @@ UNSTEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def analyze(text: str) -> Iterator[Token]:
-    """The words of ``text`` as the text fields index them, with their offsets: what a query's
-    terms are matched against when highlighting."""
-    for t in STEMMED(text, chars=True):
-        yield Token(t.text, t.startchar, t.endchar)
+    """The words of ``text`` as the text fields index them (``STEMMED``), with their offsets:
+    what a query's terms are matched against when highlighting.
+
+    The same steps as ``STEMMED``, with its own pattern, character map, stop list and stemmer,
+    in one loop rather than a chain of generators over a shared token, an ASCII word not sent
+    through the character map (which changes no lower-case ASCII letter) and stems kept in a
+    plain dict: every snippet of every result is made this way, three times faster
+    (tests/test_properties.py checks that the two always agree)."""
+    for match in _PATTERN(text):
+        word = match.group(0).lower()
+        if not (_ASCII_KEPT and word.isascii()):
+            word = word.translate(_CHARMAP)
+        if len(word) < _SHORTEST or (_LONGEST is not None and len(word) > _LONGEST) or word in _STOPS:
+            continue
+        if word not in _NOT_STEMMED:
+            stemmed = _STEMS.get(word)
+            if stemmed is None:
+                if len(_STEMS) >= _STEMS_KEPT:
+                    _STEMS.clear()
+                stemmed = _STEMS[word] = _STEM(word)
+            word = stemmed
+        yield Token(word, match.start(), match.end())
+
+
+_TOKENIZER, _, _CHARSET, _STOP, _STEMMER = STEMMED.items
+_PATTERN = _TOKENIZER.expression.finditer
+_CHARMAP = _CHARSET.charmap
+_STOPS, _SHORTEST, _LONGEST = _STOP.stops, _STOP.min, _STOP.max
+_STEM, _NOT_STEMMED = (_STEMMER._stem if _STEMMER.lang else _STEMMER.stemfn), _STEMMER.ignore
+_STEMS: dict[str, str] = {}
+_STEMS_KEPT = 200_000
+# Whether the character map leaves lower-case ASCII as it is (it does in the pinned Whoosh).
+_ASCII_KEPT = all(_CHARMAP.get(ord(c), c) == c for c in map(chr, range(128)) if not c.isupper())
 
 
 KIND_ARTICLE = "article"
