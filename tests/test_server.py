@@ -331,3 +331,42 @@ def test_check_and_stats_ignore_the_servers_files(served: Server) -> None:
     check = run(served.folder, "index", "--check")
     assert check.code == 0, check
     assert "leftover" not in check.out + check.err
+
+
+def test_it_stops_by_itself_after_the_idle_minutes(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path, "--idle", "0.01")  # after the --idle 0 it is given: the last one counts
+    assert "stops after 0.01 minutes without a command" in server.first_line
+    assert server.proc.wait(timeout=60) == 0
+    assert server.proc.stderr is not None
+    assert "(0.01 minutes without a command)" in server.proc.stderr.read()
+    assert not (tmp_path / "index" / SOCKET_NAME).exists()
+
+
+def test_a_server_of_another_install_is_not_asked(tmp_path: Path) -> None:
+    """A server started before newssearch was installed again (here: from a copy of its code)
+    answers nothing: each command runs on its own, and --status says the server is outdated."""
+    import newssearch
+
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    code = tmp_path / "other-install"
+    shutil.copytree(Path(newssearch.__file__).parent, code / "newssearch", copy_function=shutil.copy)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newssearch", "serve", "--idle", "0"],
+        cwd=tmp_path,
+        env=clean_env(PYTHONPATH=str(code)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None and "serving" in proc.stderr.readline()
+        assert run(tmp_path, "query", "Rafah crossing") == run(tmp_path, "query", "Rafah crossing", served=False)
+        status = run(tmp_path, "serve", "--status")
+        assert status.code == 0
+        assert "answered  0 commands" in status.out
+        assert "outdated  newssearch was installed again since it started" in status.out
+    finally:
+        assert run(tmp_path, "serve", "--stop").code == 0
+        proc.wait(timeout=30)

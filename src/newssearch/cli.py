@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
     from newssearch.manifest import IndexSummary
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 QUERY_HELP = """Search the index; print the best articles, best first, with highlighted snippets.
 
@@ -112,7 +113,7 @@ QuietOpt = Annotated[
 ]
 
 
-def _not_negative(value: int) -> int:
+def _not_negative(value: N) -> N:
     if value < 0:
         raise typer.BadParameter(f"{value} is negative — give 0 or more")
     return value
@@ -397,14 +398,14 @@ def serve(
     ] = False,
     corpus: CorpusOpt = Path("corpus"),
     idle: Annotated[
-        int,
+        float,
         typer.Option(
             "--idle",
             metavar="MINUTES",
             callback=_not_negative,
-            help="Stop after this long without a command (0: never).",
+            help="Stop after this many minutes without a command (0: never).",
         ),
-    ] = 60,
+    ] = 60.0,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background; return once it answers.")] = False,
     status: Annotated[
         bool, typer.Option("--status", help="Say whether a server answers for the index (exit 1: none).")

@@ -66,7 +66,7 @@ class Status:
     answered: int
     answering: int
     watching: str | None
-    idle_minutes: int
+    idle_minutes: float
     current: bool  # running the newssearch installed now (else it is not asked; restart it)
 
 
@@ -80,7 +80,7 @@ def index_folder(location: str) -> Path:
     return Path(location)
 
 
-def serve(folder: Path, *, idle_minutes: int = IDLE_MINUTES, corpus: Path | None = None, say: Say) -> None:
+def serve(folder: Path, *, idle_minutes: float = IDLE_MINUTES, corpus: Path | None = None, say: Say) -> None:
     """Serve the index in ``folder`` until stopped (Ctrl-C, SIGTERM, ``serve --stop``) or idle
     for ``idle_minutes`` (0: never); with ``corpus``, index its changes as they happen."""
     from newssearch.engines import engine_at
@@ -98,11 +98,7 @@ def serve(folder: Path, *, idle_minutes: int = IDLE_MINUTES, corpus: Path | None
         if corpus is not None:
             watcher = _start_watcher(corpus, folder, listener, say)
         what = f", indexing changes to {display(corpus)} as they happen" if corpus else ""
-        idle = (
-            f"after {idle_minutes} minute{'' if idle_minutes == 1 else 's'} without a command"
-            if idle_minutes
-            else "only when stopped"
-        )
+        idle = f"after {minutes(idle_minutes)} without a command" if idle_minutes else "only when stopped"
         say(
             f"newssearch: serving {display(folder)} (pid {os.getpid()}){what}; stops {idle}, on Ctrl-C "
             f"or `newssearch serve --stop`"
@@ -127,7 +123,7 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 class _Loop:
     def __init__(
-        self, listener: socket.socket, engine: Resident, folder: Path, idle_minutes: int, corpus: Path | None
+        self, listener: socket.socket, engine: Resident, folder: Path, idle_minutes: float, corpus: Path | None
     ) -> None:
         self.listener = listener
         self.engine = engine
@@ -148,7 +144,7 @@ class _Loop:
             if self.idle:
                 left = self.last + self.idle - time.monotonic()
                 if left <= 0 and not self.answering:
-                    return f"{self.idle // 60} minute{'' if self.idle == 60 else 's'} without a command"
+                    return f"{minutes(self.idle / 60)} without a command"
                 wait = max(0.05, min(wait, left))
             ready, _, _ = select.select([self.listener], [], [], wait)
             if ready and self._take() == "stop":
@@ -190,7 +186,7 @@ class _Loop:
             answered=self.answered,
             answering=len(self.answering),
             watching=os.path.abspath(self.corpus) if self.corpus else None,
-            idle_minutes=self.idle // 60,
+            idle_minutes=self.idle / 60,
             current=bool(message) and message.get("code") == self.stamp,  # type: ignore[union-attr]
         )
 
@@ -224,6 +220,12 @@ class _Loop:
                 if not done:
                     continue
             self.answering.discard(pid)
+
+
+def minutes(n: float) -> str:
+    """``1 minute``, ``60 minutes``, ``0.5 minutes``."""
+    shown = f"{n:g}"
+    return f"{shown} minute{'' if shown == '1' else 's'}"
 
 
 def _peer_uid(conn: socket.socket) -> int:
@@ -435,7 +437,7 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def start_detached(folder: Path, *, idle_minutes: int, corpus: Path | None) -> int:
+def start_detached(folder: Path, *, idle_minutes: float, corpus: Path | None) -> int:
     """Start a server in the background, its output in the log in the index folder, and
     return its pid once it answers."""
     argv = [

@@ -284,6 +284,8 @@ def server_status(con: Console, s: Status | None, shown: str) -> None:
         return
     import time
 
+    from newssearch.server import minutes
+
     up = max(0, int(time.time() - s.started))
     uptime = f"{up // 3600} h {up % 3600 // 60} min" if up >= 3600 else f"{up // 60} min {up % 60} s"
     rows = [
@@ -292,17 +294,13 @@ def server_status(con: Console, s: Status | None, shown: str) -> None:
         ("up", uptime),
         ("answered", f"{s.answered:,} command{'' if s.answered == 1 else 's'}"),
         ("watching", safe_name(s.watching) if s.watching else "no (serve --watch indexes changes)"),
-        ("stops", f"after {_minutes(s.idle_minutes)} without a command" if s.idle_minutes else "only when stopped"),
+        ("stops", f"after {minutes(s.idle_minutes)} without a command" if s.idle_minutes else "only when stopped"),
     ]
     if not s.current:
         again = "newssearch was installed again since it started: commands run without it — restart it"
         rows.append(("outdated", again))
     for name, value in rows:
         con.print(_styled(f"{name:<10}", "cyan") + Text(value))
-
-
-def _minutes(n: int) -> str:
-    return f"{n} minute{'' if n == 1 else 's'}"
 
 
 def _size(n: int) -> str:
