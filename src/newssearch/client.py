@@ -111,7 +111,10 @@ def code_stamp() -> list[tuple[str, int, int]]:
 
 
 def connect(folder: str, timeout: float | None) -> "_socket.socket | None":
-    """A connection to the server of the index in ``folder``, or None when none listens."""
+    """A connection to the server of the index in ``folder``, or None when none listens (or
+    this system has no Unix sockets)."""
+    if not hasattr(_socket, "AF_UNIX") or not hasattr(_socket, "SCM_RIGHTS"):
+        return None
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -231,8 +234,9 @@ def _follow(sock: "_socket.socket", pid: int, folder: str) -> int | None:
             except OSError:
                 pass
 
-    for signum in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP):
-        _signal.signal(signum, forward)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(_signal, name):
+            _signal.signal(getattr(_signal, name), forward)
     sock.settimeout(None)
     try:
         reply, _ = receive(sock)

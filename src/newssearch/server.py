@@ -72,6 +72,10 @@ class Status:
 
 def index_folder(location: str) -> Path:
     """The index folder a server keeps open; a cluster's URL is refused."""
+    if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):
+        raise UsageError(
+            "`serve` needs Unix sockets and fork (Linux, macOS, BSD); on this system commands run on their own"
+        )
     if location.startswith(("http://", "https://")):
         raise UsageError(
             "`serve` keeps an index folder open on this machine; a cluster answers queries itself — "
