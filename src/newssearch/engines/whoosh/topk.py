@@ -19,10 +19,11 @@ over, so every document that ties with the page's last result is kept. Bounds co
 Whoosh's postings (a block's greatest word count and shortest text, lengths rounded up as the
 scorer rounds them), which BM25 cannot exceed.
 
-It applies to queries made of words (terms, and the words a prefix, wildcard or fuzzy word
-expands to) under AND, OR, ANDMAYBE, REQUIRE (the filters) and ANDNOT: every match of such a query
-has a word that scores, and its score is the sum of its words' (``leaves``). A phrase, a range
-or a date query is scored every match, as before.
+It applies to queries made of words and phrases (terms, the words a prefix, wildcard or fuzzy
+word expands to, and a phrase, which Whoosh scores as the sum of its words' scores) under AND,
+OR, ANDMAYBE, REQUIRE (the filters) and ANDNOT: every match of such a query has a word that
+scores, and its score is the sum of its words' (``leaves``). A range or a date query is scored
+every match, as before.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | No
     of its parts)."""
     if type(q) is wq.Term:
         return [(q.fieldname, q.text, boost * q.boost)]
+    if type(q) is wq.Phrase:  # Whoosh scores a phrase as its words: the sum of their scores where it stands
+        return [(q.fieldname, word, boost * q.boost) for word in q.words]
     if type(q) in (wq.And, wq.Or):
         if isinstance(q, wq.Or) and (q.scale or q.minmatch):
             return None
