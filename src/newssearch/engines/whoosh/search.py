@@ -150,7 +150,7 @@ def rank(
     search, which also skips, returns wrong pages in whoosh-reloaded 2.7.5 (benchmarks/README.md)."""
     wanted = request.offset + request.limit
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
-    if words is not None and topk.count_up_to(searcher, matching, exact_up_to + 1) > exact_up_to:
+    if words is not None and topk.more_than(searcher, matching, exact_up_to):
         ranked = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted) if wanted else []
         page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
         return page, exact_up_to, {}, False

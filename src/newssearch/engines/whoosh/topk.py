@@ -33,6 +33,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.matching import wrappers
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from newssearch import models
@@ -41,6 +42,46 @@ EXACT_UP_TO = models.EXACT_UP_TO
 # A document is passed over when its bound is below the threshold by more than this (relative):
 # the query's matcher adds the same scores in its own order, which can differ in the last bits.
 _MARGIN = 1e-9
+
+
+def more_than(searcher: Searcher, q: wq.Query, limit: int) -> bool:
+    """Whether ``q`` matches more than ``limit`` documents: told by how many documents have its
+    words when that settles it (``bounds``), else counted (no further than ``limit`` + 1)."""
+    lower, upper = bounds(q, searcher.reader())
+    if lower > limit:
+        return True
+    if upper <= limit:
+        return False
+    return count_up_to(searcher, q, limit + 1) > limit
+
+
+def bounds(q: wq.Query, reader: Any) -> tuple[int, int]:
+    """The fewest and the most documents ``q`` can match, from how many have each word
+    (``doc_frequency``, which counts deleted documents too until their segment is merged)."""
+    everything = reader.doc_count_all()
+    deleted = everything - reader.doc_count()
+    if type(q) is wq.Term:
+        try:
+            has = int(reader.doc_frequency(q.fieldname, q.text))
+        except (TermNotFound, ValueError):  # a field the index does not have; a word it cannot hold
+            has = 0
+        return max(0, has - deleted), has
+    if type(q) is wq.Phrase:
+        uppers = [bounds(wq.Term(q.fieldname, word), reader)[1] for word in q.words]
+        return 0, min(uppers, default=0)
+    if type(q) in (wq.Or, wq.And) and q.subqueries:
+        parts = [bounds(sub, reader) for sub in q.subqueries]
+        if isinstance(q, wq.Or) and not q.minmatch:
+            return max(low for low, _ in parts), min(sum(high for _, high in parts), everything)
+        return 0, min(high for _, high in parts)
+    if isinstance(q, wq.AndNot):
+        (a_low, a_high), (_, b_high) = bounds(q.a, reader), bounds(q.b, reader)
+        return max(0, a_low - b_high), a_high
+    if isinstance(q, wq.AndMaybe):
+        return bounds(q.a, reader)
+    if isinstance(q, wq.Require):
+        return 0, min(bounds(q.a, reader)[1], bounds(q.b, reader)[1])
+    return 0, everything
 
 
 def count_up_to(searcher: Searcher, q: wq.Query, limit: int) -> int:
