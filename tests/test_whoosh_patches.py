@@ -140,3 +140,18 @@ def test_a_mapped_file_reads_like_a_buffer_file() -> None:
     assert mapped.file.readline() == copied.file.readline() == b"line one\n"
     assert mapped.read() == copied.read() == b"line two\n" and mapped.read(5) == b""
     assert mapped.subset(3, 5).read() == copied.subset(3, 5).read() == data[3:8]
+
+
+def test_a_mapped_file_unpickles_like_a_buffer_file() -> None:
+    """Short pickles (a block header) and ones longer than the copy read ahead, one after another."""
+    import pickle
+
+    from whoosh.filedb.structfile import BufferFile
+
+    values = [(128, 5000, 3.5, 0, 12, 200), list(range(2000)), {"a": "é" * 900}, None, ("x",) * 3]
+    data = b"".join(pickle.dumps(v, protocol=p) for v, p in zip(values, (2, 4, 5, 2, 0), strict=True)) + b"end"
+    mapped, copied = whoosh_patches._mapped_file_class()(memoryview(data)), BufferFile(memoryview(data))
+    for value in values:
+        assert mapped.read_pickle() == copied.read_pickle() == value
+        assert mapped.tell() == copied.tell()
+    assert mapped.read() == b"end"

@@ -2,7 +2,7 @@
 
 Everything of newssearch that knows Whoosh is in this package:
 
-- ``patches``: three changes to Whoosh, installed before any Whoosh module loads (below);
+- ``patches``: a few changes to Whoosh, installed before any Whoosh module loads (below);
 - ``schema``: the fields, analyzers and ``SCHEMA_VERSION``; ``ranking``: BM25F with the
   statistics of the right kind of document, and the field weights;
 - ``documents``: articles ↔ the documents that store them; ``store``: opening the folder,
