@@ -175,14 +175,17 @@ def _up_to_date(searcher: Searcher) -> bool:
 
 
 def _warm(searcher: Searcher) -> None:
-    """Read once what every search reads (field lengths, the first stored fields), so that the
-    processes a resident searcher forks find it in memory rather than each reading it again."""
+    """Read once what every search reads (field lengths, the first stored fields, the columns of
+    keys and facets), so that the processes a resident searcher forks find it in memory rather
+    than each reading it again."""
     scored = [name for name, field in searcher.schema.items() if field.scorable]
     for leaf, _ in searcher.reader().leaf_readers():
         if leaf.doc_count_all():
             for name in scored:
                 leaf.doc_field_length(0, name)
             leaf.stored_fields(0)
+            for name in search.COLUMNS:
+                search.column_of(leaf, name)
 
 
 def _contents(folder: Path) -> IndexContents:
