@@ -105,3 +105,19 @@ def test_help_to_a_full_disk_and_an_index_that_changed_nothing(folder: Path) -> 
         assert _run(["index"], folder, capture_output=True).returncode == 0
         again = _run(["index"], folder, stdout=full, stderr=subprocess.PIPE)
     assert again.returncode == 2 and "the index is up to date, but" in again.stderr
+
+
+@pytest.mark.parametrize("args", [["stats"], ["query", "rafah"], ["index"]])
+def test_a_working_folder_that_was_deleted_is_a_sentence_and_exit_2(tmp_path: Path, args: list[str]) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    proc = subprocess.run(
+        ["sh", "-c", script, "sh", str(gone), str(entry_point()), *args],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "newssearch: the current folder no longer exists — cd to one that does and run it again\n"

@@ -557,6 +557,11 @@ def main() -> None:
     if sys.stdout is None:  # started with stdout closed
         sys.stdout = _ClosedStdout()
     try:
+        os.getcwd()
+    except OSError:  # paths are shown relative to it: say so rather than fail inside a command
+        sys.stderr.write("newssearch: the current folder no longer exists — cd to one that does and run it again\n")
+        raise SystemExit(2) from None
+    try:
         _run_app()
     except OSError as exc:  # Click writing help or a usage error where nothing can be written
         _unwritable(exc)

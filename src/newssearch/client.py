@@ -89,7 +89,10 @@ def served_folder(args: list[str]) -> str | None:
         location = os.environ.get("NEWSSEARCH_INDEX") or "index"
     if not location or location.startswith(("http://", "https://")):
         return None
-    return os.path.abspath(location)
+    try:
+        return os.path.abspath(location)
+    except OSError:  # the working folder is gone: the command says so
+        return None
 
 
 def code_stamp() -> list[tuple[str, int, int]]:
