@@ -222,7 +222,7 @@ def _request() -> dict[str, object]:
         "env": dict(os.environ),
         "code": code_stamp(),
         # The encodings this Python gave its streams, so the server writes what it would have written.
-        "streams": [(s.encoding, s.errors, s.isatty()) if s else None for s in (sys.stdin, sys.stdout, sys.stderr)],
+        "streams": [(s.encoding, s.errors) if s else None for s in (sys.stdin, sys.stdout, sys.stderr)],
     }
 
 
@@ -250,7 +250,8 @@ def _follow(sock: "_socket.socket", pid: int, folder: str) -> int | None:
     if reply is not None and "here" in reply:
         return None
     if reply is None or not isinstance(reply.get("exit"), int):
-        where = os.path.relpath(folder) if not os.path.relpath(folder).startswith("..") else folder
+        where = os.path.relpath(folder)
+        where = folder if where.startswith("..") else where
         os.write(
             2,
             f"newssearch: the server of {where} stopped while answering — run the command again "

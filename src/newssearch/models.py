@@ -201,8 +201,8 @@ class SearchResult:
     """``total_exact``: false when ``total`` is a lower bound (more matches than were counted);
     ``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
     (``YYYY-MM``), only when the total is exact; ``filter_note``: when filters left nothing,
-    which one and what there is; ``notes``: how the query was read where that may not be what was meant (a lower-case
-    ``or``, a query of words too common to be indexed)."""
+    which one and what there is; ``notes``: how the query was read where that may not be what
+    was meant (a lower-case ``or``, a query of words too common to be indexed)."""
 
     query: str
     total: int

@@ -261,7 +261,7 @@ def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int
         conn.settimeout(None)
         client.answering = True
         _take_over(message, fds)
-        reply = {"exit": _run_command(message["argv"])}
+        reply = {"exit": _run_command()}
     except client.RunHere as exc:
         reply = {"here": str(exc)}
     except BaseException:  # noqa: BLE001 - the client says the server stopped while answering
@@ -300,7 +300,8 @@ def _stream(fd: int, mode: str, spec: Any, line_buffering: bool = False) -> Any:
         return None
 
 
-def _run_command(argv: list[str]) -> int:
+def _run_command() -> int:
+    """Run the command ``_take_over`` set up (``sys.argv``); its exit code."""
     from newssearch.cli import main
 
     try:

@@ -292,7 +292,7 @@ def server_status(con: Console, s: Status | None, shown: str) -> None:
         ("index", safe_name(s.index)),
         ("pid", str(s.pid)),
         ("up", uptime),
-        ("answered", f"{s.answered:,} command{'' if s.answered == 1 else 's'}"),
+        ("answered", _count(s.answered, "command")),
         ("watching", safe_name(s.watching) if s.watching else "no (serve --watch indexes changes)"),
         ("stops", f"after {minutes(s.idle_minutes)} without a command" if s.idle_minutes else "only when stopped"),
     ]

@@ -24,7 +24,7 @@ import os  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import AbstractContextManager, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: E402
 
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
@@ -49,9 +49,16 @@ if TYPE_CHECKING:
 
 __all__ = ["WhooshEngine"]
 
+
+class _Kept(NamedTuple):
+    opened: AbstractContextManager[tuple[Searcher, dict[str, Any]]]  # closed when replaced
+    searcher: Searcher
+    meta: dict[str, Any]
+
+
 # Searchers a resident searcher keeps open (README, "A resident searcher"), by the folder's real
 # path: every reader of that folder in this process, and in the processes it forks, uses it.
-_KEPT: dict[str, tuple[AbstractContextManager[tuple[Searcher, dict[str, Any]]], Searcher, dict[str, Any]]] = {}
+_KEPT: dict[str, _Kept] = {}
 
 
 class WhooshEngine:
@@ -70,9 +77,9 @@ class WhooshEngine:
     @contextmanager
     def reader(self) -> Iterator[WhooshReader]:
         kept = _KEPT.get(os.path.realpath(self.folder)) if _KEPT else None
-        if kept is not None and _up_to_date(kept[1]):
+        if kept is not None and _up_to_date(kept.searcher):
             try:
-                yield WhooshReader(self, kept[1], kept[2])
+                yield WhooshReader(self, kept.searcher, kept.meta)
             except DAMAGE as exc:
                 raise damaged_error(self.folder, exc) from exc
             return
@@ -84,13 +91,13 @@ class WhooshEngine:
         a newer commit exists; True when it was (re)opened. Raises as ``reader()`` does."""
         key = os.path.realpath(self.folder)
         kept = _KEPT.get(key)
-        if kept is not None and _up_to_date(kept[1]):
+        if kept is not None and _up_to_date(kept.searcher):
             return False
         opened = open_searcher(self.folder)
         searcher, meta = opened.__enter__()
-        _KEPT[key] = (opened, searcher, meta)
+        _KEPT[key] = _Kept(opened, searcher, meta)
         if kept is not None:
-            kept[0].__exit__(None, None, None)
+            kept.opened.__exit__(None, None, None)
         _warm(searcher)
         return True
 

@@ -138,7 +138,7 @@ def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Em
 
 
 def rank(
-    searcher: Searcher, matching: wq.Query, request: SearchRequest, exact_up_to: int = topk.EXACT_UP_TO
+    searcher: Searcher, matching: wq.Query, request: SearchRequest, exact_up_to: int = models.EXACT_UP_TO
 ) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool]:
     """The requested page as (score, stored fields), the total number of matches, the facet
     counts of all matches, and whether the total is exact.
@@ -201,10 +201,6 @@ def _by_segment(searcher: Searcher, docnums: list[int]) -> list[tuple[Any, int, 
     return [(leaf.reader(), start, found) for (leaf, start), found in zip(leaves, grouped, strict=True) if found]
 
 
-# The columns a search reads: the key (ties) and the facets' fields.
-COLUMNS = ("key", "source_name", "month")
-
-
 def column_of(reader: Any, name: str) -> Any:
     """A segment's column, raw (UTF-8 bytes), opened once for the life of the segment's reader:
     opening one reads an offset and a length for every document of the segment (20 ms for the
@@ -219,6 +215,8 @@ def column_of(reader: Any, name: str) -> Any:
 # Counted over every match of a query, not only the page shown; documents without a source or
 # a date are not counted under either.
 _FACET_FIELDS = {"source": "source_name", "month": "month"}
+# The columns a search reads: the key (ties) and the facets' fields.
+COLUMNS = ("key", *_FACET_FIELDS.values())
 _BY_KEY = sorting.FieldFacet("key")
 
 

@@ -1,7 +1,7 @@
 """The best matches of a query without scoring every match (README, "Large result sets").
 
-A query that matches more than ``EXACT_UP_TO`` documents has its page found by MaxScore (Turtle
-and Flood, 1995) with block bounds: the query's score is a sum of its words' scores in each
+A query that matches more than ``models.EXACT_UP_TO`` documents has its page found by MaxScore
+(Turtle and Flood, 1995) with block bounds: the query's score is a sum of its words' scores in each
 field (BM25F, ``ranking``), each word's postings in a field (a "leaf") has a bound on its score,
 for its whole list and for each block of 128 postings, and a document that cannot reach the
 score of the page's last result so far (the threshold) is never scored:
@@ -36,9 +36,6 @@ from whoosh.matching import wrappers
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from newssearch import models
-
-EXACT_UP_TO = models.EXACT_UP_TO
 # A document is passed over when its bound is below the threshold by more than this (relative):
 # the query's matcher adds the same scores in its own order, which can differ in the last bits.
 _MARGIN = 1e-9
@@ -46,7 +43,8 @@ _MARGIN = 1e-9
 
 def more_than(searcher: Searcher, q: wq.Query, limit: int) -> bool:
     """Whether ``q`` matches more than ``limit`` documents: told by how many documents have its
-    words when that settles it (``bounds``), else counted (no further than ``limit`` + 1)."""
+    words when that settles it (``bounds``), else counted from its words' postings (a phrase:
+    by walking its matcher, no further than ``limit`` + 1)."""
     lower, upper = bounds(q, searcher.reader())
     if lower > limit:
         return True
@@ -66,15 +64,8 @@ def _matching_ids(q: wq.Query, sub: Searcher) -> set[int] | None:
     postings read a block at a time: a walk through the query's matcher costs ten times more.
     None for a query that is not words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE."""
     if type(q) is wq.Term:
-        if q.fieldname not in sub.schema:
-            return set()
-        word = sub.schema[q.fieldname].to_bytes(q.text)
-        if (q.fieldname, word) not in sub.reader():
-            return set()
-        postings = sub.reader().postings(q.fieldname, word)
-        if isinstance(postings, wrappers.FilterMatcher):
-            postings = postings.child  # deleted documents are taken out by the caller
-        return _all_ids(postings)
+        postings = _postings(sub, q.fieldname, q.text)
+        return _all_ids(postings) if postings is not None else set()
     if type(q) in (wq.Or, wq.And) and not (isinstance(q, wq.Or) and (q.minmatch or q.scale)):
         parts = [_matching_ids(sub_q, sub) for sub_q in q.subqueries]
         if any(part is None for part in parts):
@@ -92,6 +83,22 @@ def _matching_ids(q: wq.Query, sub: Searcher) -> set[int] | None:
             return None
         return a - b if isinstance(q, wq.AndNot) else a & b
     return None
+
+
+def _postings(sub: Searcher, fieldname: str, text: str, weighting: Any = None) -> Any:
+    """A word's postings in one segment, scored with ``weighting`` (else unscored), deleted
+    documents included (the query's matcher, or the caller, leaves them out); None when the
+    segment does not have the word."""
+    if fieldname not in sub.schema:
+        return None
+    word = sub.schema[fieldname].to_bytes(text)
+    if (fieldname, word) not in sub.reader():
+        return None
+    if weighting is None:
+        postings = sub.reader().postings(fieldname, word)
+    else:
+        postings = sub.postings(fieldname, word, weighting=weighting)
+    return postings.child if isinstance(postings, wrappers.FilterMatcher) else postings
 
 
 def _all_ids(postings: Any) -> set[int]:
@@ -114,28 +121,34 @@ def bounds(q: wq.Query, reader: Any) -> tuple[int, int]:
     (``doc_frequency``, which counts deleted documents too until their segment is merged)."""
     everything = reader.doc_count_all()
     deleted = everything - reader.doc_count()
-    if type(q) is wq.Term:
+
+    def having(fieldname: str, text: str) -> int:
         try:
-            has = int(reader.doc_frequency(q.fieldname, q.text))
+            return int(reader.doc_frequency(fieldname, text))
         except (TermNotFound, ValueError):  # a field the index does not have; a word it cannot hold
-            has = 0
-        return max(0, has - deleted), has
-    if type(q) is wq.Phrase:
-        uppers = [bounds(wq.Term(q.fieldname, word), reader)[1] for word in q.words]
-        return 0, min(uppers, default=0)
-    if type(q) in (wq.Or, wq.And) and q.subqueries:
-        parts = [bounds(sub, reader) for sub in q.subqueries]
-        if isinstance(q, wq.Or) and not q.minmatch:
-            return max(low for low, _ in parts), min(sum(high for _, high in parts), everything)
-        return 0, min(high for _, high in parts)
-    if isinstance(q, wq.AndNot):
-        (a_low, a_high), (_, b_high) = bounds(q.a, reader), bounds(q.b, reader)
-        return max(0, a_low - b_high), a_high
-    if isinstance(q, wq.AndMaybe):
-        return bounds(q.a, reader)
-    if isinstance(q, wq.Require):
-        return 0, min(bounds(q.a, reader)[1], bounds(q.b, reader)[1])
-    return 0, everything
+            return 0
+
+    def of(q: wq.Query) -> tuple[int, int]:
+        if type(q) is wq.Term:
+            has = having(q.fieldname, q.text)
+            return max(0, has - deleted), has
+        if type(q) is wq.Phrase:
+            return 0, min((having(q.fieldname, word) for word in q.words), default=0)
+        if type(q) in (wq.Or, wq.And) and q.subqueries:
+            parts = [of(sub) for sub in q.subqueries]
+            if isinstance(q, wq.Or) and not q.minmatch:
+                return max(low for low, _ in parts), min(sum(high for _, high in parts), everything)
+            return 0, min(high for _, high in parts)
+        if isinstance(q, wq.AndNot):
+            (a_low, a_high), (_, b_high) = of(q.a), of(q.b)
+            return max(0, a_low - b_high), a_high
+        if isinstance(q, wq.AndMaybe):
+            return of(q.a)
+        if isinstance(q, wq.Require):
+            return 0, min(of(q.a)[1], of(q.b)[1])
+        return 0, everything
+
+    return of(q)
 
 
 def count_up_to(searcher: Searcher, q: wq.Query, limit: int) -> int:
@@ -151,8 +164,8 @@ def count_up_to(searcher: Searcher, q: wq.Query, limit: int) -> int:
 
 def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
     """The words whose scores add up to ``q``'s, as (field, word, boost), or None when ``q``
-    is not a sum of words' scores (a phrase, a range, a NOT of its own, an OR that needs several
-    of its parts)."""
+    is not a sum of words' scores (a range, a NOT of its own, an OR that needs several of its
+    parts)."""
     if type(q) is wq.Term:
         return [(q.fieldname, q.text, boost * q.boost)]
     if type(q) is wq.Phrase:  # Whoosh scores a phrase as its words: the sum of their scores where it stands
@@ -227,17 +240,9 @@ def top(searcher: Searcher, q: wq.Query, words: list[tuple[str, str, float]], wa
     context = searcher.context()  # as an exhaustive search makes the matcher: the same scores
     for sub, offset in sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all()):
         found = []
-        reader = sub.reader()
         for fieldname, text, boost in words:
-            if fieldname not in sub.schema:
-                continue
-            word = sub.schema[fieldname].to_bytes(text)
-            if (fieldname, word) not in reader:
-                continue
-            postings = sub.postings(fieldname, word, weighting=context.weighting)
-            if isinstance(postings, wrappers.FilterMatcher):  # deleted documents: the query's matcher drops them
-                postings = postings.child
-            if postings.is_active():
+            postings = _postings(sub, fieldname, text, context.weighting)
+            if postings is not None and postings.is_active():
                 found.append(_Leaf(postings, boost))
         if found:
             _walk(q.matcher(sub, context), sorted(found, key=lambda leaf: leaf.bound), offset, best)
