@@ -296,9 +296,18 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
 
 
 def test_what_is_not_a_sum_of_words_is_scored_every_match(index_dir: Path) -> None:
+    """A date range, every title, or a sort by date is scored every match, and past the exact
+    count says so as every query does: a lower bound, no facets; --exact-total counts them."""
     capped = WhooshEngine(index_dir, ranker=functools.partial(whoosh_search.rank, exact_up_to=CAP))
-    for text in ("date:[2024-03-01 TO 2024-05-01]", "title:*"):
-        found = search(capped, SearchRequest(text))
-        assert found.total > CAP and found.total_exact and found.facets
-    by_date = search(capped, SearchRequest("oil", sort="date"))
-    assert by_date.total > CAP and by_date.total_exact
+    everything = WhooshEngine(index_dir, ranker=functools.partial(whoosh_search.rank, exact_up_to=10**12))
+    for request in (
+        SearchRequest("date:[2024-03-01 TO 2024-05-01]"),
+        SearchRequest("title:*"),
+        SearchRequest("oil", sort="date", limit=15),
+    ):
+        found, slow = search(capped, request), search(everything, request)
+        assert slow.total > CAP
+        assert (found.total, found.total_exact, found.facets) == (CAP, False, {})
+        assert [(r.id, r.score) for r in found.results] == [(r.id, r.score) for r in slow.results]
+        exact = search(capped, dataclasses.replace(request, exact_total=True))
+        assert (exact.total, exact.total_exact, exact.facets) == (slow.total, True, slow.facets)

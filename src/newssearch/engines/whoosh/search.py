@@ -144,9 +144,10 @@ def rank(
     counts of all matches, and whether the total is exact.
 
     Up to ``exact_up_to`` matches (or with ``--exact-total``), every match is scored in one
-    walk that also counts them and their facets. Past it, a query of words finds its page with
-    ``topk`` (which scores only what may reach the page), the total is ``exact_up_to`` as a
-    lower bound, and there are no facets (README, "Large result sets"). Whoosh's own top-N
+    walk that also counts them and their facets. Past it, the total is ``exact_up_to`` as a
+    lower bound and there are no facets (README, "Large result sets"), and a query of words
+    finds its page with ``topk`` (which scores only what may reach the page); any other query
+    (a date range, ``--sort date``) still scores every match to find it. Whoosh's own top-N
     search, which also skips, returns wrong pages in whoosh-reloaded 2.7.5 (benchmarks/README.md)."""
     wanted = request.offset + request.limit
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
@@ -163,6 +164,8 @@ def rank(
         found = searcher.search(matching, limit=None, terms=False)
         ranked = _ties_by_key(searcher, found.top_n, wanted)
     page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
+    if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
+        return page, exact_up_to, {}, False
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
     return page, len(ranked), facets, True
 
