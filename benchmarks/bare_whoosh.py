@@ -1,11 +1,14 @@
 """The baseline that ``speed.py`` runs beside newssearch: plain Whoosh, nothing else.
 
     python benchmarks/bare_whoosh.py index CORPUS_DIR INDEX_DIR    # every *.jsonl record, one commit
+    python benchmarks/bare_whoosh.py index CORPUS_DIR INDEX_DIR 2  # the same with MpWriter, 2 processes
     python benchmarks/bare_whoosh.py add FILE.jsonl INDEX_DIR      # its records into an index, one commit
     python benchmarks/bare_whoosh.py query INDEX_DIR QUERY         # 10 hits, each body highlighted
 
 Schema: ``id`` (stored), ``title`` and ``body`` (``StemmingAnalyzer``, stored for highlighting).
-One single-process writer (``limitmb`` as newssearch's ``WRITER_MEMORY_MB``). ``index`` and ``add``
+One single-process writer (``limitmb`` as newssearch's ``WRITER_MEMORY_MB``), or, when ``index`` is
+given a number of processes, Whoosh's ``MpWriter`` with that many, each writing a segment of its own
+(``multisegment``, as newssearch's parallel runs do). ``index`` and ``add``
 print ``{"documents": N}`` (the index's count after the commit). ``query`` parses with a
 ``MultifieldParser`` over title and body (all words required, Whoosh's default) plus
 ``FuzzyTermPlugin`` for ``word~1``, searches with ``limit=10`` and prints each hit's rank, title,
@@ -38,7 +41,7 @@ def _add_records(writer: IndexWriter, paths: list[str]) -> None:
                     add(id=str(record["id"]), title=record.get("title") or "", body=record.get("body") or "")
 
 
-def index(corpus: str, index_dir: str) -> None:
+def index(corpus: str, index_dir: str, procs: str = "1") -> None:
     import glob
     import os
 
@@ -53,7 +56,12 @@ def index(corpus: str, index_dir: str) -> None:
         body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
     )
     ix = windex.create_in(index_dir, schema)
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    if int(procs) > 1:
+        from whoosh.multiproc import MpWriter
+
+        writer: IndexWriter = MpWriter(ix, procs=int(procs), multisegment=True, limitmb=WRITER_MEMORY_MB)
+    else:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     _add_records(writer, sorted(glob.glob(os.path.join(corpus, "**", "*.jsonl"), recursive=True)))
     writer.commit()
     print(f'{{"documents": {ix.doc_count()}}}')

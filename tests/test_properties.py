@@ -209,3 +209,14 @@ def test_the_snippet_analyzer_reads_text_as_the_index_does(text: str) -> None:
     from newssearch.models import Token
 
     assert list(analyze(text)) == [Token(t.text, t.startchar, t.endchar) for t in STEMMED(text, chars=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=120), max_size=4))
+@example(texts=["Türkiye’s İstanbul STRASSE straße ÆON œuvre ﬁnancial", "U.S.A. 3.14 x*y ΣΑΣ the a I Türkiye"])
+def test_the_spelling_vocabulary_is_the_words_the_unstemmed_analyzer_makes(texts: list[str]) -> None:
+    """``schema.vocabulary`` (what "did you mean", ``prefix*`` and ``fuzzy~`` look words up in)
+    is the set of words Whoosh's unstemmed analyzer makes of the texts, for any texts."""
+    from newssearch.engines.whoosh.schema import UNSTEMMED, vocabulary
+
+    assert vocabulary(texts) == {t.text for text in texts for t in UNSTEMMED(text)}

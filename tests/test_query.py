@@ -373,6 +373,34 @@ def test_did_you_mean_is_not_a_stem(seed_index: Path, seed_corpus: Path) -> None
     assert set(suggestion.split()) <= corpus_words, suggestion  # "official", never "offici"
 
 
+def test_did_you_mean_prefers_the_spelling_more_articles_use_and_follows_updates(tmp_path: Path) -> None:
+    """Two spellings one letter from "gadafi": the one more articles use is suggested, however
+    often one article repeats the other, whichever files the articles are in; a touched file
+    keeps its words; a removed file's words go with it."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+
+    def write(name: str, *bodies: str) -> None:
+        lines = [json.dumps({"title": f"Report {n}", "body": body}) for n, body in enumerate(bodies)]
+        (corpus / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    write("a.jsonl", "Gaddafi spoke in Tripoli.")
+    write("b.jsonl", "Gaddafi left Sirte.")
+    write("c.jsonl", "Gadhafi, Gadhafi, Gadhafi: the crowd chanted.", "Rain in Benghazi.")
+    update_index(corpus, index)
+    assert run(index, "gadafi").suggestion == "gaddafi"  # 2 articles against 1
+
+    os.utime(corpus / "a.jsonl", ns=(1, 1))  # touched, not changed
+    update_index(corpus, index)
+    assert run(index, "gadafi").suggestion == "gaddafi"
+
+    (corpus / "b.jsonl").unlink()
+    write("a.jsonl", "Tripoli was quiet.")
+    update_index(corpus, index)
+    assert run(index, "gadafi").suggestion == "gadhafi"  # the only spelling left
+    assert run(index, "gaddaf*").total == 0
+
+
 @pytest.mark.parametrize("text", ["rafah crossing", "Rafah", "putin", "crossings"])
 def test_no_suggestion_when_every_word_is_indexed(seed_index: Path, text: str) -> None:
     result = run(seed_index, text)

@@ -1,26 +1,37 @@
 """Articles ↔ the Whoosh documents that store them (see ``schema`` for the kinds).
 
-The whole article is kept as JSON in the stored ``data`` field, so ``show`` and the snippets
-read it back from the index alone, whatever has happened to the file since. That JSON is this
-engine's own format (``show --json`` is made by ``render.as_json``); a change to it is a change
-of ``SCHEMA_VERSION``.
+The whole article is kept as JSON in the stored ``data`` field of its article document, so
+``show``, the snippets and ``--passages`` results read it back from the index alone, whatever
+has happened to the file since. That JSON is this engine's own format (``show --json`` is made
+by ``render.as_json``); a change to it is a change of ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from newssearch import records
-from newssearch.engines.whoosh.schema import COUNTED_FIELDS, HAS_FIELD, KIND_ARTICLE, KIND_PASSAGE, STEMMED
+from newssearch.engines.whoosh.schema import (
+    COUNTED_FIELDS,
+    HAS_FIELD,
+    KIND_ARTICLE,
+    KIND_PASSAGE,
+    KIND_WORDS,
+    SPELLING_FIELD,
+    STEMMED,
+    vocabulary,
+)
 from newssearch.models import Article, Passage
 
 
 def article_documents(article: Article) -> Iterator[dict[str, Any]]:
     """The article's own document, then one passage document per section and per caption,
-    each with the names of its text fields that hold a word (``has``, see ``schema``)."""
+    each with the names of its text fields that hold a word (``has``, see ``schema``). Its
+    words for the spelling vocabulary are its file's (``article_words``, ``words_document``)."""
     for doc in _documents(article):
         doc[HAS_FIELD] = " ".join(name for name in COUNTED_FIELDS if _has_words(doc.get(name)))
         yield doc
@@ -45,7 +56,6 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
         shared["month"] = when.strftime("%Y-%m")
     headings = [s.heading for s in article.sections if s.heading]
     captions = [c.text for c in article.captions]
-    words = "\n".join([article.title, *headings, *captions, article.body])
     yield {
         **shared,
         "kind": KIND_ARTICLE,
@@ -54,7 +64,6 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
         "section": "\n".join(headings),
         "caption": "\n".join(captions),
         "body": article.body,
-        "words": words,
         "data": json.dumps(_stored(article), ensure_ascii=False),
     }
     for suffix, record in records.passage_records(article):
@@ -69,8 +78,20 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
             "key": f"{article.id}:{suffix}",
             "p_title": article.title,
             **fields,
-            "data": json.dumps(record, ensure_ascii=False),
         }
+
+
+def article_words(article: Article) -> set[str]:
+    """The distinct words of the article's title, headings, captions and body, unstemmed."""
+    headings = (s.heading for s in article.sections if s.heading)
+    return vocabulary([article.title, *headings, *(c.text for c in article.captions), article.body])
+
+
+def words_document(relpath: str, counts: Counter[str]) -> dict[str, Any]:
+    """The ``words`` document of a corpus file: each word with the number of the file's articles
+    that hold it (``counts``), which Whoosh sums into the word's frequency (see ``schema``)."""
+    text = " ".join(f"{word}^{n}" for word, n in counts.items())
+    return {"kind": KIND_WORDS, "key": f"words:{relpath}", "path": relpath, SPELLING_FIELD: text}
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -97,6 +118,11 @@ def stored_article(data: str | dict[str, Any]) -> Article:
     return records.article(json.loads(data) if isinstance(data, str) else data)
 
 
-def stored_passage(data: str) -> Passage:
-    """The passage a passage document keeps (``data``)."""
-    return records.passage(json.loads(data))
+def stored_passage(key: str, article_data: str) -> Passage:
+    """The passage of a passage document (``key``: its article's key and its suffix), made
+    from its article document's ``data``."""
+    suffix = key.rpartition(":")[2]
+    for own, record in records.passage_records(stored_article(article_data)):
+        if own == suffix:
+            return records.passage(record)
+    raise KeyError(key)

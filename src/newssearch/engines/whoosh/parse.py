@@ -211,7 +211,7 @@ def _finds_something(q: wq.Query) -> bool:
     return any(_finds_something(c) for c in q.children())
 
 
-_OWN_FIELDS = {False: frozenset({*ARTICLE_FIELDS.values(), SPELLING_FIELD}), True: frozenset(PASSAGE_FIELDS.values())}
+_OWN_FIELDS = {False: frozenset(ARTICLE_FIELDS.values()), True: frozenset(PASSAGE_FIELDS.values())}
 
 
 def one_kind(q: wq.Query, *, passages: bool = False) -> bool:
@@ -405,7 +405,7 @@ def suggest(text: str, searcher: Searcher) -> str | None:
     return spelling.suggest(
         text,
         fold=lambda word: [t.text for t in UNSTEMMED(word)],
-        known=lambda token: bool(reader.doc_frequency(SPELLING_FIELD, token)),
+        known=lambda token: (SPELLING_FIELD, token) in reader,
         closest=lambda token: _closest(reader, token),
     )
 
@@ -415,6 +415,7 @@ def _closest(reader: IndexReader, word: str) -> str | None:
         # Segment by segment, as in _expansions: the reader of several segments measures every word.
         found = sorted(_within([leaf for leaf, _ in reader.leaf_readers()], word, dist, 1) - {word})
         if found:
-            best: str = max(found, key=lambda w: (reader.doc_frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
+            # A word's frequency in "words" is the number of articles that hold it (see schema).
+            best: str = max(found, key=lambda w: (reader.frequency(SPELLING_FIELD, w), -abs(len(w) - len(word)), w))
             return best
     return None

@@ -1,19 +1,25 @@
 """The Whoosh schema, its analyzers and its version: the one place that defines the index.
 
-One index holds four kinds of document, told apart by ``kind``:
+One index holds five kinds of document, told apart by ``kind``:
 
 - ``article``: an article as a whole — ``title``, ``section`` (its subheadings), ``caption``,
-  ``body`` (all paragraphs), plus ``words``, the same text unstemmed, which is the spelling
-  source for "did you mean" and the word list that ``prefix*`` and ``fuzzy~`` expand over;
+  ``body`` (all paragraphs) — and its stored record (``data``);
 - ``passage``: one section or caption of an article, for ``--passages``, in ``p_*`` fields so
-  that their length statistics stay apart from the articles';
+  that their length statistics stay apart from the articles'. It stores no text of its own:
+  its record is made from its article's (``key`` is the article's and the passage's suffix);
+- ``words``: the vocabulary of one corpus file's articles, unstemmed (``vocabulary``), each
+  word once with, as its weight, the number of the file's articles that hold it. It is the
+  spelling source for "did you mean" and the word list that ``prefix*`` and ``fuzzy~`` expand
+  over: Whoosh's ``frequency("words", w)`` is the number of articles that hold ``w``, while
+  the postings are one per word and file rather than per word and article;
 - ``file``: the manifest entry of a corpus file (size, mtime, hash), so an update knows what
   changed, committed atomically with the articles it produced;
 - ``meta``: the schema version, the corpus folder and the time of the last update.
 
-Articles and passages also carry their metadata: ``source`` (words, for ``source:reuters``),
-``tags``, ``date`` (as written, offset dropped: ``formats.dates.wall_time``), and
-``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
+Articles, passages and a file's ``words`` carry its ``path``, so removing a file's documents
+removes them all. Articles and passages also carry their metadata: ``source`` (words, for
+``source:reuters``), ``tags``, ``date`` (as written, offset dropped: ``formats.dates.wall_time``),
+and ``source_name`` and ``month`` (``YYYY-MM``) for facet counts.
 
 Articles and passages list in ``has`` the text fields (of ``ARTICLE_FIELDS`` and
 ``PASSAGE_FIELDS``) that hold at least one word after analysis: ``doc_frequency("has", field)``
@@ -28,20 +34,30 @@ index of another version is rebuilt by ``newssearch index`` and refused by the o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (
+    CharsetFilter,
+    DelimitedAttributeFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
 from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 from newssearch.models import Token
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
 UNSTEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+# A ``words`` document's text: its words, made by UNSTEMMED, each once with its count as the
+# token's boost ("gaza^3 rafah^1"), which Whoosh's frequency format adds up as the word's weight.
+COUNTED = RegexTokenizer(r"\S+") | DelimitedAttributeFilter("^", "boost", 1.0, float)
 
 
 def analyze(text: str) -> Iterator[Token]:
@@ -80,8 +96,25 @@ _STEMS_KEPT = 200_000
 _ASCII_KEPT = all(_CHARMAP.get(ord(c), c) == c for c in map(chr, range(128)) if not c.isupper())
 
 
+def vocabulary(texts: Iterable[str]) -> set[str]:
+    """The distinct words ``UNSTEMMED`` makes of ``texts``: an article's spelling vocabulary.
+    Each distinct word of the text is lower-cased and folded once, rather than every word
+    through the chain (tests/test_properties.py checks that the two always agree)."""
+    found = {match.group(0) for text in texts for match in _UNSTEMMED_PATTERN(text)}
+    lowered = {word.lower() for word in found}
+    if _ASCII_KEPT:
+        return {word if word.isascii() else word.translate(_UNSTEMMED_CHARMAP) for word in lowered}
+    return {word.translate(_UNSTEMMED_CHARMAP) for word in lowered}
+
+
+_UNSTEMMED_TOKENIZER, _, _UNSTEMMED_CHARSET = UNSTEMMED.items
+_UNSTEMMED_PATTERN = _UNSTEMMED_TOKENIZER.expression.finditer
+_UNSTEMMED_CHARMAP = _UNSTEMMED_CHARSET.charmap
+
+
 KIND_ARTICLE = "article"
 KIND_PASSAGE = "passage"
+KIND_WORDS = "words"
 KIND_FILE = "file"
 KIND_META = "meta"
 META_KEY = "meta"
@@ -102,9 +135,9 @@ def build_schema() -> Schema:
     return Schema(
         kind=ID(stored=True),
         key=ID(unique=True, stored=True, sortable=True),
-        id=ID(stored=True),
+        id=STORED(),  # the article's id, for results (articles are looked up by ``key``)
         path=ID(stored=True),
-        words=TEXT(analyzer=UNSTEMMED, phrase=False),
+        words=TEXT(analyzer=COUNTED, phrase=False),
         source=TEXT(analyzer=UNSTEMMED),
         tags=KEYWORD(commas=True, lowercase=True),
         # Undated articles sort as 0, so "newest first" lists them last (Whoosh's default is the

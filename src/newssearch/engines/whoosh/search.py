@@ -66,7 +66,7 @@ def search(
     empty = _empty_filter(searcher, q, request) if total == 0 else None
     hits: list[Any]
     if request.passages:
-        hits = [(score, stored_passage(stored["data"])) for score, stored in page]
+        hits = _passages(searcher, page)
     else:
         hits = [(score, stored_article(stored["data"])) for score, stored in page]
     return Page(
@@ -79,6 +79,19 @@ def search(
         empty_filter=empty,
         suggestion=parse.suggest(parsed.text, searcher),
     )
+
+
+def _passages(searcher: Searcher, page: list[tuple[float, dict[str, Any]]]) -> list[tuple[float, Any]]:
+    """The page's passages, made from their articles' records (a passage stores none, see
+    ``schema``), each article read once."""
+    articles: dict[str, str] = {}
+    hits = []
+    for score, stored in page:
+        article_id = stored["id"]
+        if article_id not in articles:
+            articles[article_id] = searcher.document(key=article_id, kind=KIND_ARTICLE)["data"]
+        hits.append((score, stored_passage(stored["key"], articles[article_id])))
+    return hits
 
 
 def highlight_terms(searcher: Searcher, parsed: ParsedQuery) -> Terms:

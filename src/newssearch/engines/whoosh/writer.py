@@ -14,6 +14,7 @@ import os
 import queue
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from whoosh.reading import SegmentReader
 
 from newssearch.engine import Update
 from newssearch.engines.whoosh import integrity
-from newssearch.engines.whoosh.documents import article_documents
+from newssearch.engines.whoosh.documents import article_documents, article_words, words_document
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
 from newssearch.engines.whoosh.store import (
     INDEX_NAME,
@@ -114,6 +115,9 @@ class WhooshWriter:
         self.procs = 1
         self.writer: writing.IndexWriter | None = None
         self.deleted = 0
+        # The spelling vocabulary of the files whose articles were added and whose manifest
+        # entry is not yet written: for each word, how many of the file's articles hold it.
+        self.words: dict[str, Counter[str]] = {}
 
     def parallel(self, processes: int) -> None:
         self.procs = processes if self.can_fork else 1
@@ -125,17 +129,23 @@ class WhooshWriter:
         writer = self.get()
         for doc in article_documents(article):
             writer.add_document(**doc)
+        self.words.setdefault(article.path, Counter()).update(article_words(article))
 
     def put_entry(self, relpath: str, entry: ManifestEntry) -> None:
-        self.get().update_document(
-            kind=KIND_FILE, key=f"file:{relpath}", path=relpath, data=json.dumps(entry.to_json())
-        )
+        """The file's manifest entry and, when its articles were added in this update, its
+        vocabulary (a file entered unchanged keeps the one it has)."""
+        writer = self.get()
+        counts = self.words.pop(relpath, None)
+        if counts:
+            writer.add_document(**words_document(relpath, counts))
+        writer.update_document(kind=KIND_FILE, key=f"file:{relpath}", path=relpath, data=json.dumps(entry.to_json()))
 
     def changed(self) -> bool:
         return self.writer is not None
 
     def commit(self, meta: dict[str, Any]) -> None:
         writer = self.get()
+        assert not self.words, f"articles added without their file's entry: {sorted(self.words)}"
         writer.update_document(kind=KIND_META, key=META_KEY, data=json.dumps({"schema": SCHEMA_VERSION, **meta}))
         if self.rebuilt:
             writer.commit(mergetype=writing.CLEAR)
