@@ -80,7 +80,9 @@ def per_article_corpus(work: Path, size: int, records: list[dict[str, Any]]) -> 
     corpus.mkdir(parents=True)
     speed.log(f"{size:,} articles, one a file: writing {corpus} ...")
     for n, record in enumerate(speed.corpora.replicate(records, size)):
-        speed.corpora.write_jsonl([record], corpus / f"{n // 1000:04d}" / f"{n:07d}.jsonl")
+        folder = corpus / f"{n // 1000:04d}"  # a thousand files a folder
+        folder.mkdir(exist_ok=True)
+        speed.corpora.write_jsonl([record], folder / f"{n:07d}.jsonl")
     done.write_text(str(size))
     return corpus
 
@@ -129,7 +131,15 @@ def measure_builds(corpus: Path, base: Path, size: int, args: argparse.Namespace
         "bare Whoosh, 1 process": lambda out: [PYTHON, str(BARE), "index", str(corpus), str(out), "1"],
     }
     if args.against:
-        builders["against"] = lambda out: [args.against, "index", "--corpus", str(corpus), "--index", str(out), "--json"]
+        builders["against"] = lambda out: [
+            args.against,
+            "index",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(out),
+            "--json",
+        ]
     names = list(builders)
     runs: dict[str, list[Cost]] = {name: [] for name in names}
     folders = {name: base / f"size-{n}" for n, name in enumerate(names)}
@@ -139,12 +149,22 @@ def measure_builds(corpus: Path, base: Path, size: int, args: argparse.Namespace
             shutil.rmtree(folders[name], ignore_errors=True)
             cost = timed(builders[name](folders[name]))
             if name in ("newssearch", "against"):
-                stats = timed([NEWSSEARCH if name == "newssearch" else args.against, "stats", "--json", "--index", str(folders[name])])
+                stats = timed(
+                    [
+                        NEWSSEARCH if name == "newssearch" else args.against,
+                        "stats",
+                        "--json",
+                        "--index",
+                        str(folders[name]),
+                    ]
+                )
                 count = json.loads(stats.out)["articles"]
                 if count != size:
                     raise Failed(f"{name}: {count:,} articles in the index, {size:,} in the corpus")
             runs[name].append(cost)
-            speed.log(f"  {r + 1}/{args.repeats} {name}: {cost.wall:.1f} s wall, {cost.cpu:.1f} s CPU, {cost.rss_mb:.0f} MB")
+            speed.log(
+                f"  {r + 1}/{args.repeats} {name}: {cost.wall:.1f} s wall, {cost.cpu:.1f} s CPU, {cost.rss_mb:.0f} MB"
+            )
     out: dict[str, Any] = {}
     for name in names:
         out[name] = {

@@ -154,6 +154,11 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     facets = facet_line(result.facets)
     if facets and result.total:
         _hanging(con, _styled(safe_name(facets), "dim"))
+        # On a terminal the bars and their two dates fit on a line (the words after them wrap).
+        fits = con.width - 17 if con.is_terminal else TIMELINE_BARS
+        chart = timeline(result.facets.get("month") or {}, noun, bars=max(12, min(TIMELINE_BARS, fits)))
+        if chart is not None:
+            _hanging(con, chart)
     elif not result.total_exact:
         _hanging(con, _styled("--exact-total counts them all, by source and by month.", "dim"))
 
@@ -182,6 +187,47 @@ def facet_line(facets: dict[str, dict[str, int]]) -> str:
             text += f", … (+{len(counts) - FACETS_SHOWN} more)"
         parts.append(f"by {name}: {text}")
     return _sentence(" · ".join(parts))
+
+
+# The timeline's most bars, and the months a bar may stand for: a bar a month up to five years.
+TIMELINE_BARS = 60
+_MONTHS_A_BAR = (1, 3, 6, 12, 24, 60, 120, 600)
+_LEVELS = "▁▂▃▄▅▆▇█"
+
+
+def timeline(months: dict[str, int], noun: str = "article", bars: int = TIMELINE_BARS) -> Text | None:
+    """The matches by month (``facets["month"]``, keys ``YYYY-MM``) as a bar chart from the
+    first month to the last, a bar a month (a quarter, a year, … when they span more than
+    ``bars`` months), a blank for none: ``1987-02 ▂█▅ ▁ 1987-06  a bar a month, the tallest
+    120 articles``. None when the matches fall in fewer than two months."""
+    counts: dict[int, int] = {}
+    for key, count in months.items():
+        try:
+            year, month = int(key[:4]), int(key[5:7])
+        except ValueError:
+            continue
+        if count > 0 and len(key) == 7 and key[4] == "-" and 1 <= month <= 12:
+            counts[year * 12 + month - 1] = counts.get(year * 12 + month - 1, 0) + count
+    if len(counts) < 2:
+        return None
+    first, last = min(counts), max(counts)
+    per = next((n for n in _MONTHS_A_BAR if (last // n - first // n) < bars), _MONTHS_A_BAR[-1])
+    heights: dict[int, int] = {}
+    for at, count in counts.items():
+        heights[at // per] = heights.get(at // per, 0) + count
+    tallest = max(heights.values())
+    chart = "".join(
+        _LEVELS[max(0, -(-heights[n] * len(_LEVELS) // tallest) - 1)] if n in heights else " "
+        for n in range(first // per, last // per + 1)
+    )
+    every = {1: "a bar a month", 3: "a bar a quarter", 6: "a bar every 6 months", 12: "a bar a year"}.get(per)
+    every = every or f"a bar every {per // 12} years"
+    out = _styled(_month_label(first), "dim") + " " + _styled(chart, "cyan") + " " + _styled(_month_label(last), "dim")
+    return out + _styled(f"  {every}, the tallest {_count(tallest, noun)}", "dim")
+
+
+def _month_label(at: int) -> str:
+    return f"{at // 12:04d}-{at % 12 + 1:02d}"
 
 
 def _sentence(text: str) -> str:
