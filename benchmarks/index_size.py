@@ -5,7 +5,7 @@ and, with ``--against``, beside another install of newssearch (an earlier commit
     .venv/bin/python benchmarks/index_size.py --work /tmp/ns-speed --sizes 10000 --repeats 3
     .venv/bin/python benchmarks/index_size.py --work /tmp/ns-speed --sizes 10000 100000 --repeats 1 \\
         --against /tmp/ns-old/bin/newssearch      # an install of the commit to compare with
-    # also: --layout per-article (one article a file), --json FILE
+    # also: --layout per-article (one article a file), --no-single, --json FILE
 
 Corpus: ``speed.py``'s Reuters corpus of N articles (``WORK/reuters-N/corpus``, 10 ``.jsonl`` files,
 written if missing), or with ``--layout per-article`` the same articles one ``.jsonl`` file each
@@ -128,8 +128,9 @@ def measure_builds(corpus: Path, base: Path, size: int, args: argparse.Namespace
     builders: dict[str, Any] = {
         "newssearch": lambda out: [NEWSSEARCH, "index", "--corpus", str(corpus), "--index", str(out), "--json"],
         "bare Whoosh, 2 processes": lambda out: [PYTHON, str(BARE), "index", str(corpus), str(out), "2"],
-        "bare Whoosh, 1 process": lambda out: [PYTHON, str(BARE), "index", str(corpus), str(out), "1"],
     }
+    if not args.no_single:
+        builders["bare Whoosh, 1 process"] = lambda out: [PYTHON, str(BARE), "index", str(corpus), str(out), "1"]
     if args.against:
         builders["against"] = lambda out: [
             args.against,
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, metavar="N", help="rounds of builds and of queries (default 3)")
     ap.add_argument("--layout", choices=("files", "per-article"), default="files")
     ap.add_argument("--against", metavar="NEWSSEARCH", help="another install's newssearch command to compare with")
+    ap.add_argument("--no-single", action="store_true", help="leave out bare Whoosh with one process (slow at 1M)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write every number to FILE")
     args = ap.parse_args(argv)
     records = speed.corpora.reuters_records()

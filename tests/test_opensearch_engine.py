@@ -411,6 +411,31 @@ def test_index_is_incremental_and_a_rebuild_switches_the_alias(folder: Folder, l
     assert physical not in call(url, "GET", f"/{name}-*?expand_wildcards=all")  # the old one is deleted
 
 
+def test_an_alert_shows_what_is_new_on_the_cluster_and_survives_a_rebuild(
+    folder: Folder, location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, "newssearch alert": the same runs as on disk (tests/test_alerts.py), on a cluster."""
+    monkeypatch.setenv("NEWSSEARCH_ALERTS", str(folder.root / "alerts.json"))
+    assert folder.run("index", "--index", location).exit_code == 0
+    assert folder.run("alert", "add", "rafah", "rafah crossing", "--index", location).exit_code == 0
+    query = [hit["title"] for hit in folder.json("query", "rafah crossing", "--index", location)["results"]]
+    first = folder.json("alert", "run", "--index", location)["alerts"][0]
+    assert sorted(hit["title"] for hit in first["results"]) == sorted(query) and first["new"] == len(query) > 0
+    assert folder.run("alert", "run", "--index", location).exit_code == 1
+
+    (folder.corpus / "extra.md").write_text(
+        "# Trucks wait at the Rafah crossing\n\nAid trucks queued at the Rafah crossing.\n", encoding="utf-8"
+    )
+    assert folder.run("index", "--index", location).exit_code == 0
+    new = folder.json("alert", "run", "--index", location)["alerts"][0]
+    assert [hit["title"] for hit in new["results"]] == ["Trucks wait at the Rafah crossing"]
+
+    assert folder.run("index", "--rebuild", "--index", location).exit_code == 0
+    assert folder.run("alert", "run", "--index", location).exit_code == 1
+    listed = folder.json("alert", "list", "--index", location)
+    assert listed["index"] == location and [a["shown"] for a in listed["alerts"]] == [len(query) + 1]
+
+
 def test_problems_are_reported_and_remembered_as_on_disk(folder: Folder, location: str) -> None:
     (folder.corpus / "broken.jsonl").write_bytes(b'{"title": "Fine", "body": "A good line."}\n{not json\n\xff\xfe\n')
     (folder.corpus / "notes.bin").write_bytes(b"\x00\x01")

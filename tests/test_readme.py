@@ -32,9 +32,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert _commands()[1] in ci.splitlines()
 
 
-@pytest.mark.parametrize("command", ["index", "query", "show", "stats", "serve"])
+@pytest.mark.parametrize(
+    "command", ["index", "query", "show", "stats", "serve", "alert add", "alert list", "alert remove", "alert run"]
+)
 def test_every_option_of_a_command_is_in_the_readme(command: str) -> None:
-    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0
     options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", result.stdout)) - {"--help"}
     assert options, "the help text lists options"

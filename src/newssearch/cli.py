@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -32,7 +32,10 @@ import newssearch
 from newssearch.errors import NewsSearchError, UsageError, display
 from newssearch.render.text import safe
 
-if TYPE_CHECKING:  # Rich is imported only by the commands that print with it
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    # Rich is imported only by the commands that print with it
     import click
     from rich.console import Console
 
@@ -106,6 +109,29 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (se
 ColorOpt = Annotated[
     Color, typer.Option("--color", help="Colour: auto (a terminal only; NO_COLOR honoured), always, never.")
 ]
+
+
+# The options of a search that ``query`` and ``alert add`` share.
+AnyOpt = Annotated[bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")]
+SourceOpt = Annotated[str | None, typer.Option("--source", metavar="NAME", help="Only articles from this source.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after (YYYY[-MM[-DD]]).")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Only articles dated on or before (YYYY[-MM[-DD]]).")
+]
+InOpt = Annotated[SearchField | None, typer.Option("--in", help="Every word must match in this field.")]
+SortOpt = Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")]
+
+
+def _dates(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """--since and --until as the first and the last moment they include."""
+    from newssearch.querytext import date_bound
+
+    start, end = date_bound(since, "--since"), date_bound(until, "--until", end=True)
+    if start and end and start > end:
+        raise UsageError(f"--since {since} is after --until {until} — swap them")
+    return start, end
 
 
 QuietOpt = Annotated[
@@ -260,22 +286,13 @@ def query(
     offset: Annotated[
         int, typer.Option("--offset", metavar="N", callback=_not_negative, help="Skip this many results first.")
     ] = 0,
-    any_words: Annotated[
-        bool, typer.Option("--any", help="Match any of the words, ranked (for pasted sentences).")
-    ] = False,
+    any_words: AnyOpt = False,
     passages: Annotated[bool, typer.Option("--passages", help="Rank sections and captions on their own.")] = False,
-    source: Annotated[
-        str | None, typer.Option("--source", metavar="NAME", help="Only articles from this source.")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="Only articles dated on or after (YYYY[-MM[-DD]]).")
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option("--until", metavar="DATE", help="Only articles dated on or before (YYYY[-MM[-DD]])."),
-    ] = None,
-    in_field: Annotated[SearchField | None, typer.Option("--in", help="Every word must match in this field.")] = None,
-    sort: Annotated[Sort, typer.Option("--sort", help="relevance, or date (newest first).")] = Sort.relevance,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    in_field: InOpt = None,
+    sort: SortOpt = Sort.relevance,
     exact_total: Annotated[
         bool,
         typer.Option("--exact-total", help="Count every match, and by source and month, however many (else 10,000+)."),
@@ -293,7 +310,6 @@ def query(
 ) -> None:
     """Search the index."""
     from newssearch.models import SearchRequest
-    from newssearch.querytext import date_bound
     from newssearch.render import as_json
     from newssearch.searcher import search
 
@@ -306,9 +322,7 @@ def query(
         _fail(UsageError(f"{' and '.join(formats)} cannot be used together — pick one output format"))
 
     def request() -> SearchRequest:
-        start, end = date_bound(since, "--since"), date_bound(until, "--until", end=True)
-        if start and end and start > end:
-            raise UsageError(f"--since {since} is after --until {until} — swap them")
+        start, end = _dates(since, until)
         return SearchRequest(
             text=text,
             limit=limit,
@@ -457,6 +471,148 @@ def serve(
         )
         return
     _run(lambda: server.serve(folder, idle_minutes=idle, corpus=watched, say=_say))
+
+
+alert_app = typer.Typer(
+    name="alert",
+    help="Saved searches that show only what is new: add, list, remove, run.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(alert_app)
+
+
+@alert_app.command("add", cls=_Command)
+def alert_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="What to call it (letters, digits, . _ -).")],
+    text: Annotated[str, typer.Argument(metavar="QUERY", help="The query, as `newssearch query` takes it.")],
+    any_words: AnyOpt = False,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    in_field: InOpt = None,
+    sort: SortOpt = Sort.relevance,
+    index_dir: IndexOpt = "index",
+) -> None:
+    """Save a query as an alert of this index; `alert run` then shows what it has not shown."""
+    from newssearch import alerts
+    from newssearch.querytext import parse_query
+    from newssearch.searcher import stats
+
+    def add() -> alerts.Alert:
+        alerts.check_name(name)
+        parse_query(text, any_words=any_words, field=in_field.value if in_field else None)  # a syntax error now
+        _dates(since, until)
+        stats(index_dir)  # an index must be there
+        alert = alerts.Alert(
+            name=name,
+            query=text,
+            any_words=any_words,
+            source=source,
+            since=since,
+            until=until,
+            field=in_field.value if in_field else None,
+            sort=sort.value,
+            added=alerts.now(),
+        )
+        with alerts.alerts_of(index_dir) as known:
+            if name in known:
+                raise UsageError(f"there is an alert named {name!r} already — `newssearch alert remove {name}` first")
+            known[name] = alert
+        return alert
+
+    alert = _run(add)
+    _say(f"newssearch: added alert {name!r} ({_alert_query(alert)}) — `newssearch alert run {name}` shows its matches")
+
+
+@alert_app.command("list", cls=_Command)
+def alert_list(json_out: JsonOpt = False, index_dir: IndexOpt = "index") -> None:
+    """The alerts of this index: name, query, options, last run."""
+    from newssearch import alerts
+
+    def read() -> list[alerts.Alert]:
+        with alerts.alerts_of(index_dir) as known:
+            return [known[name] for name in sorted(known)]
+
+    found = _run(read)
+    if json_out:
+        listed = [
+            {
+                "name": a.name,
+                "query": a.query,
+                "options": a.options(),
+                "added": a.added,
+                "last_run": a.last_run,
+                "shown": len(a.seen),
+            }
+            for a in found
+        ]
+        _output(True, lambda: {"index": alerts.index_key(index_dir), "alerts": listed}, lambda con: None)
+        return
+    if not found:
+        _say(f"newssearch: no alerts for {index_dir} — `newssearch alert add NAME QUERY` adds one")
+        return
+    _write(lambda: _print("".join(f"{a.name}\t{_alert_query(a)}\t{_last_run(a)}\n" for a in found)))
+
+
+@alert_app.command("remove", cls=_Command)
+def alert_remove(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The alert to remove.")], index_dir: IndexOpt = "index"
+) -> None:
+    """Remove an alert (and what it remembers having shown)."""
+    from newssearch import alerts
+
+    def remove() -> None:
+        with alerts.alerts_of(index_dir) as known:
+            if name not in known:
+                raise UsageError(
+                    f"no alert named {name!r} for this index (its alerts: {', '.join(sorted(known)) or 'none'})"
+                )
+            del known[name]
+
+    _run(remove)
+    _say(f"newssearch: removed alert {name!r}")
+
+
+@alert_app.command("run", cls=_Command)
+def alert_run(
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[NAME]...", help="The alerts to run (default: all).")
+    ] = None,
+    json_out: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index_dir: IndexOpt = "index",
+) -> None:
+    """Show each alert's matches that it has not shown before (new or changed articles), then
+    remember them; exit 0 when something was new, 1 when nothing was."""
+    from newssearch import alerts
+
+    ran = _run(lambda: alerts.run(index_dir, names or []))
+    if not ran:
+        _say(f"newssearch: no alerts for {index_dir} — `newssearch alert add NAME QUERY` adds one")
+        raise typer.Exit(1)
+    if json_out:
+        from newssearch.render import as_json
+
+        _write(lambda: as_json.write(as_json.alert_runs(ran)))
+    else:
+        from newssearch.render import human
+
+        _write(lambda: human.alert_runs(human.console(color.value), ran))
+    raise typer.Exit(0 if any(r.result.total for r in ran) else 1)
+
+
+def _alert_query(alert: Any) -> str:
+    """The alert as a query line: ``rafah crossing --since 2025 --sort date``."""
+    options = " ".join(f"--{k}" if v is True else f"--{k} {v}" for k, v in alert.options().items())
+    return f"{alert.query} {options}".strip()
+
+
+def _last_run(alert: Any) -> str:
+    if alert.last_run is None:
+        return "never run"
+    return f"last run {alert.last_run}, {len(alert.seen):,} shown"
 
 
 def _say(line: str) -> None:

@@ -45,6 +45,60 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
     )
 
 
+def search_unseen(
+    index: str | Path | Engine, request: SearchRequest, seen: dict[str, str], shown_at_most: int
+) -> tuple[SearchResult, dict[str, str], int]:
+    """An alert's run (README, "newssearch alert"): of the request's best ``EXACT_UP_TO``
+    matches, in its order, those ``seen`` does not have as they are now (``seen``: article id →
+    ``content_digest`` when it was shown). The first ``shown_at_most`` of them as a result (its
+    ``total``: how many are new), their digests, and how many more new ones there are. A query
+    that matches nothing as written matches nothing here: an alert is never relaxed to any
+    word."""
+    from newssearch.models import EXACT_UP_TO
+
+    parsed = parse_query(request.text, any_words=request.any_words, field=request.field)
+    wide = replace(request, limit=EXACT_UP_TO, offset=0, passages=False, snippets=False, facets=False)
+    with engine_at(index).reader() as reader:
+        page = reader.search(wide, parsed)
+        articles = [] if page.relaxed else [(score, a) for score, a in page.hits if isinstance(a, Article)]
+        found = [(score, a, content_digest(a)) for score, a in articles]
+        new = [(score, a, digest) for score, a, digest in found if seen.get(a.id) != digest]
+        where = _Locator(reader.corpus)
+        shown = new[:shown_at_most]
+        results = [
+            _article_hit(n, score, a, page.terms, where, reader, True) for n, (score, a, _) in enumerate(shown, 1)
+        ]
+    result = SearchResult(
+        query=parsed.text,
+        total=len(new),
+        total_exact=True,
+        relaxed=False,
+        suggestion=None,
+        results=results,
+        notes=list(parsed.notes) if page.searchable else [_too_common(parsed.text)],
+    )
+    return result, {a.id: digest for _, a, digest in shown}, len(new) - len(shown)
+
+
+def content_digest(article: Article) -> str:
+    """What an article says — title, metadata, captions, headings, paragraphs — as a digest: an
+    edit changes it, lines moving in its file or a rebuild do not."""
+    import hashlib
+    import json
+
+    said = [
+        article.title,
+        article.doc_id,
+        article.date,
+        article.source,
+        article.url,
+        list(article.tags),
+        [c.text for c in article.captions],
+        [[s.heading, [p.text for p in s.paragraphs]] for s in article.sections],
+    ]
+    return hashlib.sha1(json.dumps(said, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def _too_common(text: str) -> str:
     return (
         f"every word of {text!r} is too common (or too short) to be indexed, so nothing can match it — "

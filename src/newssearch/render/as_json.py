@@ -13,6 +13,7 @@ from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
+    from newssearch.alerts import Ran
     from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
     from newssearch.server import Status
 
@@ -27,6 +28,25 @@ def write(obj: Any, out: TextIO | None = None) -> None:
 
 def search_result(result: SearchResult) -> dict[str, Any]:
     return asdict(result)
+
+
+def alert_runs(ran: list[Ran]) -> dict[str, Any]:
+    """``alert run --json`` (README, "newssearch alert"): each alert's new articles as ``query
+    --json`` gives results, ``new`` counting them all and ``more`` those left for the next run."""
+    return {
+        "alerts": [
+            {
+                "name": r.alert.name,
+                "query": r.alert.query,
+                "options": r.alert.options(),
+                "new": r.result.total,
+                "more": r.more,
+                "notes": r.result.notes,
+                "results": [asdict(hit) for hit in r.result.results],
+            }
+            for r in ran
+        ]
+    }
 
 
 def search_lines(result: SearchResult) -> list[str]:

@@ -18,6 +18,7 @@ from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, no_highlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
+    from newssearch.alerts import Ran
     from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
     from newssearch.server import Status
 
@@ -77,6 +78,25 @@ def search_result(con: Console, result: SearchResult) -> None:
             _passage(con, hit)
         else:
             _hit(con, hit)
+
+
+def alert_runs(con: Console, ran: list[Ran]) -> None:
+    """Each alert: a line saying what it found (``gaza: 3 new articles — rafah crossing``), then
+    its new articles as ``query`` prints results, then how many more wait for the next run."""
+    for r in ran:
+        alert, result = r.alert, r.result
+        said = _count(result.total, "new article") if result.total else "nothing new"
+        head = _styled(safe_name(alert.name), "bold") + _styled(f": {said} — {safe_name(alert.query)}", "dim")
+        _line(con, head)
+        for note in result.notes:
+            _line(con, _styled(safe_name(_sentence(note) + "."), "yellow"), INDENT)
+        if result.results:
+            con.print()
+            search_result(con, result)
+        if r.more:
+            more = f"{r.more:,} more new — `newssearch alert run {alert.name}` again shows the next"
+            _line(con, _styled(safe_name(more), "dim"), INDENT)
+            con.print()
 
 
 def _location(con: Console, indent: int, path: str, line: int, *extra: str | None) -> None:
