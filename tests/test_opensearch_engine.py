@@ -411,6 +411,28 @@ def test_index_is_incremental_and_a_rebuild_switches_the_alias(folder: Folder, l
     assert physical not in call(url, "GET", f"/{name}-*?expand_wildcards=all")  # the old one is deleted
 
 
+@pytest.mark.parametrize("args", [["rafah crossing"], ['"rafah crossing"'], ["cross*"], ["rafah", "--passages"]])
+def test_explain_names_the_same_words_and_parts_and_adds_up_on_the_cluster(
+    both: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """README, "newssearch query": --explain on a cluster, from its own explanation of each score."""
+    embedded, on_cluster = _on_both(both, monkeypatch, "query", *args, "--explain")
+    assert on_cluster["results"]
+    for hit in on_cluster["results"]:
+        assert sum(p["score"] for p in hit["explanation"]) == pytest.approx(hit["score"], abs=2e-3)
+    def key(hit: dict[str, Any]) -> tuple[Any, ...]:  # a passage is its article's id and its line
+        return (hit["id"], hit.get("line") if "kind" in hit else None)
+
+    by_id = {key(hit): hit for hit in embedded["results"]}
+    for hit in on_cluster["results"]:
+        ours = {(p["term"], p["part"]) for p in by_id[key(hit)]["explanation"]}
+        theirs = {(p["term"], p["part"]) for p in hit["explanation"]}
+        if args[0] == "cross*":  # a pattern matches the words as written there, the stems here
+            assert {part for _, part in theirs} == {part for _, part in ours}
+        else:
+            assert theirs == ours, hit["id"]
+
+
 def test_an_alert_shows_what_is_new_on_the_cluster_and_survives_a_rebuild(
     folder: Folder, location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -297,6 +297,9 @@ def query(
         bool,
         typer.Option("--exact-total", help="Count every match, and by source and month, however many (else 10,000+)."),
     ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show what each word added to each result's score, by field.")
+    ] = False,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print a CSV table: a header, then a row a result.")] = False,
@@ -320,6 +323,8 @@ def query(
     ]
     if len(formats) > 1:
         _fail(UsageError(f"{' and '.join(formats)} cannot be used together — pick one output format"))
+    if explain and (csv_out or vimgrep):
+        _fail(UsageError(f"--explain goes with the terminal output, --json or --jsonl, not {formats[0]}"))
 
     def request() -> SearchRequest:
         start, end = _dates(since, until)
@@ -336,6 +341,7 @@ def query(
             sort=sort.value,
             exact_total=exact_total,
             facets=json_out or not formats,  # only the JSON object and the terminal show counts
+            explain=explain,
         )
 
     result = _run(lambda: search(index_dir, request()))

@@ -91,6 +91,7 @@ class SearchRequest:
     feedback: bool = True  # re-rank --any questions by their best articles' words (README, "Ranking")
     snippets: bool = True  # the results' snippets (measuring ranking alone needs none)
     exact_total: bool = False  # count every match, however many (README, "Large result sets")
+    explain: bool = False  # what each word added to each result's score (``Page.explanations``)
 
 
 # A query's total is counted exactly up to this many matches; past it, it may be a lower bound
@@ -155,6 +156,8 @@ class Page:
     suggestion: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     empty_filter: EmptyFilter | None = None  # when filters left nothing
+    # With ``explain``: for each hit, what each word added to its score, greatest first.
+    explanations: list[list[Contribution]] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,18 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """What one word (as indexed: ``cross`` for "crossings"), or one phrase (its words in
+    quotes), added to a result's score in one part of it (title, section, caption, body, or a
+    field such as source); ``feedback``: a word that ``--any``'s feedback added to the query."""
+
+    term: str
+    part: str
+    score: float
+    feedback: bool = False
+
+
+@dataclass(frozen=True)
 class Hit:
     rank: int
     id: str
@@ -180,6 +195,7 @@ class Hit:
     date: str | None
     source: str | None
     matches: list[Match]
+    explanation: list[Contribution] | None = None  # with --explain
 
 
 @dataclass(frozen=True)
@@ -194,6 +210,7 @@ class PassageHit:
     line: int
     text: str
     highlights: list[tuple[int, int]]
+    explanation: list[Contribution] | None = None  # with --explain
 
 
 @dataclass(frozen=True)

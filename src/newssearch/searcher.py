@@ -32,6 +32,9 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
             else _article_hit(start + n, score, found, page.terms, where, reader, request.snippets)
             for n, (score, found) in enumerate(page.hits)
         ]
+        if request.explain:
+            explained = page.explanations or [[] for _ in results]
+            results = [replace(hit, explanation=why) for hit, why in zip(results, explained, strict=True)]
     return SearchResult(
         query=parsed.text,
         total=page.total,

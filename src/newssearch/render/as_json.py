@@ -27,7 +27,16 @@ def write(obj: Any, out: TextIO | None = None) -> None:
 
 
 def search_result(result: SearchResult) -> dict[str, Any]:
-    return asdict(result)
+    out = asdict(result)
+    out["results"] = [_hit(hit) for hit in out["results"]]
+    return out
+
+
+def _hit(hit: dict[str, Any]) -> dict[str, Any]:
+    """A result object: ``explanation`` only when ``--explain`` asked for it."""
+    if hit.get("explanation") is None:
+        hit.pop("explanation", None)
+    return hit
 
 
 def alert_runs(ran: list[Ran]) -> dict[str, Any]:
@@ -42,7 +51,7 @@ def alert_runs(ran: list[Ran]) -> dict[str, Any]:
                 "new": r.result.total,
                 "more": r.more,
                 "notes": r.result.notes,
-                "results": [asdict(hit) for hit in r.result.results],
+                "results": [_hit(asdict(hit)) for hit in r.result.results],
             }
             for r in ran
         ]
@@ -51,7 +60,7 @@ def alert_runs(ran: list[Ran]) -> dict[str, Any]:
 
 def search_lines(result: SearchResult) -> list[str]:
     """--jsonl: one result object a line."""
-    return [dumps(asdict(hit)) for hit in result.results]
+    return [dumps(_hit(asdict(hit))) for hit in result.results]
 
 
 def article_to_json(article: Article) -> dict[str, Any]:

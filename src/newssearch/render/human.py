@@ -13,7 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from newssearch.models import Article, FileProblem, Hit, Match, PassageHit, SearchResult
+from newssearch.models import Article, Contribution, FileProblem, Hit, Match, PassageHit, SearchResult
 from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, no_highlights
 
@@ -124,7 +124,26 @@ def _hit(con: Console, hit: Hit) -> None:
     _location(con, INDENT, hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}")
     for match in hit.matches:
         _line(con, _label(match) + highlighted(match.text, match.highlights), INDENT)
+    _explanation(con, hit.explanation)
     con.print()
+
+
+def _explanation(con: Console, why: list[Contribution] | None) -> None:
+    """``--explain``: each word's (or phrase's) share of the score, greatest first, by part:
+    ``why: rafah 1.43 (title 0.75, body 0.69) · cross 1.10 (body) · feedback: egypt 0.20 (body)``."""
+    if why is None:
+        return
+    words: dict[tuple[bool, str], list[Contribution]] = {}
+    for c in why:
+        words.setdefault((c.feedback, c.term), []).append(c)
+    ranked = sorted(words.items(), key=lambda item: (item[0][0], -sum(c.score for c in item[1])))
+    said = []
+    for (from_feedback, term), parts in ranked:
+        total = sum(c.score for c in parts)
+        where = ", ".join(f"{c.part} {c.score:.2f}" for c in parts) if len(parts) > 1 else parts[0].part
+        said.append(f"{'feedback: ' if from_feedback else ''}{term} {total:.2f} ({where})")
+    text = " · ".join(said) if said else "nothing scored (the score is Whoosh's for a match of no word)"
+    _line(con, _styled("why: ", "cyan") + _styled(safe_name(text), "dim"), INDENT)
 
 
 # A result's title is cut at this many characters (a file whose one long line is its "title").
@@ -147,6 +166,7 @@ def _passage(con: Console, hit: PassageHit) -> None:
     _line(con, head)
     _location(con, INDENT, hit.path, hit.line, f"score {hit.score:.2f}", f"id {hit.id}")
     _line(con, highlighted(hit.text, hit.highlights), INDENT)
+    _explanation(con, hit.explanation)
     con.print()
 
 

@@ -28,7 +28,17 @@ from newssearch.engines.opensearch.mapping import (
 )
 from newssearch.engines.opensearch.translate import DSL, Translation, prepare
 from newssearch.errors import UsageError
-from newssearch.models import EXACT_UP_TO, Article, EmptyFilter, Page, Passage, SearchRequest, Terms, terms_by_part
+from newssearch.models import (
+    EXACT_UP_TO,
+    Article,
+    Contribution,
+    EmptyFilter,
+    Page,
+    Passage,
+    SearchRequest,
+    Terms,
+    terms_by_part,
+)
 from newssearch.querytext import WORD, ParsedQuery
 from newssearch.snippets import MAX_ANALYZED
 from newssearch.weights import weights
@@ -69,6 +79,9 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         and _feedback_applies(reader, parsed, strict_tree)
     ):
         ranked = _with_feedback(reader, q, _words_of(strict_tree), filters)
+    # What feedback added (README, "newssearch query": --explain): the terms of its "should" part.
+    fed = ranked.get("bool", {}) if ranked is not q else {}
+    added = _terms_in(fed["should"]) - _terms_in(fed["must"]) if "must" in fed and "should" in fed else set()
     answer = _run(reader, request, ranked, filters, spelled, strict.patterns)
     spelled.seen(answer)
     total, exact = _total(answer)
@@ -86,6 +99,7 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         data = hit["_source"]["data"]
         found = records.passage(data) if request.passages else records.article(data)
         hits.append((float(hit.get("_score") or 0.0), found))
+    why = [_explanation(hit.get("_explanation"), added) for hit in answer["hits"]["hits"]] if request.explain else None
     terms = _by_part(used.terms)
     if used.patterns:
         _add_highlighted(reader, answer, terms)
@@ -100,7 +114,62 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         facets=_facets(answer) if request.facets and exact else {},  # as on disk: counts of a total only
         empty_filter=_empty_filter(reader, q, request) if total == 0 else None,
         suggestion=spelled.suggestion(),
+        explanations=why,
     )
+
+
+# A leaf of Lucene's explanation of a score: "weight(body:rafah in 12) [PerFieldSimilarity], …".
+_WEIGHT = re.compile(r"weight\((?P<field>[\w.]+):(?P<term>.+?) in \d+\)")
+_PART = {field: part for fields in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, field in fields.items()}
+
+
+def _explanation(tree: dict[str, Any] | None, added: set[tuple[str, str]]) -> list[Contribution]:
+    """What each word and phrase added to a hit's score, from the cluster's explanation of it
+    (``explain``): its ``weight(field:term …)`` nodes, whose values add up to the score; ``added``:
+    the (field, term) pairs that feedback put in the query."""
+    found: list[Contribution] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        weight = _WEIGHT.match(node.get("description", ""))
+        if weight:
+            field = weight["field"].split(".")[0]  # body.plain: a pattern's words, in the body
+            term = weight["term"]
+            if node.get("value"):
+                found.append(
+                    Contribution(
+                        term=term,
+                        part=_PART.get(field, field),
+                        score=round(float(node["value"]), 4),
+                        feedback=(field, term) in added,
+                    )
+                )
+            return
+        for child in node.get("details", []):
+            walk(child)
+
+    if tree:
+        walk(tree)
+    return sorted(found, key=lambda c: -c.score)
+
+
+def _terms_in(clauses: list[DSL]) -> set[tuple[str, str]]:
+    """The (field, word) of every ``term`` query in ``clauses``."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "term" and isinstance(value, dict):
+                    for field, spec in value.items():
+                        found.add((field, str(spec["value"] if isinstance(spec, dict) else spec)))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(clauses)
+    return found
 
 
 def _total(answer: dict[str, Any]) -> tuple[int, bool]:
@@ -192,6 +261,8 @@ def _run(
         "track_total_hits": True if request.exact_total else EXACT_UP_TO,
         "_source": ["data"],
     }
+    if request.explain:
+        body["explain"] = True
     if request.sort == "date":  # newest first; undated last; then as by relevance
         body["sort"] = [{"date": {"order": "desc", "missing": "_last"}}, {"_score": "desc"}, {"key": "asc"}]
         body["track_scores"] = True

@@ -14,7 +14,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from newssearch import models
-from newssearch.engines.whoosh import feedback, parse, topk
+from newssearch.engines.whoosh import explain, feedback, parse, topk
 from newssearch.engines.whoosh.documents import stored_article, stored_passage
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
@@ -60,10 +60,14 @@ def search(
         ranked = feedback.with_feedback(searcher, q, _within(q, request, always_filter_kind))
     page, total, facets, exact = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
     if total == 0 and query.relaxed is not None:
-        q = parse.expand(query.relaxed, reader)
+        q = ranked = parse.expand(query.relaxed, reader)
         page, total, facets, exact = rank_matches(searcher, _within(q, request, always_filter_kind), request)
         relaxed = total > 0
     empty = _empty_filter(searcher, q, request) if total == 0 else None
+    why = None
+    if request.explain:
+        added = ranked.b if ranked is not q and isinstance(ranked, wq.AndMaybe) else None  # feedback's words
+        why = explain.explanations(searcher, ranked, page, feedback=added)
     hits: list[Any]
     if request.passages:
         hits = _passages(searcher, page)
@@ -78,6 +82,7 @@ def search(
         facets=facets,
         empty_filter=empty,
         suggestion=parse.suggest(parsed.text, searcher),
+        explanations=why,
     )
 
 
