@@ -174,3 +174,31 @@ def one_line_error(result: Result) -> str:
     assert err.startswith("newssearch: "), err
     assert result.stdout == ""
     return err
+
+
+def subject_archive(root: Path, extra: list[dict[str, str]] | None = None) -> Path:
+    """``root/corpus/archive.jsonl``: 150 articles on six subjects, each in its own words, each
+    article using a few of them — big enough for feedback (which needs 100 articles) — then
+    ``extra``; indexed into ``root/index``, which is returned."""
+    import json
+    import random
+
+    subjects = [
+        "harbour ferry quay dock tide pier vessel crossing port freight",
+        "budget council tax vote mayor spending deficit levy ward motion",
+        "storm flood rain gale surge levee rescue evacuation shelter debris",
+        "election ballot candidate poll campaign turnout runoff recount seat party",
+        "hospital nurse ward surgeon clinic waiting patient triage ambulance doctor",
+        "school pupil teacher exam classroom curriculum headteacher term lesson grade",
+    ]
+    rng = random.Random(3)
+    (root / "corpus").mkdir(parents=True, exist_ok=True)
+    records = []
+    for n in range(150):
+        words = subjects[n % len(subjects)].split()
+        body = " ".join(rng.choice(words) for _ in range(40)) + "."
+        records.append({"id": str(n), "title": " ".join(rng.sample(words, 3)).title(), "body": body})
+    records += extra or []
+    (root / "corpus" / "archive.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    update_index(root / "corpus", root / "index")
+    return root / "index"

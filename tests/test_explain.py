@@ -4,15 +4,13 @@ in each field, and what feedback added — adding up to the score the result sho
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
-from conftest import cli_in, one_line_error
-from newssearch.indexer import update_index
+from conftest import cli_in, one_line_error, subject_archive
 
 Cli = Callable[..., Result]
 
@@ -84,23 +82,9 @@ def test_explain_with_a_line_format_is_refused(seed_index_once: Path) -> None:
 def test_feedback_words_are_marked(tmp_path: Path) -> None:
     """A question (``--any``) on an archive big enough for feedback: the words feedback added
     are marked, and still everything adds up to the score."""
-    subjects = [
-        "ferry harbour quay captain sailing crossing tide vessel port dock",
-        "election ballot voter candidate campaign poll turnout parliament seat party",
-        "hospital nurse ward surgeon clinic waiting patient triage ambulance doctor",
-    ]
-    rng = random.Random(3)
-    (tmp_path / "corpus").mkdir()
-    records = []
-    for n in range(150):
-        words = subjects[n % len(subjects)].split()
-        body = " ".join(rng.choice(words) for _ in range(40)) + "."
-        records.append({"id": str(n), "title": " ".join(rng.sample(words, 3)).title(), "body": body})
-    for n in range(10):  # the best answers share two words few articles have: feedback adds them
-        body = "Ferry, quay, ferry, quay: the gangway and the mooring."
-        records.append({"id": f"g{n}", "title": "Ferry quay", "body": body})
-    (tmp_path / "corpus" / "archive.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    update_index(tmp_path / "corpus", tmp_path / "index")
+    # The best answers share two words few articles have: feedback adds them.
+    body = "Ferry, quay, ferry, quay: the gangway and the mooring."
+    subject_archive(tmp_path, [{"id": f"g{n}", "title": "Ferry quay", "body": body} for n in range(10)])
     with cli_in(tmp_path) as cli:
         results = _explained(cli, "why did the ferry stop at the quay", "--any")
     fed = {p["term"] for hit in results for p in hit["explanation"] if p["feedback"]}

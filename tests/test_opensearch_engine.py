@@ -420,6 +420,7 @@ def test_explain_names_the_same_words_and_parts_and_adds_up_on_the_cluster(
     assert on_cluster["results"]
     for hit in on_cluster["results"]:
         assert sum(p["score"] for p in hit["explanation"]) == pytest.approx(hit["score"], abs=2e-3)
+
     def key(hit: dict[str, Any]) -> tuple[Any, ...]:  # a passage is its article's id and its line
         return (hit["id"], hit.get("line") if "kind" in hit else None)
 

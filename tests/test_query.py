@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import subject_archive
 from newssearch.errors import ArticleNotFoundError, IndexMissingError, NewsSearchError, QuerySyntaxError, UsageError
 from newssearch.indexer import update_index
 from newssearch.models import Hit, PassageHit, SearchRequest, SearchResult
@@ -866,29 +867,8 @@ def test_a_question_mark_is_punctuation_not_a_wildcard(seed_index: Path) -> None
 
 @pytest.fixture(scope="module")
 def archive_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """150 articles on six subjects, each in its own words, each article using a few of them:
-    big enough for feedback (which needs 100 articles)."""
-    import random
-
-    subjects = [
-        "harbour ferry quay dock tide pier vessel crossing port freight",
-        "budget council tax vote mayor spending deficit levy ward motion",
-        "storm flood rain gale surge levee rescue evacuation shelter debris",
-        "election ballot candidate poll campaign turnout runoff recount seat party",
-        "hospital nurse ward surgeon clinic waiting patient triage ambulance doctor",
-        "school pupil teacher exam classroom curriculum headteacher term lesson grade",
-    ]
-    rng = random.Random(3)
-    root = tmp_path_factory.mktemp("archive")
-    (root / "corpus").mkdir()
-    records = []
-    for n in range(150):
-        words = subjects[n % len(subjects)].split()
-        body = " ".join(rng.choice(words) for _ in range(40)) + "."
-        records.append({"id": str(n), "title": " ".join(rng.sample(words, 3)).title(), "body": body})
-    (root / "corpus" / "archive.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    update_index(root / "corpus", root / "index")
-    return root / "index"
+    """150 articles on six subjects (``conftest.subject_archive``), indexed."""
+    return subject_archive(tmp_path_factory.mktemp("archive"))
 
 
 def test_a_question_is_re_ranked_by_feedback_but_finds_the_same_articles(archive_index: Path) -> None:
