@@ -49,7 +49,7 @@ def test_bash_completes_commands_options_and_their_values(tmp_path: Path) -> Non
     assert "complete " in script.stdout and "_NEWSSEARCH_COMPLETE" in script.stdout
     (tmp_path / "newssearch.sh").write_text(script.stdout)
     source = f"source {tmp_path / 'newssearch.sh'}"
-    assert _completions(tmp_path, ["newssearch", "s"], source) == ["show", "stats", "serve"]
+    assert _completions(tmp_path, ["newssearch", "s"], source) == ["show", "similar", "stats", "serve"]
     assert _completions(tmp_path, ["newssearch", "query", "--li"], source) == ["--limit"]
     assert set(_completions(tmp_path, ["newssearch", "query", "--so"], source)) == {"--source", "--sort"}
     assert _completions(tmp_path, ["newssearch", "query", "--color", ""], source) == ["auto", "always", "never"]

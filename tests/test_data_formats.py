@@ -282,3 +282,23 @@ def test_bbc_source_filter_keeps_its_own_source_and_names_it_for_another(bbc: In
     assert code == 1
     assert other["total"] == 0 and other["results"] == []
     assert other["filter_note"] and "BBC News" in other["filter_note"], other["filter_note"]
+
+
+@needs_bbc
+def test_bbc_similar_leaves_out_each_listed_duplicate_and_finds_its_subject(bbc: Indexed) -> None:
+    """README, "newssearch similar": for the first 20 of the exact duplicates BBC's data lists
+    (``duplicates.tsv``), the duplicate is left out as a copy, never listed as a story; and the
+    story most like the article is of its own category for at least 16 of them."""
+    from newssearch.formats import article_id
+
+    pairs = [line.split("\t") for line in (BBC.parent / "duplicates.tsv").read_text().splitlines()[1:21]]
+    same_subject = 0
+    for kept, duplicates in pairs:
+        result = run("similar", article_id("bbc.jsonl", f"id:{kept}", 1), "--json", "--index", str(bbc.index))
+        assert result.exit_code == 0, result.stderr
+        found = json_of(result)
+        copies = {article_id("bbc.jsonl", f"id:{d}", 1) for d in duplicates.split(",")}
+        assert copies <= set(found["copies"]), (kept, duplicates, found["copies"])
+        assert not copies & {hit["id"] for hit in found["results"]}
+        same_subject += found["results"][0]["doc_id"].split("/")[0] == kept.split("/")[0]
+    assert same_subject >= 16, f"{same_subject} of 20"

@@ -434,6 +434,17 @@ def test_explain_names_the_same_words_and_parts_and_adds_up_on_the_cluster(
             assert theirs == ours, hit["id"]
 
 
+def test_similar_finds_the_same_stories_on_the_cluster(
+    both: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, "newssearch similar": the same words and the same stories, through the seam."""
+    gazans = "c3d004c6d3ccdf2d"
+    embedded, on_cluster = _on_both(both, monkeypatch, "similar", gazans)
+    assert on_cluster["words"] == embedded["words"]
+    assert [hit["id"] for hit in on_cluster["results"]] == [hit["id"] for hit in embedded["results"]]
+    assert gazans not in [hit["id"] for hit in on_cluster["results"]] and on_cluster["copies"] == []
+
+
 def test_an_alert_shows_what_is_new_on_the_cluster_and_survives_a_rebuild(
     folder: Folder, location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

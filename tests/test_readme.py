@@ -33,7 +33,8 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["index", "query", "show", "stats", "serve", "alert add", "alert list", "alert remove", "alert run"]
+    "command",
+    ["index", "query", "show", "similar", "stats", "serve", "alert add", "alert list", "alert remove", "alert run"],
 )
 def test_every_option_of_a_command_is_in_the_readme(command: str) -> None:
     result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})

@@ -124,6 +124,9 @@ COMMANDS = [
     ["show", "fd9fa8ec", "--json"],
     ["show", "nope"],
     ["show", "c", "--json"],
+    ["similar", "c3d004c6"],
+    ["similar", "c3d004c6", "--json", "--limit", "1"],
+    ["similar", "nope"],
     ["stats"],
     ["stats", "--json"],
 ]

@@ -401,6 +401,34 @@ def show(
 
 
 @app.command(cls=_Command)
+def similar(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="An article id (or its first characters).")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", callback=_not_negative, help="How many stories.")
+    ] = 10,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    color: ColorOpt = Color.auto,
+    index_dir: IndexOpt = "index",
+) -> None:
+    """Stories like this article, best first (its copies left out)."""
+    from newssearch.searcher import similar as find_similar
+
+    found = _run(lambda: find_similar(index_dir, article_id, limit))
+    if json_out:
+        from newssearch.render import as_json
+
+        _write(lambda: as_json.write(as_json.similar_result(found)))
+    else:
+        from newssearch.render import human
+
+        _write(lambda: human.search_result(human.console(color.value), found))
+        if not quiet:
+            human.similar_notes(human.console(color.value, file=sys.stderr), found)
+    raise typer.Exit(0 if found.results else 1)
+
+
+@app.command(cls=_Command)
 def stats(json_out: JsonOpt = False, index_dir: IndexOpt = "index") -> None:
     """Articles, sections, captions, files, distinct terms, index size and last update."""
     from newssearch.render import as_json, human
@@ -433,7 +461,7 @@ def serve(
     stop: Annotated[bool, typer.Option("--stop", help="Stop the index's server (exit 1: none was running).")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="With --status: print one JSON object.")] = False,
 ) -> None:
-    """Keep the index open and answer query, show and stats at once (README, "A resident searcher")."""
+    """Keep the index open and answer query, show, similar and stats at once (README, "A resident searcher")."""
     from newssearch import server
 
     if status and stop:

@@ -1,4 +1,4 @@
-"""The ``newssearch`` command's entry point: hand ``query``, ``show`` and ``stats`` to a resident
+"""The ``newssearch`` command's entry point: hand ``query``, ``show``, ``similar`` and ``stats`` to a resident
 searcher when one serves the index, else run the command here (README, "A resident searcher").
 
 This module imports nothing beyond what Python has loaded at start-up and two built-in modules
@@ -34,7 +34,7 @@ SOCKET_NAME = ".newssearch-serve.sock"
 LOG_NAME = ".newssearch-serve.log"
 PROTOCOL = 1
 # The commands a server answers: the ones that only read the index.
-SERVED = frozenset({"query", "show", "stats"})
+SERVED = frozenset({"query", "show", "similar", "stats"})
 OFF_VARIABLE = "NEWSSEARCH_NO_SERVER"
 # How long a server may take to take a command (it forks a process for it): past this, the
 # command runs here, and the server's process, never told to go on, writes nothing.

@@ -214,6 +214,18 @@ class PassageHit:
 
 
 @dataclass(frozen=True)
+class SimilarResult:
+    """``similar ID``: the article's stories like it, best first. ``words``: the words it was
+    searched by; ``copies``: the ids of articles left out as copies of it (the same words)."""
+
+    id: str
+    title: str
+    words: list[str]
+    copies: list[str]
+    results: list[Hit]
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """``total_exact``: false when ``total`` is a lower bound (more matches than were counted);
     ``facets``: counts of all matches (not only this page) by ``source`` and by ``month``

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from newssearch import snippets
 from newssearch.engines import engine_at
-from newssearch.models import Article, EmptyFilter, Hit, Passage, PassageHit, SearchRequest, SearchResult, Terms
+from newssearch.models import (
+    Article,
+    EmptyFilter,
+    Hit,
+    Passage,
+    PassageHit,
+    SearchRequest,
+    SearchResult,
+    SimilarResult,
+    Terms,
+)
 from newssearch.querytext import parse_query
 
 if TYPE_CHECKING:  # for annotations: a query does not load them
@@ -81,6 +91,82 @@ def search_unseen(
         notes=list(parsed.notes) if page.searchable else [_too_common(parsed.text)],
     )
     return result, {a.id: digest for _, a, digest in shown}, len(new) - len(shown)
+
+
+# ``similar``: an article is searched by this many of its words, and another is a copy of it
+# when this share of their words (by Jaccard's measure) is the same.
+SIMILAR_WORDS = 25
+COPY_SHARE = 0.8
+
+
+def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> SimilarResult:
+    """Stories like the article with this id (README, "newssearch similar"): its most telling
+    words (``_telling_words``), searched for as ``query --any`` searches them, less the article
+    itself and its copies — articles that share ``COPY_SHARE`` of their words with it."""
+    with engine_at(index).reader() as reader:
+        article = reader.article(article_id)
+        words = _telling_words(article, reader)
+        mine = _word_set(article, reader)
+        if not words:
+            return SimilarResult(article.id, article.title, [], [], [])
+        parsed = parse_query(" ".join(words), any_words=True)
+        # Room for copies: a wire story may have a few dozen.
+        request = SearchRequest(" ".join(words), limit=limit + 50, any_words=True, feedback=False, facets=False)
+        page = reader.search(request, parsed)
+        where = _Locator(reader.corpus)
+        results: list[Hit] = []
+        copies: list[str] = []
+        for score, found in page.hits:
+            if not isinstance(found, Article) or found.id == article.id:
+                continue
+            if _jaccard(mine, _word_set(found, reader)) >= COPY_SHARE:
+                copies.append(found.id)
+            elif len(results) < limit:
+                results.append(_article_hit(len(results) + 1, score, found, page.terms, where, reader, True))
+    return SimilarResult(article.id, article.title, words, copies, results)
+
+
+def _texts(article: Article) -> list[str]:
+    return [
+        article.title,
+        *(s.heading for s in article.sections if s.heading),
+        *(c.text for c in article.captions),
+        article.body,
+    ]
+
+
+def _telling_words(article: Article, reader: Reader) -> list[str]:
+    """The article's ``SIMILAR_WORDS`` most telling words as written (lower case), one for each
+    analyzed word: of its most frequent ones (a title's count double; numbers and words under
+    three letters left out), those with the highest count times idf (Lucene's ``1 + log(N /
+    (n + 1))``, n counted by a search for the word); in an archive of 100 articles or more, a word
+    in more than half of them says nothing."""
+    import math
+
+    counts: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for n, text in enumerate(_texts(article)):
+        for token in reader.analyze(text):
+            if len(token.text) < 3 or token.text.isdigit():
+                continue
+            counts[token.text] = counts.get(token.text, 0) + (2 if n == 0 else 1)
+            written.setdefault(token.text, text[token.start : token.end].lower())
+    frequent = sorted(counts, key=lambda word: -counts[word])[: SIMILAR_WORDS * 2]  # first seen first among equals
+    articles = sum(entry.articles for entry in reader.manifest().values()) or 1
+    weight = {}
+    for word in frequent:
+        having = reader.search(SearchRequest(written[word], limit=0, facets=False), parse_query(written[word])).total
+        if having and (articles < 100 or having <= articles / 2):
+            weight[word] = counts[word] * (1 + math.log(articles / (having + 1)))
+    return [written[word] for word in sorted(weight, key=lambda word: -weight[word])[:SIMILAR_WORDS]]
+
+
+def _word_set(article: Article, reader: Reader) -> set[str]:
+    return {token.text for text in _texts(article) for token in reader.analyze(text)}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def content_digest(article: Article) -> str:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch import records
-from newssearch.models import Article, SearchResult
+from newssearch.models import Article, SearchResult, SimilarResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
@@ -56,6 +56,13 @@ def alert_runs(ran: list[Ran]) -> dict[str, Any]:
             for r in ran
         ]
     }
+
+
+def similar_result(found: SimilarResult) -> dict[str, Any]:
+    """``similar --json`` (README, "newssearch similar")."""
+    out = asdict(found)
+    out["results"] = [_hit(hit) for hit in out["results"]]
+    return out
 
 
 def search_lines(result: SearchResult) -> list[str]:

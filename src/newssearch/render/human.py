@@ -13,7 +13,16 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from newssearch.models import Article, Contribution, FileProblem, Hit, Match, PassageHit, SearchResult
+from newssearch.models import (
+    Article,
+    Contribution,
+    FileProblem,
+    Hit,
+    Match,
+    PassageHit,
+    SearchResult,
+    SimilarResult,
+)
 from newssearch.render.text import safe, safe_name
 from newssearch.snippets import ArticleHighlights, no_highlights
 
@@ -72,7 +81,19 @@ def _line(con: Console, text: Text, indent: int = 0) -> None:
         con.print(Text(" " * indent) + text, soft_wrap=True)
 
 
-def search_result(con: Console, result: SearchResult) -> None:
+def similar_notes(con: Console, found: SimilarResult) -> None:
+    """On stderr under ``similar``'s stories: what it looked for, and the copies left out."""
+    said = f"Stories like {found.title!r} ({found.id}), by its words: {', '.join(found.words)}."
+    _hanging(con, _styled(safe_name(said), "dim"))
+    if not found.results:
+        _hanging(con, _styled("No other story shares enough of them.", "dim"))
+    if found.copies:
+        shown = ", ".join(found.copies[:5]) + (f" and {len(found.copies) - 5} more" if len(found.copies) > 5 else "")
+        copies = "1 copy" if len(found.copies) == 1 else f"{len(found.copies):,} copies"
+        _hanging(con, _styled(f"{copies} of it left out: {shown}.", "dim"))
+
+
+def search_result(con: Console, result: SearchResult | SimilarResult) -> None:
     for hit in result.results:
         if isinstance(hit, PassageHit):
             _passage(con, hit)
