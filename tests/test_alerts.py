@@ -182,3 +182,43 @@ def test_no_index_or_an_unreadable_alerts_file_says_what_to_do(tmp_path: Path, c
     one_line_error(broken)
     assert str(alerts_file) in broken.stderr and "not valid JSON" in broken.stderr
     assert alerts_file.read_text() == "{not json"  # never overwritten
+
+
+def test_what_could_not_be_printed_is_shown_again(tmp_path: Path, cli: Cli, alerts_file: Path) -> None:
+    """Printed first, remembered after: a run whose output fails (a full disk) forgets nothing."""
+    import subprocess
+
+    from conftest import clean_env, entry_point
+
+    _write(tmp_path / "corpus", "a.jsonl", [_story(1), _story(2)])
+    assert cli("index").exit_code == 0
+    assert cli("alert", "add", "tartus", "tartus").exit_code == 0
+    env = clean_env(NEWSSEARCH_ALERTS=str(alerts_file), NEWSSEARCH_NO_SERVER="1")
+    with open("/dev/full", "w") as full:
+        failed = subprocess.run(
+            [str(entry_point()), "alert", "run", "--json"], cwd=tmp_path, env=env, stdout=full, stderr=subprocess.PIPE
+        )
+    assert failed.returncode == 2 and b"could not be written" in failed.stderr
+    code, again = _run(cli)
+    assert code == 0 and sorted(_titles(again, "tartus")) == ["Harbour story 1", "Harbour story 2"]
+
+
+def test_an_alert_that_cannot_run_says_so_and_the_others_run(tmp_path: Path, cli: Cli, alerts_file: Path) -> None:
+    _write(tmp_path / "corpus", "a.jsonl", [_story(1)])
+    assert cli("index").exit_code == 0
+    refused = cli("alert", "add", "when", "date:abc")  # a query `query` refuses is refused here too
+    assert refused.exit_code == 2 and "date" in one_line_error(refused)
+    assert cli("alert", "add", "good", "harbour").exit_code == 0
+    assert cli("alert", "add", "old", "tartus").exit_code == 0
+    # As if written by another version: a query that no longer reads.
+    data = json.loads(alerts_file.read_text())
+    (fields,) = [a for a in data["indexes"].values()]
+    fields["old"]["query"] = "(harbour"
+    alerts_file.write_text(json.dumps(data))
+    result = cli("alert", "run", "--json")
+    assert result.exit_code == 2
+    ran = {a["name"]: a for a in json.loads(result.stdout)["alerts"]}
+    assert _titles({"alerts": [ran["good"]]}, "good") == ["Harbour story 1"] and ran["good"]["error"] is None
+    assert ran["old"]["error"] and ran["old"]["results"] == []
+    assert "alert 'old' cannot run: " in result.stderr
+    assert _run(cli, "good")[0] == 1  # the good one remembered what it showed

@@ -34,6 +34,10 @@ def _explained(cli: Cli, *args: str) -> list[dict[str, object]]:
         ["rafah", "--passages"],
         ["rafah", "--in", "body"],
         ["rafah crossing", "--sort", "date"],
+        ["gaza NOT hostage"],
+        ["rafah^3 crossing"],
+        ["(rafah crossing)^2"],
+        ['"rafah crossing"~3'],
     ],
     ids=lambda args: " ".join(args),
 )
@@ -45,7 +49,10 @@ def test_the_parts_add_up_to_each_results_score(seed_index_once: Path, args: lis
         parts = hit["explanation"]
         assert isinstance(parts, list) and parts, hit
         assert sum(p["score"] for p in parts) == pytest.approx(hit["score"], abs=2e-3)
-        assert all(p["part"] in {"title", "section", "caption", "body"} for p in parts)
+        assert all(p["part"] in {"title", "section", "caption", "body"} or p["term"].startswith("NOT ") for p in parts)
+        assert not any(
+            "(" in p["term"] or "Term" in p["term"] for p in parts
+        )  # named as written, not as Whoosh's objects
         assert not any(p["feedback"] for p in parts)
         assert [p["score"] for p in parts] == sorted((p["score"] for p in parts), reverse=True)
 
@@ -55,7 +62,7 @@ def test_each_word_is_named_as_indexed_and_excluded_words_add_nothing(seed_index
         terms = {p["term"] for hit in _explained(cli, "crossings NOT trucks") for p in hit["explanation"]}
         phrase = {p["term"] for hit in _explained(cli, '"rafah crossing"') for p in hit["explanation"]}
         title_only = {p["part"] for hit in _explained(cli, "title:rafah") for p in hit["explanation"]}
-    assert terms == {"cross"}  # stemmed, and "truck" (left out) is not there
+    assert terms == {"cross", "NOT truck"}  # stemmed; "truck", left out, adds only the constant Whoosh gives a NOT
     assert phrase == {'"rafah cross"'}
     assert title_only == {"title"}
 

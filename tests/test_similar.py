@@ -90,3 +90,20 @@ def test_unknown_or_ambiguous_ids_are_one_sentence(seed_index_once: Path) -> Non
     assert unknown.exit_code == 2 and "zzzz" in one_line_error(unknown)
     assert ambiguous.exit_code == 2
     one_line_error(ambiguous)
+
+
+def test_an_article_with_no_words_to_go_by_says_so(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    records = [
+        {"id": "n", "title": "2024", "body": "It is 12 and 40."},
+        {"id": "w", "title": "Weather", "body": "Rain."},
+    ]
+    (tmp_path / "corpus" / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    with cli_in(tmp_path) as cli:
+        assert cli("index").exit_code == 0
+        ids = {h["doc_id"]: h["id"] for h in json.loads(cli("query", "rain", "--json").stdout)["results"]}
+        numbers = json.loads(cli("query", "2024", "--json").stdout)["results"][0]["id"]
+        result = cli("similar", numbers)
+        zero = cli("similar", ids["w"], "--limit", "0")
+    assert result.exit_code == 1 and "has no words to look for stories like it by" in result.stderr
+    assert zero.exit_code == 2  # --limit must be 1 or more

@@ -114,3 +114,10 @@ def test_every_bar_width_says_what_a_bar_is() -> None:
         assert " 0 " not in rest
         said.add(rest.split(",")[0])
     assert {"a bar a year", "a bar every 6 months", "a bar every 5 years"} <= said
+
+
+def test_dates_millennia_apart_still_fit() -> None:
+    chart = timeline({"0001-01": 1, "9999-12": 2})
+    assert chart is not None
+    bars, rest = _parts(chart.plain)[1:4:2]
+    assert len(bars) <= TIMELINE_BARS and re.match(r"a bar every \d+ years, the tallest 2 articles", rest)

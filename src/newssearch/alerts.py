@@ -76,11 +76,14 @@ class Alert:
 @dataclass
 class Ran:
     """One alert's run: its new articles shown (``result``, whose ``total`` counts every new
-    one) and how many more new ones wait for the next run."""
+    one), how many more new ones wait for the next run, and the digests of those shown; or,
+    for an alert that cannot run (``error``), why."""
 
     alert: Alert
-    result: SearchResult
-    more: int
+    result: SearchResult | None
+    more: int = 0
+    shown: dict[str, str] = dataclasses.field(default_factory=dict)
+    error: str | None = None
 
 
 def alerts_file() -> Path:
@@ -163,16 +166,19 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Replace the file whole: written beside it, flushed to disk, then renamed over it."""
+    written: Path | None = None
     try:
         with tempfile.NamedTemporaryFile(
             "w", dir=path.parent, prefix=".alerts-", delete=False, encoding="utf-8"
         ) as out:
+            written = Path(out.name)
             json.dump(data, out, ensure_ascii=False, indent=1)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(out.name, path)
+        os.replace(written, path)
     except OSError as exc:
-        Path(out.name).unlink(missing_ok=True)
+        if written is not None:
+            written.unlink(missing_ok=True)
         raise UsageError(f"cannot save the alerts file {path}: {exc.strerror or exc} — nothing was changed") from None
 
 
@@ -180,9 +186,29 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run(index: str | Path, names: list[str], shown_at_most: int = SHOWN_AT_MOST) -> list[Ran]:
-    """Run the named alerts (every one when none is named), in name order: each shows the
-    matches it has not shown before, then remembers them."""
+@contextmanager
+def one_run_at_a_time() -> Iterator[None]:
+    """Hold for a whole ``alert run`` — finding, printing, remembering — so that two runs at once
+    (two cron jobs) take turns and never show an article twice. (A lock of its own: the alerts
+    file's lock is taken and released inside it.) Without a lock file that can be opened, runs
+    go unguarded; reading the alerts file then says what is wrong."""
+    path = alerts_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path.with_name(path.name + ".run.lock"), "a")  # noqa: SIM115 -- held for the block
+    except OSError:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def find(index: str | Path, names: list[str], shown_at_most: int = SHOWN_AT_MOST) -> list[Ran]:
+    """Run the named alerts (every one when none is named), in name order: the matches each has
+    not shown before. Nothing is remembered until ``remember`` (after they are printed). An alert
+    that cannot run — its query no longer reads, say — says why and the others run."""
+    from newssearch.errors import NewsSearchError
     from newssearch.searcher import search_unseen
 
     ran = []
@@ -195,8 +221,21 @@ def run(index: str | Path, names: list[str], shown_at_most: int = SHOWN_AT_MOST)
             )
         for name in sorted(set(names) or alerts):
             alert = alerts[name]
-            result, shown, more = search_unseen(index, alert.request(), alert.seen, shown_at_most)
-            alert.seen.update(shown)
-            alert.last_run = now()
-            ran.append(Ran(alert, result, more))
+            try:
+                result, shown, more = search_unseen(index, alert.request(), alert.seen, shown_at_most)
+            except NewsSearchError as exc:
+                ran.append(Ran(alert, None, error=exc.message))
+                continue
+            ran.append(Ran(alert, result, more, shown))
     return ran
+
+
+def remember(index: str | Path, ran: list[Ran]) -> None:
+    """What ``find`` found, once printed: each alert that ran remembers what it showed."""
+    stamp = now()
+    with alerts_of(index) as alerts:
+        for r in ran:
+            alert = alerts.get(r.alert.name)
+            if alert is not None and r.error is None:
+                alert.seen.update(r.shown)
+                alert.last_run = stamp

@@ -404,7 +404,7 @@ def show(
 def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="An article id (or its first characters).")],
     limit: Annotated[
-        int, typer.Option("--limit", "-n", metavar="N", callback=_not_negative, help="How many stories.")
+        int, typer.Option("--limit", "-n", metavar="N", callback=_positive, help="How many stories.")
     ] = 10,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -531,14 +531,15 @@ def alert_add(
 ) -> None:
     """Save a query as an alert of this index; `alert run` then shows what it has not shown."""
     from newssearch import alerts
-    from newssearch.querytext import parse_query
-    from newssearch.searcher import stats
+    from newssearch.models import SearchRequest
+    from newssearch.searcher import search
 
     def add() -> alerts.Alert:
         alerts.check_name(name)
-        parse_query(text, any_words=any_words, field=in_field.value if in_field else None)  # a syntax error now
-        _dates(since, until)
-        stats(index_dir)  # an index must be there
+        start, end = _dates(since, until)
+        field = in_field.value if in_field else None
+        # Searched once now: the index must be there, and the query must read (a bad date, say).
+        search(index_dir, SearchRequest(text, limit=0, any_words=any_words, field=field, since=start, until=end))
         alert = alerts.Alert(
             name=name,
             query=text,
@@ -546,7 +547,7 @@ def alert_add(
             source=source,
             since=since,
             until=until,
-            field=in_field.value if in_field else None,
+            field=field,
             sort=sort.value,
             added=alerts.now(),
         )
@@ -622,19 +623,30 @@ def alert_run(
     remember them; exit 0 when something was new, 1 when nothing was."""
     from newssearch import alerts
 
-    ran = _run(lambda: alerts.run(index_dir, names or []))
-    if not ran:
-        _say(f"newssearch: no alerts for {index_dir} — `newssearch alert add NAME QUERY` adds one")
-        raise typer.Exit(1)
-    if json_out:
-        from newssearch.render import as_json
+    with alerts.one_run_at_a_time():
+        ran = _run(lambda: alerts.find(index_dir, names or []))
+        if not ran:
+            _say(f"newssearch: no alerts for {index_dir} — `newssearch alert add NAME QUERY` adds one")
+            raise typer.Exit(1)
+        # Printed first, remembered after: output that could not be written shows them again next time.
+        if json_out:
+            from newssearch.render import as_json
 
-        _write(lambda: as_json.write(as_json.alert_runs(ran)))
-    else:
-        from newssearch.render import human
+            _write(lambda: as_json.write(as_json.alert_runs(ran)))
+        else:
+            from newssearch.render import human
 
-        _write(lambda: human.alert_runs(human.console(color.value), ran))
-    raise typer.Exit(0 if any(r.result.total for r in ran) else 1)
+            _write(lambda: human.alert_runs(human.console(color.value), ran))
+        _run(lambda: alerts.remember(index_dir, ran))
+    for r in ran:
+        if r.error is not None:
+            _say(
+                f"newssearch: alert {r.alert.name!r} cannot run: {r.error} — "
+                f"`newssearch alert remove {r.alert.name}` and add it again as it should read"
+            )
+    if any(r.error for r in ran):
+        raise typer.Exit(2)
+    raise typer.Exit(0 if any(r.result and r.result.total for r in ran) else 1)
 
 
 def _alert_query(alert: Any) -> str:

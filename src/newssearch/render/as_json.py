@@ -48,10 +48,11 @@ def alert_runs(ran: list[Ran]) -> dict[str, Any]:
                 "name": r.alert.name,
                 "query": r.alert.query,
                 "options": r.alert.options(),
-                "new": r.result.total,
+                "new": r.result.total if r.result else 0,
                 "more": r.more,
-                "notes": r.result.notes,
-                "results": [_hit(asdict(hit)) for hit in r.result.results],
+                "notes": r.result.notes if r.result else [],
+                "error": r.error,
+                "results": [_hit(asdict(hit)) for hit in r.result.results] if r.result else [],
             }
             for r in ran
         ]

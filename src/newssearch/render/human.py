@@ -83,6 +83,11 @@ def _line(con: Console, text: Text, indent: int = 0) -> None:
 
 def similar_notes(con: Console, found: SimilarResult) -> None:
     """On stderr under ``similar``'s stories: what it looked for, and the copies left out."""
+    if not found.words:
+        said = f"{found.title!r} ({found.id}) has no words to look for stories like it by"
+        said += " (numbers and very common words are left out)."
+        _hanging(con, _styled(safe_name(said), "dim"))
+        return
     said = f"Stories like {found.title!r} ({found.id}), by its words: {', '.join(found.words)}."
     _hanging(con, _styled(safe_name(said), "dim"))
     if not found.results:
@@ -106,6 +111,11 @@ def alert_runs(con: Console, ran: list[Ran]) -> None:
     its new articles as ``query`` prints results, then how many more wait for the next run."""
     for r in ran:
         alert, result = r.alert, r.result
+        if result is None:  # it could not run: said on stderr
+            _line(
+                con, _styled(safe_name(alert.name), "bold") + _styled(f": cannot run — {safe_name(alert.query)}", "red")
+            )
+            continue
         said = _count(result.total, "new article") if result.total else "nothing new"
         head = _styled(safe_name(alert.name), "bold") + _styled(f": {said} — {safe_name(alert.query)}", "dim")
         _line(con, head)
@@ -272,7 +282,9 @@ def timeline(months: dict[str, int], noun: str = "article", bars: int = TIMELINE
     if len(counts) < 2:
         return None
     first, last = min(counts), max(counts)
-    per = next((n for n in _MONTHS_A_BAR if (last // n - first // n) < bars), _MONTHS_A_BAR[-1])
+    per = next((n for n in _MONTHS_A_BAR if (last // n - first // n) < bars), 0)
+    if not per:  # dates millennia apart (placeholders, typos): as many years a bar as it takes
+        per = 12 * -(-(last - first + 1) // (12 * (bars - 1)))
     heights: dict[int, int] = {}
     for at, count in counts.items():
         heights[at // per] = heights.get(at // per, 0) + count

@@ -118,33 +118,53 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     )
 
 
-# A leaf of Lucene's explanation of a score: "weight(body:rafah in 12) [PerFieldSimilarity], …".
-_WEIGHT = re.compile(r"weight\((?P<field>[\w.]+):(?P<term>.+?) in \d+\)")
+# A leaf of Lucene's explanation of a score: "weight(body:rafah in 12) [PerFieldSimilarity], …",
+# "weight(body:\"rafah cross\" in 12)", "weight(spanNear([body:rafah, body:cross], 3, false) in 12)".
+_WEIGHT = re.compile(r"weight\((?P<inner>.+) in \d+\)")
+_FIELD_TERM = re.compile(r"^(?P<field>[\w.]+):(?P<term>.+)$")
+_SPAN_TERMS = re.compile(r"([\w.]+):([^,\]\s]+)")
+_SLOP = re.compile(r"\], (\d+),")
+_RANGE = re.compile(r"^(?P<field>[\w.]+):[\[{]")
 _PART = {field: part for fields in (ARTICLE_FIELDS, PASSAGE_FIELDS) for part, field in fields.items()}
 
 
 def _explanation(tree: dict[str, Any] | None, added: set[tuple[str, str]]) -> list[Contribution]:
     """What each word and phrase added to a hit's score, from the cluster's explanation of it
-    (``explain``): its ``weight(field:term …)`` nodes, whose values add up to the score; ``added``:
-    the (field, term) pairs that feedback put in the query."""
+    (``explain``): its ``weight(…)`` nodes, and any other node that scores on its own (a range),
+    whose values add up to the score; ``added``: the (field, term) pairs feedback put in the query."""
     found: list[Contribution] = []
 
+    def add(term: str, field: str | None, value: float) -> None:
+        base = (field or "").split(".")[0]  # body.plain: a pattern's words, in the body
+        part = _PART.get(base, base or "any")
+        found.append(Contribution(term, part, round(value, 4), feedback=(base, term) in added))
+
     def walk(node: dict[str, Any]) -> None:
-        weight = _WEIGHT.match(node.get("description", ""))
+        value = float(node.get("value") or 0.0)
+        description = node.get("description", "")
+        weight = _WEIGHT.match(description)
         if weight:
-            field = weight["field"].split(".")[0]  # body.plain: a pattern's words, in the body
-            term = weight["term"]
-            if node.get("value"):
-                found.append(
-                    Contribution(
-                        term=term,
-                        part=_PART.get(field, field),
-                        score=round(float(node["value"]), 4),
-                        feedback=(field, term) in added,
+            if value:
+                inner = weight["inner"]
+                single = _FIELD_TERM.match(inner)
+                if single and not inner.startswith("span"):
+                    add(single["term"], single["field"], value)
+                else:
+                    terms = _SPAN_TERMS.findall(inner)
+                    fields = {f for f, _ in terms}
+                    slop = _SLOP.search(inner)
+                    text = (
+                        '"' + " ".join(t for _, t in terms) + '"' + (f"~{slop[1]}" if slop and slop[1] != "0" else "")
                     )
-                )
+                    add(text if terms else inner, fields.pop() if len(fields) == 1 else None, value)
             return
-        for child in node.get("details", []):
+        children = node.get("details") or []
+        if not children:
+            ranged = _RANGE.match(description)
+            if value and ranged:
+                add(f"{ranged['field']} range", ranged["field"], value)
+            return
+        for child in children:
             walk(child)
 
     if tree:

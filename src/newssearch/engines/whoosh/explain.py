@@ -25,41 +25,37 @@ def explanations(
 ) -> list[list[Contribution]]:
     """For each result of ``page`` (found by ``scored``), what each scoring part of ``scored``
     added, greatest first; ``feedback``: the part of ``scored`` that ``--any``'s feedback added."""
-    added = {id(leaf) for leaf in scoring(feedback)} if feedback is not None else set()
+    added = {id(leaf) for leaf, _ in scoring(feedback)} if feedback is not None else set()
     leaves = list(scoring(scored))
     out = []
     for _, stored in page:
         docnum = searcher.document_number(key=stored["key"])
         found = []
-        for leaf in leaves:
+        for leaf, boost in leaves:
             score = _score_at(searcher, leaf, docnum) if docnum is not None else None
             if score:
-                found.append(
-                    Contribution(
-                        term=_term(leaf),
-                        part=_PART.get(getattr(leaf, "fieldname", ""), getattr(leaf, "fieldname", None) or "any"),
-                        score=round(score, 4),
-                        feedback=id(leaf) in added,
-                    )
-                )
+                term, part = _named(leaf)
+                found.append(Contribution(term, part, round(score * boost, 4), feedback=id(leaf) in added))
         out.append(sorted(found, key=lambda c: -c.score))
     return out
 
 
-def scoring(q: wq.Query) -> Iterator[wq.Query]:
-    """The parts of ``q`` whose scores a match's score adds up."""
-    if q is wq.NullQuery or isinstance(q, wq.Not):
+def scoring(q: wq.Query, boost: float = 1.0) -> Iterator[tuple[wq.Query, float]]:
+    """The parts of ``q`` whose scores a match's score adds up, each with the boost of the
+    groups around it (Whoosh multiplies a group's score by its boost: ``(harbour tartus)^3``).
+    A ``NOT`` part inside a group adds its own constant score to every match."""
+    if q is wq.NullQuery:
         return
     if isinstance(q, (wq.Require, wq.AndNot)):
-        yield from scoring(q.a)
+        yield from scoring(q.a, boost * q.boost)
     elif isinstance(q, wq.AndMaybe):
-        yield from scoring(q.a)
-        yield from scoring(q.b)
+        yield from scoring(q.a, boost * q.boost)
+        yield from scoring(q.b, boost * q.boost)
     elif isinstance(q, (wq.And, wq.Or)):
         for child in q.children():
-            yield from scoring(child)
+            yield from scoring(child, boost * q.boost)
     else:
-        yield q
+        yield q, boost
 
 
 def _score_at(searcher: Searcher, leaf: wq.Query, docnum: int) -> float | None:
@@ -73,9 +69,26 @@ def _score_at(searcher: Searcher, leaf: wq.Query, docnum: int) -> float | None:
     return float(matcher.score())
 
 
-def _term(leaf: wq.Query) -> str:
+def _named(leaf: wq.Query) -> tuple[str, str]:
+    """(how a part of the query is named, the part of an article it scores in)."""
+    field = getattr(leaf, "fieldname", None)
     if isinstance(leaf, wq.Term):
-        return str(leaf.text)
-    if isinstance(leaf, wq.Phrase):
-        return '"' + " ".join(leaf.words) + '"'
-    return str(leaf)
+        text = str(leaf.text)
+    elif isinstance(leaf, wq.Phrase):
+        text = '"' + " ".join(leaf.words) + '"'
+    elif isinstance(leaf, (wq.NumericRange, wq.TermRange)):
+        text = f"{field} range"
+    else:  # NOT a word (a constant for every match), a proximity ("a b"~5), another query of words
+        inner = [q for q in leaf.leaves() if isinstance(q, wq.Term)]  # in the order written
+        terms = [(q.fieldname, q.text.decode() if isinstance(q.text, bytes) else str(q.text)) for q in inner]
+        words = list(dict.fromkeys(t for _, t in terms))
+        fields = {f for f, _ in terms}
+        field = field or (fields.pop() if len(fields) == 1 else None)
+        if isinstance(leaf, wq.Not):
+            text = "NOT " + " ".join(words)
+        elif words:
+            slop = getattr(leaf, "slop", None)
+            text = '"' + " ".join(words) + '"' + (f"~{slop}" if slop else "")
+        else:
+            text = str(leaf)
+    return text, _PART.get(field or "", field or "any")
