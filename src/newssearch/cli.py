@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import click
     from rich.console import Console
 
+    from newssearch.alerts import Alert
     from newssearch.manifest import IndexSummary
 
 T = TypeVar("T")
@@ -530,16 +531,14 @@ def alert_add(
     index_dir: IndexOpt = "index",
 ) -> None:
     """Save a query as an alert of this index; `alert run` then shows what it has not shown."""
+    from dataclasses import replace
+
     from newssearch import alerts
-    from newssearch.models import SearchRequest
     from newssearch.searcher import search
 
     def add() -> alerts.Alert:
         alerts.check_name(name)
-        start, end = _dates(since, until)
-        field = in_field.value if in_field else None
-        # Searched once now: the index must be there, and the query must read (a bad date, say).
-        search(index_dir, SearchRequest(text, limit=0, any_words=any_words, field=field, since=start, until=end))
+        _dates(since, until)  # the dates read, in order
         alert = alerts.Alert(
             name=name,
             query=text,
@@ -547,10 +546,12 @@ def alert_add(
             source=source,
             since=since,
             until=until,
-            field=field,
+            field=in_field.value if in_field else None,
             sort=sort.value,
             added=alerts.now(),
         )
+        # Searched once now: the index must be there, and the query must read (a bad date, say).
+        search(index_dir, replace(alert.request(), limit=0))
         with alerts.alerts_of(index_dir) as known:
             if name in known:
                 raise UsageError(f"there is an alert named {name!r} already — `newssearch alert remove {name}` first")
@@ -572,18 +573,9 @@ def alert_list(json_out: JsonOpt = False, index_dir: IndexOpt = "index") -> None
 
     found = _run(read)
     if json_out:
-        listed = [
-            {
-                "name": a.name,
-                "query": a.query,
-                "options": a.options(),
-                "added": a.added,
-                "last_run": a.last_run,
-                "shown": len(a.seen),
-            }
-            for a in found
-        ]
-        _output(True, lambda: {"index": alerts.index_key(index_dir), "alerts": listed}, lambda con: None)
+        from newssearch.render import as_json
+
+        _write(lambda: as_json.write(as_json.alert_list(alerts.index_key(index_dir), found)))
         return
     if not found:
         _say(f"newssearch: no alerts for {index_dir} — `newssearch alert add NAME QUERY` adds one")
@@ -649,13 +641,13 @@ def alert_run(
     raise typer.Exit(0 if any(r.result and r.result.total for r in ran) else 1)
 
 
-def _alert_query(alert: Any) -> str:
+def _alert_query(alert: Alert) -> str:
     """The alert as a query line: ``rafah crossing --since 2025 --sort date``."""
     options = " ".join(f"--{k}" if v is True else f"--{k} {v}" for k, v in alert.options().items())
     return f"{alert.query} {options}".strip()
 
 
-def _last_run(alert: Any) -> str:
+def _last_run(alert: Alert) -> str:
     if alert.last_run is None:
         return "never run"
     return f"last run {alert.last_run}, {len(alert.seen):,} shown"

@@ -22,12 +22,14 @@ from newssearch.models import (
     SearchResult,
     SimilarResult,
     Terms,
+    Token,
 )
-from newssearch.querytext import parse_query
+from newssearch.querytext import ParsedQuery, parse_query
 
 if TYPE_CHECKING:  # for annotations: a query does not load them
     from newssearch.engine import Engine, Reader
     from newssearch.manifest import IndexStats
+    from newssearch.models import Page
 
 
 def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
@@ -54,7 +56,7 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         results=results,
         facets=page.facets,
         filter_note=_filter_note(page.empty_filter, request),
-        notes=list(parsed.notes) if page.searchable else [_too_common(parsed.text)],  # why, and only that
+        notes=_notes(parsed, page),
     )
 
 
@@ -88,7 +90,7 @@ def search_unseen(
         relaxed=False,
         suggestion=None,
         results=results,
-        notes=list(parsed.notes) if page.searchable else [_too_common(parsed.text)],
+        notes=_notes(parsed, page),
     )
     return result, {a.id: digest for _, a, digest in shown}, len(new) - len(shown)
 
@@ -105,8 +107,9 @@ def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> Sim
     itself and its copies — articles that share ``COPY_SHARE`` of their words with it."""
     with engine_at(index).reader() as reader:
         article = reader.article(article_id)
-        words = _telling_words(article, reader)
-        mine = _word_set(article, reader)
+        analyzed = _analyzed(article, reader)
+        words = _telling_words(analyzed, reader)
+        mine = {token.text for _, _, token in analyzed}
         if not words:
             return SimilarResult(article.id, article.title, [], [], [])
         parsed = parse_query(" ".join(words), any_words=True)
@@ -119,24 +122,27 @@ def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> Sim
         for score, found in page.hits:
             if not isinstance(found, Article) or found.id == article.id:
                 continue
-            if _jaccard(mine, _word_set(found, reader)) >= COPY_SHARE:
+            if _jaccard(mine, {token.text for _, _, token in _analyzed(found, reader)}) >= COPY_SHARE:
                 copies.append(found.id)
             elif len(results) < limit:
                 results.append(_article_hit(len(results) + 1, score, found, page.terms, where, reader, True))
     return SimilarResult(article.id, article.title, words, copies, results)
 
 
-def _texts(article: Article) -> list[str]:
-    return [
+def _analyzed(article: Article, reader: Reader) -> list[tuple[int, str, Token]]:
+    """The words of the article's title (text 0), headings, captions and body as the index reads
+    them: (which text, the text, the word)."""
+    texts = [
         article.title,
         *(s.heading for s in article.sections if s.heading),
         *(c.text for c in article.captions),
         article.body,
     ]
+    return [(n, text, token) for n, text in enumerate(texts) for token in reader.analyze(text)]
 
 
-def _telling_words(article: Article, reader: Reader) -> list[str]:
-    """The article's ``SIMILAR_WORDS`` most telling words as written (lower case), one for each
+def _telling_words(analyzed: list[tuple[int, str, Token]], reader: Reader) -> list[str]:
+    """An article's ``SIMILAR_WORDS`` most telling words as written (lower case), one for each
     analyzed word: of its most frequent ones (a title's count double; numbers and words under
     three letters left out), those with the highest count times idf (Lucene's ``1 + log(N /
     (n + 1))``, n counted by a search for the word); in an archive of 100 articles or more, a word
@@ -145,12 +151,11 @@ def _telling_words(article: Article, reader: Reader) -> list[str]:
 
     counts: dict[str, int] = {}
     written: dict[str, str] = {}
-    for n, text in enumerate(_texts(article)):
-        for token in reader.analyze(text):
-            if len(token.text) < 3 or token.text.isdigit():
-                continue
-            counts[token.text] = counts.get(token.text, 0) + (2 if n == 0 else 1)
-            written.setdefault(token.text, text[token.start : token.end].lower())
+    for n, text, token in analyzed:
+        if len(token.text) < 3 or token.text.isdigit():
+            continue
+        counts[token.text] = counts.get(token.text, 0) + (2 if n == 0 else 1)
+        written.setdefault(token.text, text[token.start : token.end].lower())
     frequent = sorted(counts, key=lambda word: -counts[word])[: SIMILAR_WORDS * 2]  # first seen first among equals
     articles = sum(entry.articles for entry in reader.manifest().values()) or 1
     weight = {}
@@ -159,10 +164,6 @@ def _telling_words(article: Article, reader: Reader) -> list[str]:
         if having and (articles < 100 or having <= articles / 2):
             weight[word] = counts[word] * (1 + math.log(articles / (having + 1)))
     return [written[word] for word in sorted(weight, key=lambda word: -weight[word])[:SIMILAR_WORDS]]
-
-
-def _word_set(article: Article, reader: Reader) -> set[str]:
-    return {token.text for text in _texts(article) for token in reader.analyze(text)}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -186,6 +187,11 @@ def content_digest(article: Article) -> str:
         [[s.heading, [p.text for p in s.paragraphs]] for s in article.sections],
     ]
     return hashlib.sha1(json.dumps(said, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _notes(parsed: ParsedQuery, page: Page) -> list[str]:
+    """How the query was read; for a query with no word to search for, why, and only that."""
+    return list(parsed.notes) if page.searchable else [_too_common(parsed.text)]
 
 
 def _too_common(text: str) -> str:

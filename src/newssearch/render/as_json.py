@@ -13,7 +13,7 @@ from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
-    from newssearch.alerts import Ran
+    from newssearch.alerts import Alert, Ran
     from newssearch.manifest import IndexCheck, IndexStats, IndexSummary, KnownProblems
     from newssearch.server import Status
 
@@ -57,6 +57,22 @@ def alert_runs(ran: list[Ran]) -> dict[str, Any]:
             for r in ran
         ]
     }
+
+
+def alert_list(index: str, alerts: list[Alert]) -> dict[str, Any]:
+    """``alert list --json`` (README, "newssearch alert")."""
+    listed = [
+        {
+            "name": a.name,
+            "query": a.query,
+            "options": a.options(),
+            "added": a.added,
+            "last_run": a.last_run,
+            "shown": len(a.seen),
+        }
+        for a in alerts
+    ]
+    return {"index": index, "alerts": listed}
 
 
 def similar_result(found: SimilarResult) -> dict[str, Any]:

@@ -173,7 +173,7 @@ def _explanation(con: Console, why: list[Contribution] | None) -> None:
         total = sum(c.score for c in parts)
         where = ", ".join(f"{c.part} {c.score:.2f}" for c in parts) if len(parts) > 1 else parts[0].part
         said.append(f"{'feedback: ' if from_feedback else ''}{term} {total:.2f} ({where})")
-    text = " · ".join(said) if said else "nothing scored (the score is Whoosh's for a match of no word)"
+    text = " · ".join(said) if said else "no word of the query added to the score"
     _line(con, _styled("why: ", "cyan") + _styled(safe_name(text), "dim"), INDENT)
 
 

@@ -71,17 +71,15 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
     if q is None:  # only words that are not indexed: nothing to look for
         return Page(hits=[], total=0, terms={}, searchable=False, facets=_no_facets(request))
     used = strict
-    ranked = q
+    ranked: DSL = q
+    added: set[tuple[str, str]] = set()  # the (field, word) pairs of the words feedback added
     if (
         request.any_words
         and not request.passages
         and request.feedback
         and _feedback_applies(reader, parsed, strict_tree)
     ):
-        ranked = _with_feedback(reader, q, _words_of(strict_tree), filters)
-    # What feedback added (README, "newssearch query": --explain): the terms of its "should" part.
-    fed = ranked.get("bool", {}) if ranked is not q else {}
-    added = _terms_in(fed["should"]) - _terms_in(fed["must"]) if "must" in fed and "should" in fed else set()
+        ranked, added = _with_feedback(reader, q, _words_of(strict_tree), filters)
     answer = _run(reader, request, ranked, filters, spelled, strict.patterns)
     spelled.seen(answer)
     total, exact = _total(answer)
@@ -170,26 +168,6 @@ def _explanation(tree: dict[str, Any] | None, added: set[tuple[str, str]]) -> li
     if tree:
         walk(tree)
     return sorted(found, key=lambda c: -c.score)
-
-
-def _terms_in(clauses: list[DSL]) -> set[tuple[str, str]]:
-    """The (field, word) of every ``term`` query in ``clauses``."""
-    found: set[tuple[str, str]] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "term" and isinstance(value, dict):
-                    for field, spec in value.items():
-                        found.add((field, str(spec["value"] if isinstance(spec, dict) else spec)))
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(clauses)
-    return found
 
 
 def _total(answer: dict[str, Any]) -> tuple[int, bool]:
@@ -478,12 +456,14 @@ def _words_of(tree: querytree.Query | None) -> list[str]:
     return [leaf.text for leaf in querytree.leaves(tree) if isinstance(leaf, querytree.Word)]
 
 
-def _with_feedback(reader: OpenSearchReader, q: DSL, question: list[str], filters: list[DSL]) -> DSL:
-    """``q`` re-weighted RM3-style (``rm3``) from its best articles within the filters;
-    ``question``: its words as written."""
+def _with_feedback(
+    reader: OpenSearchReader, q: DSL, question: list[str], filters: list[DSL]
+) -> tuple[DSL, set[tuple[str, str]]]:
+    """``q`` re-weighted RM3-style (``rm3``) from its best articles within the filters, and the
+    (field, word) pairs of the words feedback added; ``question``: its words as written."""
     articles = _count(reader, {"bool": {"filter": documents.visible(reader.generation, KIND_ARTICLE)}})[0]
     if articles < rm3.MIN_ARTICLES:
-        return q
+        return q, set()
     analysis = reader.analysis
     # Each word once, however often it was written: the query scores it once (``translate``).
     original = Counter({w: 1 for word in question for w in analysis.words(ANALYZER, word)})
@@ -496,7 +476,7 @@ def _with_feedback(reader: OpenSearchReader, q: DSL, question: list[str], filter
         }
     )["hits"]["hits"]
     if not top or not original:
-        return q
+        return q, set()
     texts = []
     for hit in top:
         article = records.article(hit["_source"]["data"])
@@ -519,10 +499,11 @@ def _with_feedback(reader: OpenSearchReader, q: DSL, question: list[str], filter
     asked, found = rm3.weights(original, docs, too_common)
     parts = weights(passages=False, question=True)
     asked_q = _weighted({ARTICLE_FIELDS[p]: w for p, w in parts.items()}, asked)
-    found_q = _weighted({ARTICLE_FIELDS[p]: parts[p] for p in rm3.FEEDBACK_FIELDS}, found)
+    fields = {ARTICLE_FIELDS[p]: parts[p] for p in rm3.FEEDBACK_FIELDS}
+    found_q = _weighted(fields, found)
     if found_q is None:
-        return asked_q or q
-    return {"bool": {"must": [asked_q], "should": [found_q]}}
+        return asked_q or q, set()
+    return {"bool": {"must": [asked_q], "should": [found_q]}}, {(f, w) for w in found for f in fields}
 
 
 def _weighted(fields: dict[str, float], words: dict[str, float]) -> DSL | None:

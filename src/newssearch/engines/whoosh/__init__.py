@@ -36,6 +36,7 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     DAMAGE,
     committed_at,
     damaged_error,
+    find_article,
     open_searcher,
     read_manifest,
 )
@@ -132,7 +133,7 @@ class WhooshReader:
         )
 
     def article(self, article_id: str) -> Article:
-        stored = self.searcher.document(key=article_id, kind=KIND_ARTICLE)
+        stored = find_article(self.searcher, article_id)
         if stored is None and article_id:
             q = wq.And([wq.Prefix("key", article_id), wq.Term("kind", KIND_ARTICLE)])
             found = [dict(hit.fields()) for hit in self.searcher.search(q, limit=6)]

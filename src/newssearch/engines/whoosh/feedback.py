@@ -37,17 +37,18 @@ def _only_terms(q: wq.Query) -> bool:
     return isinstance(q, wq.Or) and all(_only_terms(child) for child in q.children())
 
 
-def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> wq.Query:
+def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> tuple[wq.Query, wq.Query | None]:
     """``q`` (plain words) re-weighted RM3-style from the best ``rm3.FEEDBACK_DOCS`` articles of
-    ``filtered`` (``q`` within the request's filters); ``q`` itself when nothing matches."""
+    ``filtered`` (``q`` within the request's filters), and the part of it that holds the words
+    feedback added (None: none); ``q`` itself when nothing matches."""
     articles = searcher.doc_frequency("kind", KIND_ARTICLE)
     if articles < rm3.MIN_ARTICLES:
-        return q
+        return q, None
     top = searcher.search(filtered, limit=rm3.FEEDBACK_DOCS, sortedby=_BY_SCORE, terms=False)
     docs = [(-hit.score[0], stored_article(hit["data"])) for hit in top]
     original = Counter(_term_texts(q))
     if not docs or not original:
-        return q
+        return q, None
 
     def too_common(words: list[str]) -> list[str]:
         return [w for w in words if searcher.doc_frequency("body", w) > rm3.MAX_SHARE * articles]
@@ -57,7 +58,7 @@ def with_feedback(searcher: Searcher, q: wq.Query, filtered: wq.Query) -> wq.Que
     weights = ranking.QUESTION_WEIGHTS
     asked = _weighted(weights, asked_words)
     found = _weighted({f: weights[f] for f in rm3.FEEDBACK_FIELDS}, found_words)
-    return wq.AndMaybe(asked, found) if found else asked
+    return (wq.AndMaybe(asked, found), found) if found else (asked, None)
 
 
 def _term_texts(q: wq.Query) -> list[str]:

@@ -23,6 +23,7 @@ from newssearch.engines.whoosh.schema import (
     PASSAGE_FIELDS,
     UNSTEMMED,
 )
+from newssearch.engines.whoosh.store import find_article
 from newssearch.errors import UsageError
 from newssearch.models import EmptyFilter, Page, SearchRequest, Terms
 from newssearch.querytext import ParsedQuery
@@ -55,18 +56,18 @@ def search(
     reader = searcher.reader()
     relaxed = False
     q = parse.expand(query.strict, reader)
-    ranked = q
+    ranked, added = q, None  # added: the part of ``ranked`` holding the words feedback added
     if request.any_words and not request.passages and request.feedback and feedback.applies(query.strict):
-        ranked = feedback.with_feedback(searcher, q, _within(q, request, always_filter_kind))
+        ranked, added = feedback.with_feedback(searcher, q, _within(q, request, always_filter_kind))
     page, total, facets, exact = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
     if total == 0 and query.relaxed is not None:
         q = ranked = parse.expand(query.relaxed, reader)
+        added = None
         page, total, facets, exact = rank_matches(searcher, _within(q, request, always_filter_kind), request)
         relaxed = total > 0
     empty = _empty_filter(searcher, q, request) if total == 0 else None
     why = None
     if request.explain:
-        added = ranked.b if ranked is not q and isinstance(ranked, wq.AndMaybe) else None  # feedback's words
         why = explain.explanations(searcher, ranked, page, feedback=added)
     hits: list[Any]
     if request.passages:
@@ -94,20 +95,11 @@ def _passages(searcher: Searcher, page: list[tuple[float, dict[str, Any]]]) -> l
     for score, stored in page:
         article_id = stored["id"]
         if article_id not in articles:
-            articles[article_id] = _article_data(searcher, article_id)
+            article = find_article(searcher, article_id)
+            assert article is not None, f"passage {stored['key']} without its article"
+            articles[article_id] = article["data"]
         hits.append((score, stored_passage(stored["key"], articles[article_id])))
     return hits
-
-
-def _article_data(searcher: Searcher, article_id: str) -> str:
-    """The stored record of the article with this id: its key's first live document (one term
-    lookup: Whoosh's ``document`` with two terms runs a search, 14 ms at 100,000 articles), or,
-    should another kind of document share the key, the article's among them."""
-    docnum = searcher.document_number(key=article_id)
-    stored = searcher.stored_fields(docnum) if docnum is not None else {}
-    if stored.get("kind") != KIND_ARTICLE:
-        stored = searcher.document(key=article_id, kind=KIND_ARTICLE)
-    return str(stored["data"])
 
 
 def highlight_terms(searcher: Searcher, parsed: ParsedQuery) -> Terms:
