@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,8 @@ from newssearch import engines, querytree
 from newssearch.engine import Engine, Reader, Update, Writer
 from newssearch.errors import ArticleNotFoundError, IndexBusyError, IndexMissingError, QuerySyntaxError
 from newssearch.manifest import IndexContents, IndexStats, IndexSummary, ManifestEntry, manifest_totals
-from newssearch.models import Article, Page, SearchRequest, Terms, Token
+from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token
+from newssearch.names import article_name_terms
 from newssearch.querytext import ParsedQuery
 
 SCHEME = "memory:"
@@ -154,6 +155,18 @@ class MemoryReader:
     def analyze(self, text: str) -> Iterator[Token]:
         for m in _WORD.finditer(text):
             yield Token(m.group().lower(), m.start(), m.end())
+
+    def name_counts(self, keys: Collection[str], words: Collection[str]) -> NameCounts:
+        names: dict[str, dict[str, int]] = {}
+        held: Counter[str] = Counter()
+        for article in self.index.articles.values():
+            for term in article_name_terms(article):
+                k, _, word = term.partition("=")
+                if k in keys:
+                    names.setdefault(k, Counter())[word] += 1  # type: ignore[index]
+            held.update(set(_words("\n".join([article.title, *(c.text for c in article.captions), article.body]))))
+        wanted = set(words).union(*(found.keys() for found in names.values()))
+        return names, {w: held[w] for w in wanted}
 
     def manifest(self) -> dict[str, ManifestEntry]:
         return dict(self.index.manifest)

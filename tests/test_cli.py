@@ -24,7 +24,9 @@ Cli = Callable[..., Result]
 SEED_NAME = "000_f49d05269f99023b.txt"
 SEED_PATH = f"corpus/{SEED_NAME}"
 KINDS = {"title", "section", "caption", "body"}
-QUERY_KEYS = {"query", "total", "total_exact", "relaxed", "suggestion", "results", "facets", "filter_note", "notes"}
+QUERY_KEYS = {
+    "query", "total", "total_exact", "relaxed", "suggestion", "results", "facets", "filter_note", "notes", "variants"
+}  # fmt: skip
 RESULT_KEYS = {"rank", "id", "score", "title", "path", "line", "doc_id", "date", "source", "matches"}
 MATCH_KEYS = {"kind", "section", "line", "text", "highlights"}
 PASSAGE_KEYS = {"rank", "id", "title", "kind", "section", "path", "line", "score", "text", "highlights"}

@@ -707,3 +707,20 @@ def test_the_readme_documents_the_cluster_engine() -> None:
     section = readme.split("## Past one machine", 1)[1].split("\n## ", 1)[0]
     for needed in ("pip install 'newssearch[opensearch]'", "--index http", "NEWSSEARCH_OPENSEARCH_PASSWORD", "differ"):
         assert needed in section, needed
+
+
+def test_names_are_searched_in_the_same_spellings_on_the_cluster(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, "Names in every spelling": the same spellings searched, and the same articles
+    found, from the cluster's names as from the embedded index's (tests/test_names.py)."""
+    here = Folder(tmp_path, monkeypatch)
+    shutil.copy(FIXTURES / "names" / "archive.jsonl", here.corpus / "archive.jsonl")
+    url = f"{cluster}/names"
+    for index in ("index", url):
+        assert here.run("index", "--index", index).exit_code == 0
+    for query in ("Gaddafi", "Kiev", "Zelensky", "al-Qaeda", "Tajikistan", "Kerry", "good", '"Gaddafi"'):
+        embedded, on_cluster = (here.json("query", query, "--index", index) for index in ("index", url))
+        assert on_cluster["variants"] == embedded["variants"], query
+        assert _results(on_cluster, order=False) == _results(embedded, order=False), query
+    assert embedded["variants"] == {} and here.json("query", "Gaddafi", "--index", url)["variants"]

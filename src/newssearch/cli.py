@@ -301,6 +301,9 @@ def query(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show what each word added to each result's score, by field.")
     ] = False,
+    as_spelled: Annotated[
+        bool, typer.Option("--as-spelled", help="Search names only as written, not in their other spellings.")
+    ] = False,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print a CSV table: a header, then a row a result.")] = False,
@@ -343,6 +346,7 @@ def query(
             exact_total=exact_total,
             facets=json_out or not formats,  # only the JSON object and the terminal show counts
             explain=explain,
+            respell=not as_spelled,
         )
 
     result = _run(lambda: search(index_dir, request()))

@@ -12,11 +12,11 @@ engine is built on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from newssearch.models import Article, Page, SearchRequest, Terms, Token
+from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token
 from newssearch.querytext import ParsedQuery
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
@@ -42,6 +42,11 @@ class Reader(Protocol):
 
     def analyze(self, text: str) -> Iterator[Token]:
         """``text`` as the index's analyzer reads it: the words that ``Terms`` are made of."""
+
+    def name_counts(self, keys: Collection[str], words: Collection[str]) -> NameCounts:
+        """For "Names in every spelling" (``names``): the names the index holds under each of
+        ``keys`` (``names.key``), each with the number of articles that write it as a name; and
+        the number of articles that hold each of ``words`` and of those names."""
 
     def manifest(self) -> dict[str, ManifestEntry]:
         """What the index knows of each corpus file, by path."""

@@ -92,11 +92,17 @@ class SearchRequest:
     snippets: bool = True  # the results' snippets (measuring ranking alone needs none)
     exact_total: bool = False  # count every match, however many (README, "Large result sets")
     explain: bool = False  # what each word added to each result's score (``Page.explanations``)
+    respell: bool = True  # names in every spelling the index has (README, "Names in every spelling")
 
 
 # A query's total is counted exactly up to this many matches; past it, it may be a lower bound
 # (``total_exact`` false) unless ``exact_total`` asks for every match (README, "Large result sets").
 EXACT_UP_TO = 10_000
+
+
+# What an index holds of names (``Reader.name_counts``): by key, each name with the number of
+# articles that write it as one; and by word, the number of articles that hold it.
+NameCounts = tuple[dict[str, dict[str, int]], dict[str, int]]
 
 
 # What to highlight, by part of an article (title, section, caption, body): analyzed words, and
@@ -231,7 +237,8 @@ class SearchResult:
     ``facets``: counts of all matches (not only this page) by ``source`` and by ``month``
     (``YYYY-MM``), only when the total is exact; ``filter_note``: when filters left nothing,
     which one and what there is; ``notes``: how the query was read where that may not be what
-    was meant (a lower-case ``or``, a query of words too common to be indexed)."""
+    was meant (a lower-case ``or``, a query of words too common to be indexed); ``variants``:
+    the other spellings of names searched, by word as written ("Names in every spelling")."""
 
     query: str
     total: int
@@ -242,6 +249,8 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     filter_note: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Names in every spelling: for each word as written, the other spellings searched.
+    variants: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

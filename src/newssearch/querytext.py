@@ -51,13 +51,15 @@ class ParsedQuery:
     """A query's text, checked, with how it is to be read: ``any_words`` (``--any``: any word,
     ranked), ``passages`` (ranking sections and captions), ``field`` (``--in``: every word in
     that part of an article). ``notes``: how the text was read where that may not be what was
-    meant (a lower-case ``or``)."""
+    meant (a lower-case ``or``). ``variants``: the other spellings of names to search for each
+    word as written (``names.respell``)."""
 
     text: str  # as the user typed it, quotes straightened
     any_words: bool = False
     passages: bool = False
     field: str | None = None
     notes: tuple[str, ...] = ()
+    variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _trees: dict[bool, Query | None] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def tree(self, *, any_words: bool | None = None) -> Query | None:
@@ -69,8 +71,19 @@ class ParsedQuery:
 
         reading = self.any_words if any_words is None else any_words
         if reading not in self._trees:
-            self._trees[reading] = parse_tree(self.text.replace("?", " "), any_words=reading)
+            tree = parse_tree(self.text.replace("?", " "), any_words=reading)
+            if self.variants:
+                from newssearch.names import spelled
+
+                tree = spelled(tree, dict(self.variants))
+            self._trees[reading] = tree
         return self._trees[reading]
+
+    def respelled(self, variants: dict[str, tuple[str, ...]]) -> ParsedQuery:
+        """This query with names searched in the other spellings ``variants`` gives."""
+        if not variants:
+            return self
+        return dataclasses.replace(self, variants=tuple(variants.items()), _trees={})
 
 
 def normalise(text: str) -> str:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # for annotations: a query does not load them
 def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
     parsed = parse_query(request.text, passages=request.passages, any_words=request.any_words, field=request.field)
     with engine_at(index).reader() as reader:
+        parsed = _respelled(parsed, reader, request)
         page = reader.search(request, parsed)
         where = _Locator(reader.corpus)
         start = request.offset + 1
@@ -57,6 +58,7 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         facets=page.facets,
         filter_note=_filter_note(page.empty_filter, request),
         notes=_notes(parsed, page),
+        variants={written: list(spellings) for written, spellings in parsed.variants},
     )
 
 
@@ -74,6 +76,7 @@ def search_unseen(
     parsed = parse_query(request.text, any_words=request.any_words, field=request.field)
     wide = replace(request, limit=EXACT_UP_TO, offset=0, passages=False, snippets=False, facets=False)
     with engine_at(index).reader() as reader:
+        parsed = _respelled(parsed, reader, request)
         page = reader.search(wide, parsed)
         articles = [] if page.relaxed else [(score, a) for score, a in page.hits if isinstance(a, Article)]
         found = [(score, a, content_digest(a)) for score, a in articles]
@@ -91,6 +94,7 @@ def search_unseen(
         suggestion=None,
         results=results,
         notes=_notes(parsed, page),
+        variants={written: list(spellings) for written, spellings in parsed.variants},
     )
     return result, {a.id: digest for _, a, digest in shown}, len(new) - len(shown)
 
@@ -187,6 +191,19 @@ def content_digest(article: Article) -> str:
         [[s.heading, [p.text for p in s.paragraphs]] for s in article.sections],
     ]
     return hashlib.sha1(json.dumps(said, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _respelled(parsed: ParsedQuery, reader: Reader, request: SearchRequest) -> ParsedQuery:
+    """The query with names searched in every spelling the index has (README, "Names in every
+    spelling"), unless the request asks for the words as written."""
+    if not request.respell:
+        return parsed
+    from newssearch.names import respell, table
+
+    known = table()
+    notes = tuple(f"left out of the names table: {problem}" for problem in known.problems)
+    respelled = parsed.respelled(respell(parsed.tree(), reader, known))
+    return replace(respelled, notes=(*respelled.notes, *notes), _trees=respelled._trees) if notes else respelled
 
 
 def _notes(parsed: ParsedQuery, page: Page) -> list[str]:

@@ -205,6 +205,9 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
     """What goes to stderr around the results: how the query was read, relaxation,
     did-you-mean, filter notes, the count and the facet line."""
     noun = "passage" if passages else "article"
+    for written, spellings in result.variants.items():
+        also = f'Also searched {", ".join(spellings)} for {written} ("{written}" in quotes: only as written).'
+        _hanging(con, _styled(safe_name(also), "dim"))
     for note in result.notes:
         _hanging(con, _styled(safe_name(_sentence(note) + "."), "yellow"))
     if result.relaxed:

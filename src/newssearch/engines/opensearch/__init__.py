@@ -15,7 +15,7 @@ location (``engines``):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +32,16 @@ except ImportError:  # the optional extra is not installed
 from newssearch import records  # noqa: E402
 from newssearch.engines.opensearch import documents, search  # noqa: E402
 from newssearch.engines.opensearch.connection import Location, connect, parse_location, reaching  # noqa: E402
-from newssearch.engines.opensearch.mapping import ANALYZER, KIND_ARTICLE, SCHEMA_VERSION  # noqa: E402
+from newssearch.engines.opensearch.mapping import (  # noqa: E402
+    ANALYZER,
+    KIND_ARTICLE,
+    NAMES_FIELD,
+    SCHEMA_VERSION,
+    SPELLING_FIELD,
+)
 from newssearch.engines.opensearch.translate import Analysis  # noqa: E402
 from newssearch.errors import ArticleNotFoundError, IndexMissingError, IndexOutdatedError  # noqa: E402
-from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
@@ -161,6 +167,48 @@ class OpenSearchReader:
     def analyze(self, text: str) -> Iterator[Token]:
         return iter(self.analysis.tokens(ANALYZER, text))
 
+    def name_counts(self, keys: Collection[str], words: Collection[str]) -> NameCounts:
+        """Two requests: the names of ``keys`` (a terms aggregation over the articles' ``names``,
+        ``key=word``), then how many articles hold each word (a filters aggregation on ``words``)."""
+        visible = documents.visible(self.generation, KIND_ARTICLE)
+        names: dict[str, dict[str, int]] = {}
+        if keys:
+            ordered = sorted(keys)
+            body = {
+                "size": 0,
+                "query": {
+                    "bool": {
+                        "filter": [
+                            *visible,
+                            {"bool": {"should": [{"prefix": {NAMES_FIELD: f"{k}="}} for k in ordered]}},
+                        ]
+                    }
+                },
+                "aggs": {
+                    "names": {
+                        "terms": {
+                            "field": NAMES_FIELD,
+                            "include": "(" + "|".join(_regex_literal(k) for k in ordered) + ")=.*",
+                            "size": 1000,
+                        }
+                    }
+                },
+            }
+            for bucket in self.call_search(body)["aggregations"]["names"]["buckets"]:
+                k, _, word = str(bucket["key"]).partition("=")
+                names.setdefault(k, {})[word] = int(bucket["doc_count"])
+        wanted = sorted(set(words).union(*(found.keys() for found in names.values())))
+        articles: dict[str, int] = {}
+        if wanted:
+            body = {
+                "size": 0,
+                "query": {"bool": {"filter": visible}},
+                "aggs": {"words": {"filters": {"filters": {w: {"term": {SPELLING_FIELD: w}} for w in wanted}}}},
+            }
+            buckets = self.call_search(body)["aggregations"]["words"]["buckets"]
+            articles = {w: int(buckets[w]["doc_count"]) for w in wanted}
+        return names, articles
+
     def manifest(self) -> dict[str, ManifestEntry]:
         return documents.read_manifest(self.client, self.index, self.generation)
 
@@ -179,6 +227,11 @@ class OpenSearchReader:
             bytes=int(size),
             updated=self.meta.get("updated"),
         )
+
+
+def _regex_literal(text: str) -> str:
+    """``text`` matched as written in a Lucene regular expression (each character quoted)."""
+    return "".join(f"\\{c}" if not c.isalnum() else c for c in text)
 
 
 if TYPE_CHECKING:  # mypy checks that these fit the interfaces

@@ -11,8 +11,9 @@ from opensearchpy import exceptions as oe
 
 from newssearch import records
 from newssearch.engines.opensearch.connection import Location
-from newssearch.engines.opensearch.mapping import KIND_ARTICLE, KIND_FILE, KIND_PASSAGE, META_ID
+from newssearch.engines.opensearch.mapping import KIND_ARTICLE, KIND_FILE, KIND_PASSAGE, META_ID, NAMES_FIELD
 from newssearch.models import Article
+from newssearch.names import article_name_terms
 
 if TYPE_CHECKING:
     from newssearch.manifest import ManifestEntry
@@ -45,6 +46,7 @@ def article_documents(article: Article, generation: int) -> Iterator[dict[str, A
         "kind": KIND_ARTICLE,
         "key": article.id,
         **{name: text for name, text in texts.items() if text},
+        NAMES_FIELD: article_name_terms(article),
         "data": records.article_record(article),
     }
     for suffix, record in records.passage_records(article):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KIND_ARTICLE = "article"
 KIND_PASSAGE = "passage"
@@ -38,6 +38,7 @@ ARTICLE_FIELDS = {"title": "title", "section": "section", "caption": "caption", 
 PASSAGE_FIELDS = {"title": "p_title", "section": "p_section", "caption": "p_caption", "body": "p_body"}
 TEXT_FIELDS = frozenset({*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values()})
 SPELLING_FIELD = "words"
+NAMES_FIELD = "names"
 PLAIN = "plain"  # the unstemmed subfield of each text field
 
 # The embedded engine's analysis (Whoosh's RegexTokenizer, LowercaseFilter, CharsetFilter with its
@@ -129,6 +130,7 @@ MAPPINGS: dict[str, Any] = {
         **{name: _text(copy_to_words=True) for name in ARTICLE_FIELDS.values()},
         **{name: _text(copy_to_words=False) for name in PASSAGE_FIELDS.values()},
         SPELLING_FIELD: {"type": "text", "analyzer": PLAIN_ANALYZER},
+        NAMES_FIELD: {"type": "keyword"},  # an article's names as ``key=word`` (``names.name_terms``)
         "source": {"type": "text", "analyzer": PLAIN_ANALYZER},
         "source_name": {"type": "keyword"},
         "tags": {"type": "keyword", "normalizer": "news_lower"},

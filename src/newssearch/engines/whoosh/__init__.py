@@ -21,7 +21,7 @@ patches.install()
 
 # The rest after the patches are in.
 import os  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Collection, Iterator  # noqa: E402
 from contextlib import AbstractContextManager, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: E402
@@ -31,7 +31,7 @@ from whoosh.searching import Searcher  # noqa: E402
 
 from newssearch.engines.whoosh import search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
-from newssearch.engines.whoosh.schema import KIND_ARTICLE, SPELLING_FIELD, analyze  # noqa: E402
+from newssearch.engines.whoosh.schema import KIND_ARTICLE, NAMES_FIELD, SPELLING_FIELD, analyze  # noqa: E402
 from newssearch.engines.whoosh.store import (  # noqa: E402
     DAMAGE,
     committed_at,
@@ -41,7 +41,7 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     read_manifest,
 )
 from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
-from newssearch.models import Article, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
@@ -154,6 +154,21 @@ class WhooshReader:
 
     def analyze(self, text: str) -> Iterator[Token]:
         return analyze(text)
+
+    def name_counts(self, keys: Collection[str], words: Collection[str]) -> NameCounts:
+        """The names of each key (``key=word`` terms of the files' vocabularies, see ``schema``),
+        with how many articles write each as a name; and how many articles hold each of ``words``
+        and of those names."""
+        reader = self.searcher.reader()
+        names: dict[str, dict[str, int]] = {}
+        for k in keys:
+            prefix = f"{k}="
+            for term in reader.expand_prefix(NAMES_FIELD, prefix):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                names.setdefault(k, {})[text[len(prefix) :]] = int(reader.frequency(NAMES_FIELD, text))
+        wanted = set(words).union(*(found.keys() for found in names.values()))
+        articles = {w: int(reader.frequency(SPELLING_FIELD, w)) for w in wanted}
+        return names, articles
 
     def manifest(self) -> dict[str, ManifestEntry]:
         return read_manifest(self.searcher)

@@ -21,6 +21,7 @@ from newssearch.engines.whoosh.schema import (
     KIND_ARTICLE,
     KIND_PASSAGE,
     KIND_WORDS,
+    NAMES_FIELD,
     SPELLING_FIELD,
     STEMMED,
     vocabulary,
@@ -87,11 +88,15 @@ def article_words(article: Article) -> set[str]:
     return vocabulary([article.title, *headings, *(c.text for c in article.captions), article.body])
 
 
-def words_document(relpath: str, counts: Counter[str]) -> dict[str, Any]:
+def words_document(relpath: str, counts: Counter[str], names: Counter[str]) -> dict[str, Any]:
     """The ``words`` document of a corpus file: each word with the number of the file's articles
-    that hold it (``counts``), which Whoosh sums into the word's frequency (see ``schema``)."""
+    that hold it (``counts``), which Whoosh sums into the word's frequency, and each name with
+    the number that write it as one (``names``; see ``schema``)."""
     text = " ".join(f"{word}^{n}" for word, n in counts.items())
-    return {"kind": KIND_WORDS, "key": f"words:{relpath}", "path": relpath, SPELLING_FIELD: text}
+    doc = {"kind": KIND_WORDS, "key": f"words:{relpath}", "path": relpath, SPELLING_FIELD: text}
+    if names:
+        doc[NAMES_FIELD] = " ".join(f"{term}^{n}" for term, n in names.items())
+    return doc
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -11,7 +11,10 @@ One index holds five kinds of document, told apart by ``kind``:
   word once with, as its weight, the number of the file's articles that hold it. It is the
   spelling source for "did you mean" and the word list that ``prefix*`` and ``fuzzy~`` expand
   over: Whoosh's ``frequency("words", w)`` is the number of articles that hold ``w``, while
-  the postings are one per word and file rather than per word and article;
+  the postings are one per word and file rather than per word and article. Beside them, in
+  ``names``, the words the file's articles write as names (``names.article_names``), each as
+  ``key=word`` (``names.name_terms``) with the number of articles that write it so: the
+  spellings of a name are those of one key ("Names in every spelling");
 - ``file``: the manifest entry of a corpus file (size, mtime, hash), so an update knows what
   changed, committed atomically with the articles it produced;
 - ``meta``: the schema version, the corpus folder and the time of the last update.
@@ -50,7 +53,7 @@ from whoosh.support.charset import accent_map
 
 from newssearch.models import Token
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -125,6 +128,7 @@ PASSAGE_FIELDS = {"title": "p_title", "section": "p_section", "caption": "p_capt
 # Fields every query may name, whatever the mode.
 SHARED_FIELDS = ("source", "date", "tags")
 SPELLING_FIELD = "words"
+NAMES_FIELD = "names"
 # The fields whose documents ``has`` counts: every text field a query can score.
 COUNTED_FIELDS = (*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values())
 HAS_FIELD = "has"
@@ -138,6 +142,7 @@ def build_schema() -> Schema:
         id=STORED(),  # the article's id, for results (articles are looked up by ``key``)
         path=ID(stored=True),
         words=TEXT(analyzer=COUNTED, phrase=False),
+        names=TEXT(analyzer=COUNTED, phrase=False),
         source=TEXT(analyzer=UNSTEMMED),
         tags=KEYWORD(commas=True, lowercase=True),
         # Undated articles sort as 0, so "newest first" lists them last (Whoosh's default is the

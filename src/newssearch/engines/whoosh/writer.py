@@ -42,6 +42,7 @@ from newssearch.engines.whoosh.store import (
 from newssearch.errors import IndexUpdateError, display
 from newssearch.manifest import IndexSummary, ManifestEntry
 from newssearch.models import Article
+from newssearch.names import article_name_terms
 
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
@@ -118,6 +119,7 @@ class WhooshWriter:
         # The spelling vocabulary of the files whose articles were added and whose manifest
         # entry is not yet written: for each word, how many of the file's articles hold it.
         self.words: dict[str, Counter[str]] = {}
+        self.names: dict[str, Counter[str]] = {}  # and the names they write, the same way
 
     def parallel(self, processes: int) -> None:
         self.procs = processes if self.can_fork else 1
@@ -130,14 +132,16 @@ class WhooshWriter:
         for doc in article_documents(article):
             writer.add_document(**doc)
         self.words.setdefault(article.path, Counter()).update(article_words(article))
+        self.names.setdefault(article.path, Counter()).update(article_name_terms(article))
 
     def put_entry(self, relpath: str, entry: ManifestEntry) -> None:
         """The file's manifest entry and, when its articles were added in this update, its
         vocabulary (a file entered unchanged keeps the one it has)."""
         writer = self.get()
         counts = self.words.pop(relpath, None)
+        names = self.names.pop(relpath, Counter())
         if counts:
-            writer.add_document(**words_document(relpath, counts))
+            writer.add_document(**words_document(relpath, counts, names))
         writer.update_document(kind=KIND_FILE, key=f"file:{relpath}", path=relpath, data=json.dumps(entry.to_json()))
 
     def changed(self) -> bool:

@@ -1,0 +1,349 @@
+"""Names in every spelling (README, "Names in every spelling"): a name searched in one spelling
+finds the others the news uses.
+
+Two sources of spellings, both engine-free here; the index answers which of them it holds:
+
+- **The table**: groups of spellings of one name (``names.txt`` beside this module, each group
+  with the source it was taken from), and the user's own groups (``user_table_path``). A group
+  line may also say that two look-alike spellings are different names (``Kerry != Gerry``).
+- **Spellings the index itself has**: each word that is written as a name in an article (with a
+  capital letter inside a sentence more often than without, ``article_names``) is indexed under
+  its ``key``, which the transliteration rules make the same for the spellings they relate
+  (``Gaddafi``, ``Qaddafi``, ``Kadhafi``, ``Gadhafi`` → ``kadafi``). A word of the query that is
+  itself a name (or that the index does not have) searches the names with its key.
+
+A word in quotes is a phrase, never respelled. ``respell`` returns the spellings to search for
+each word of the query; ``ParsedQuery.tree`` puts them in (``spelled``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newssearch.engine import Reader
+    from newssearch.models import Article
+    from newssearch.querytree import Query
+
+
+# -- The transliteration rules -------------------------------------------------------------------
+
+# Words shorter than this have no key: among short names, one letter apart is another name
+# (Jan/Ian, Lee/Le). From this length the rules that keep the first letter apply (dh/d, zh and dj/j,
+# ou/u, y/i, doubled letters); from LONG, also kh/gh/q/g/k as one letter and j/i — shorter names
+# that differ there are usually different people (Kerry/Gerry, Kent/Ghent, Yemen/Jemen).
+SHORTEST = 4
+LONG = 6
+_SOFT = [("dh", "d"), ("dj", "j"), ("zh", "j"), ("ou", "u"), ("y", "i")]
+_HARD = [("kh", "k"), ("gh", "k"), ("q", "k"), ("g", "k"), ("j", "i")]
+_DOUBLED = re.compile(r"(.)\1+")
+# A name's leading article, as in al-Qaeda, el-Sisi, ad-Din (written with a hyphen or a space).
+ARTICLES = frozenset({"al", "el", "ul", "ad", "ag", "ar", "as", "ash", "at", "az", "an"})
+# A spelling of more than this many articles would make the query a different one (the name,
+# then the spellings the index uses most).
+MOST_SPELLINGS = 8
+# A word is a name in the index when at least this share of the articles that hold it write it
+# as one (``article_names``).
+NAME_SHARE = 0.5
+
+
+def fold(word: str) -> str:
+    """Lower case, accents off: the form names are indexed and compared in."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def key(word: str) -> str | None:
+    """The word's key under the transliteration rules (a folded word of letters), or None when
+    it is too short to have one."""
+    letters = "".join(c for c in fold(word) if c.isalpha())
+    if len(letters) < SHORTEST:
+        return None
+    for rules in (_SOFT, _HARD) if len(letters) >= LONG else (_SOFT,):
+        for written, same in rules:
+            letters = letters.replace(written, same)
+    return _DOUBLED.sub(r"\1", letters)
+
+
+# -- Names in an article -------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+(?:\.?\w+)*")  # the engines' tokens
+_CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W\d_]+\b")
+_LOWER = re.compile(r"\b[a-zß-öø-ÿ][^\W\d_]*\b")
+# A capital where any word has one: after the end of a sentence, a colon, a line's start, then
+# any opening quotes or brackets.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘«(\[]*([A-ZÀ-ÖØ-Þ][^\W\d_]+)\b")
+
+
+def article_names(texts: Iterable[str]) -> set[str]:
+    """The words of ``texts`` (an article's paragraphs and captions, not its headlines, which
+    capitalise every word) written as names: inside a sentence with a capital more often than
+    without one. Folded (``fold``), of ``SHORTEST`` letters or more; a word all in capitals
+    (``NATO``, a shouted line) counts neither way."""
+    capital: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        capital.update(_CAPITAL.findall(text))
+        capital.subtract(_SENTENCE_START.findall(text))
+        lower.update(_LOWER.findall(text))
+    names: set[str] = set()
+    for word, n in capital.items():
+        if n > 0 and len(word) >= SHORTEST and not word.isupper() and n > lower[word.lower()]:
+            names.add(fold(word))
+    return names
+
+
+def article_name_terms(article: Article) -> list[str]:
+    """The words the article writes as names in its paragraphs and captions, as an index keeps
+    them (``name_terms``)."""
+    texts = [p.text for s in article.sections for p in s.paragraphs]
+    return list(name_terms(article_names([*texts, *(c.text for c in article.captions)])))
+
+
+def name_terms(names: Iterable[str]) -> Iterator[str]:
+    """What the index keeps of a name: ``key=word``, so the names of one key are found together."""
+    for name in names:
+        k = key(name)
+        if k is not None:
+            yield f"{k}={name}"
+
+
+# -- The table -----------------------------------------------------------------------------------
+
+SHIPPED_TABLE = Path(__file__).with_name("names.txt")
+
+
+def user_table_path() -> Path:
+    """The user's own spellings: ``NEWSSEARCH_NAMES``, else ``names.txt`` in newssearch's
+    configuration folder (``$XDG_CONFIG_HOME/newssearch``, by default ``~/.config/newssearch``)."""
+    explicit = os.environ.get("NEWSSEARCH_NAMES")
+    if explicit:
+        return Path(explicit).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "newssearch" / "names.txt"
+
+
+@dataclass
+class Table:
+    """Groups of spellings of one name, by each spelling's ``_norm``; pairs of look-alikes that
+    are different names; and the lines of a table that could not be read (``file:line: why``).
+    Read the shipped table first, then the user's: a later line wins over an earlier one."""
+
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    different: set[frozenset[str]] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def read(self, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as err:
+            self.problems.append(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})")
+            return
+        for number, line in enumerate(lines, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            if "!=" in text:
+                sides = [s.strip() for s in text.split("!=")]
+                if len(sides) != 2 or not all(_norm(s) for s in sides):
+                    self.problems.append(f"{path}:{number}: write the two different names as Kerry != Gerry")
+                    continue
+                self.different.add(frozenset(_norm(s) for s in sides))
+                continue
+            spellings = tuple(dict.fromkeys(s.strip() for s in text.split("|") if _norm(s)))
+            if any(len(s.split()) > 1 for s in spellings):
+                self.problems.append(f"{path}:{number}: a spelling is one word (al-Qaida, not al Qaida)")
+                continue
+            if len(spellings) < 2:
+                self.problems.append(f"{path}:{number}: write two or more spellings of a name: Kyiv | Kiev")
+                continue
+            self._add(spellings)
+
+    def _add(self, spellings: tuple[str, ...]) -> None:
+        """A group joins any group that shares a spelling with it (a user's line adds to ours)."""
+        merged = list(spellings)
+        for s in spellings:
+            for other in self.groups.get(_norm(s), ()):
+                if other not in merged:
+                    merged.append(other)
+        group = tuple(merged)
+        joined = {_norm(s) for s in group}
+        self.different = {pair for pair in self.different if not pair <= joined}  # a later line wins
+        for s in group:
+            self.groups[_norm(s)] = group
+            bare = _without_article(s)
+            if bare is not None:
+                self.groups.setdefault(_norm(bare), group)
+
+    def spellings(self, word: str) -> tuple[str, ...]:
+        return self.groups.get(_norm(word), ())
+
+
+_TABLE: Table | None = None
+
+
+def table() -> Table:
+    """The shipped table and the user's, read once a process (a resident searcher rereads the
+    user's file when it changes: ``user_table_path`` is read on each call when it is newer)."""
+    global _TABLE, _TABLE_STAMP
+    user = user_table_path()
+    try:
+        stamp: tuple[str, float] | None = (str(user), user.stat().st_mtime)
+    except OSError:
+        stamp = (str(user), 0.0)
+    if _TABLE is None or stamp != _TABLE_STAMP:
+        loaded = Table()
+        loaded.read(SHIPPED_TABLE)
+        loaded.read(user)
+        _TABLE, _TABLE_STAMP = loaded, stamp
+    return _TABLE
+
+
+_TABLE_STAMP: tuple[str, float] | None = None
+
+
+def _norm(spelling: str) -> str:
+    return "".join(c for c in fold(spelling) if c.isalpha())
+
+
+def _split_article(written: str) -> tuple[str | None, str]:
+    """``al-Qaeda`` → (``al-``, ``Qaeda``); a word without an article → (None, the word)."""
+    m = re.match(r"(?i)([a-z]{2,3})([-\s’'])(.+)$", written)
+    if m and m.group(1).lower() in ARTICLES and m.group(3)[:1].isalpha():
+        return m.group(1) + m.group(2), m.group(3)
+    return None, written
+
+
+def _without_article(written: str) -> str | None:
+    article, rest = _split_article(written)
+    return rest if article is not None else None
+
+
+# -- A query's words, respelled ------------------------------------------------------------------
+
+
+def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -> dict[str, tuple[str, ...]]:
+    """For each word of the query (as written, not in quotes, in the text of an article, not a
+    field such as ``source``), the other spellings of it to search: the table's and the index's
+    names of the same key that the index holds, most used first, at most ``MOST_SPELLINGS``."""
+    words = _name_words(tree)
+    if not words:
+        return {}
+    known = as_table if as_table is not None else table()
+    plans: dict[str, tuple[str | None, str, tuple[str, ...]]] = {}
+    for written in words:
+        article, rest = _split_article(written)
+        if not rest.replace("-", "").isalpha():
+            continue
+        group = known.spellings(written) or known.spellings(rest)
+        listed = tuple(
+            _shaped(s, article)
+            for s in group
+            if _norm(s) != _norm(written) and frozenset({_norm(_last_word(s)), _norm(rest)}) not in known.different
+        )
+        plans[written] = (article, rest, listed)
+    keys = {k for _, rest, _ in plans.values() if (k := key(rest)) is not None}
+    listed_words = {fold(_last_word(s)) for _, _, listed in plans.values() for s in listed}
+    asked = {fold(rest) for _, rest, _ in plans.values()}
+    names, articles = reader.name_counts(keys, listed_words | asked)
+    found: dict[str, tuple[str, ...]] = {}
+    for written, (article, rest, listed) in plans.items():
+        spellings = [s for s in listed if articles.get(fold(_last_word(s)), 0) > 0]
+        k = key(rest)
+        mine = fold(rest)
+        if k is not None and _is_name(mine, names.get(k, {}), articles):
+            for word, _ in sorted(names.get(k, {}).items(), key=lambda item: (-articles.get(item[0], 0), item[0])):
+                if word == mine or not _is_name(word, names[k], articles):
+                    continue
+                if frozenset({_norm(word), _norm(rest)}) in known.different:
+                    continue
+                spelling = _shaped(_like(word, rest), article)
+                if _norm(spelling) not in {_norm(s) for s in spellings}:
+                    spellings.append(spelling)
+        spellings.sort(key=lambda s: -articles.get(fold(_last_word(s)), 0))
+        if spellings:
+            found[written] = tuple(spellings[:MOST_SPELLINGS])
+    return found
+
+
+def _is_name(word: str, names: dict[str, int], articles: dict[str, int]) -> bool:
+    """A word the index does not have may be a name (what else to go by); one it has is a name
+    when most articles that hold it write it as one."""
+    total = articles.get(word, 0)
+    return total == 0 or names.get(word, 0) >= NAME_SHARE * total
+
+
+def _name_words(tree: Query | None) -> list[str]:
+    from newssearch.querytext import PARTS
+    from newssearch.querytree import And, AndMaybe, AndNot, Not, Or, Require, Word
+
+    found: list[str] = []
+
+    def walk(node: Query | None) -> None:
+        if isinstance(node, Word):
+            if (node.field is None or node.field in PARTS) and node.text not in found:
+                found.append(node.text)
+        elif isinstance(node, (And, Or)):
+            for child in node.children:
+                walk(child)
+        elif isinstance(node, Not):
+            walk(node.child)
+        elif isinstance(node, (AndNot, AndMaybe, Require)):
+            walk(node.a)
+            walk(node.b)
+
+    walk(tree)
+    return found
+
+
+def _last_word(spelling: str) -> str:
+    words = _WORD.findall(spelling)
+    return words[-1] if words else spelling
+
+
+def _shaped(spelling: str, article: str | None) -> str:
+    """A table spelling as the query wrote its name: with the article when the query has one
+    (``al-Qaeda`` → ``al-Qaida``), without when it has none (``Qaeda`` → ``Qaida``)."""
+    own_article, rest = _split_article(spelling)
+    if article is None:
+        return rest
+    return spelling if own_article is not None else article + rest
+
+
+def _like(word: str, written: str) -> str:
+    """An indexed (folded) spelling written with the query word's capitals: ``qaddafi`` for
+    ``Gaddafi`` → ``Qaddafi``."""
+    return word[:1].upper() + word[1:] if written[:1].isupper() else word
+
+
+def spelled(tree: Query | None, variants: dict[str, tuple[str, ...]]) -> Query | None:
+    """The tree with each respelled word searched in any of its spellings."""
+    from newssearch.querytext import PARTS
+    from newssearch.querytree import And, AndMaybe, AndNot, Not, Or, Phrase, Require, Word
+
+    def new(node: Query | None) -> Query | None:
+        if isinstance(node, Word) and node.text in variants and (node.field is None or node.field in PARTS):
+            others = tuple(
+                Word(s, node.field) if " " not in s.strip() else Phrase(s, node.field) for s in variants[node.text]
+            )
+            return Or((Word(node.text, node.field), *others), node.boost)
+        if isinstance(node, And):
+            return And(tuple(new(c) for c in node.children), node.boost)  # type: ignore[misc]
+        if isinstance(node, Or):
+            return Or(tuple(new(c) for c in node.children), node.boost)  # type: ignore[misc]
+        if isinstance(node, Not):
+            return Not(new(node.child))  # type: ignore[arg-type]
+        if isinstance(node, (AndNot, AndMaybe, Require)):
+            return type(node)(new(node.a), new(node.b))  # type: ignore[arg-type]
+        return node
+
+    return new(tree)
