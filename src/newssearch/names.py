@@ -9,7 +9,7 @@ Two sources of spellings, both engine-free here; the index answers which of them
 - **Spellings the index itself has**: each word that is written as a name in an article (with a
   capital letter inside a sentence more often than without, ``article_names``) is indexed under
   its ``key``, which the transliteration rules make the same for the spellings they relate
-  (``Gaddafi``, ``Qaddafi``, ``Kadhafi``, ``Gadhafi`` → ``kadafi``). A word of the query that is
+  (``Qaddafi``, ``Kadhafi``, ``Qadhafi`` → ``kadafi``). A word of the query that is
   itself a name (or that the index does not have) searches the names with its key.
 
 A word in quotes is a phrase, never respelled. ``respell`` returns the spellings to search for
@@ -35,20 +35,25 @@ if TYPE_CHECKING:
 
 # -- The transliteration rules -------------------------------------------------------------------
 
-# Words shorter than this have no key: among short names, one letter apart is another name
-# (Jan/Ian, Lee/Le). From this length the rules that keep the first letter apply (dh/d, zh and dj/j,
-# ou/u, y/i, doubled letters); from LONG, also kh/gh/q/g/k as one letter and j/i — shorter names
-# that differ there are usually different people (Kerry/Gerry, Kent/Ghent, Yemen/Jemen).
-SHORTEST = 4
-LONG = 6
-_SOFT = [("dh", "d"), ("dj", "j"), ("zh", "j"), ("ou", "u"), ("y", "i")]
-_HARD = [("kh", "k"), ("gh", "k"), ("q", "k"), ("g", "k"), ("j", "i")]
+# Words shorter than this have no key, and are searched as written: among short names, one
+# letter apart is usually another name (Kerry/Gerry, Kent/Ghent, Sony/Sonny, Scott/Scot, Bath/Baath,
+# Lyons/Lions: benchmarks/names.py lists what the rules join in BBC News and Reuters).
+SHORTEST = 6
+# Not g/k: in English names it joins different people far more often than spellings of one
+# (Gilroy/Kilroy, Gaydon/Kaydon, McGinley/McKinley); the table has the Arabic names it would join
+# (Gaddafi, Kadhafi).
+_RULES = [("kh", "k"), ("gh", "g"), ("dh", "d"), ("dj", "j"), ("zh", "j"), ("ou", "u"), ("q", "k"), ("j", "i"),
+          ("y", "i")]  # fmt: skip
 _DOUBLED = re.compile(r"(.)\1+")
 # A name's leading article, as in al-Qaeda, el-Sisi, ad-Din (written with a hyphen or a space).
 ARTICLES = frozenset({"al", "el", "ul", "ad", "ag", "ar", "as", "ash", "at", "az", "an"})
 # A spelling of more than this many articles would make the query a different one (the name,
 # then the spellings the index uses most).
 MOST_SPELLINGS = 8
+# A spelling that differs from the query's only by doubled letters or y/i is searched when it is
+# this rare beside it (a misspelling: Phillipines beside Philippines), not when it is common in its
+# own right (Elliot beside Elliott).
+TYPO_SHARE = 0.05
 # A word is a name in the index when at least this share of the articles that hold it write it
 # as one (``article_names``).
 NAME_SHARE = 0.5
@@ -66,9 +71,8 @@ def key(word: str) -> str | None:
     letters = "".join(c for c in fold(word) if c.isalpha())
     if len(letters) < SHORTEST:
         return None
-    for rules in (_SOFT, _HARD) if len(letters) >= LONG else (_SOFT,):
-        for written, same in rules:
-            letters = letters.replace(written, same)
+    for written, same in _RULES:
+        letters = letters.replace(written, same)
     return _DOUBLED.sub(r"\1", letters)
 
 
@@ -262,7 +266,7 @@ def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -
         mine = fold(rest)
         if k is not None and _is_name(mine, names.get(k, {}), articles):
             for word, _ in sorted(names.get(k, {}).items(), key=lambda item: (-articles.get(item[0], 0), item[0])):
-                if word == mine or not _is_name(word, names[k], articles):
+                if word == mine or not _is_name(word, names[k], articles) or not _rules_relate(mine, word, articles):
                     continue
                 if frozenset({_norm(word), _norm(rest)}) in known.different:
                     continue
@@ -273,6 +277,21 @@ def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -
         if spellings:
             found[written] = tuple(spellings[:MOST_SPELLINGS])
     return found
+
+
+def _rules_relate(mine: str, other: str, articles: dict[str, int]) -> bool:
+    """Whether the rules take ``other`` (a name of the same key) for a spelling of ``mine``: when
+    a transliteration rule joins them (kh/k, q/k, gh/g, dh/d, zh/j, ou/u, j/i), or, when they differ
+    only by doubled letters or y/i — as many English names do that are different people (Elliott,
+    Elliot; Snyder, Snider) — when ``other`` is rare beside ``mine``, as a misspelling is
+    (``TYPO_SHARE``), or ``mine`` is not in the index at all."""
+    if _plain(mine) != _plain(other):
+        return True
+    return articles.get(mine, 0) == 0 or articles.get(other, 0) <= TYPO_SHARE * articles[mine]
+
+
+def _plain(word: str) -> str:
+    return _DOUBLED.sub(r"\1", word.replace("y", "i"))
 
 
 def _is_name(word: str, names: dict[str, int], articles: dict[str, int]) -> bool:
