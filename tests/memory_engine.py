@@ -156,6 +156,9 @@ class MemoryReader:
         for m in _WORD.finditer(text):
             yield Token(m.group().lower(), m.start(), m.end())
 
+    def copies(self, article_id: str) -> list[Article]:
+        return []  # this engine does not find copies: every article is a story of its own
+
     def name_counts(self, keys: Collection[str], words: Collection[str]) -> NameCounts:
         names: dict[str, dict[str, int]] = {}
         held: Counter[str] = Counter()

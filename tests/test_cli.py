@@ -25,12 +25,13 @@ SEED_NAME = "000_f49d05269f99023b.txt"
 SEED_PATH = f"corpus/{SEED_NAME}"
 KINDS = {"title", "section", "caption", "body"}
 QUERY_KEYS = {
-    "query", "total", "total_exact", "relaxed", "suggestion", "results", "facets", "filter_note", "notes", "variants"
+    "query", "total", "total_exact", "relaxed", "suggestion", "results", "facets", "filter_note", "notes", "variants",
+    "folded",
 }  # fmt: skip
-RESULT_KEYS = {"rank", "id", "score", "title", "path", "line", "doc_id", "date", "source", "matches"}
+RESULT_KEYS = {"rank", "id", "score", "title", "path", "line", "doc_id", "date", "source", "matches", "copies"}
 MATCH_KEYS = {"kind", "section", "line", "text", "highlights"}
 PASSAGE_KEYS = {"rank", "id", "title", "kind", "section", "path", "line", "score", "text", "highlights"}
-SHOW_KEYS = {"id", "doc_id", "title", "path", "line", "date", "source", "url", "tags", "captions", "sections"}
+SHOW_KEYS = {"id", "doc_id", "title", "path", "line", "date", "source", "url", "tags", "captions", "sections", "copies"}
 STATS_KEYS = {"articles", "sections", "captions", "files", "terms", "bytes", "updated"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -724,3 +724,35 @@ def test_names_are_searched_in_the_same_spellings_on_the_cluster(
         assert on_cluster["variants"] == embedded["variants"], query
         assert _results(on_cluster, order=False) == _results(embedded, order=False), query
     assert embedded["variants"] == {} and here.json("query", "Gaddafi", "--index", url)["variants"]
+
+
+def test_copies_are_folded_the_same_on_the_cluster(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, "Wire copies folded": the same stories, copies and totals as on disk
+    (tests/test_copies_folded.py), including a copy added by a later update, which the cluster's
+    index finds by its keys."""
+    here = Folder(tmp_path, monkeypatch)
+    lines = (FIXTURES / "copies" / "wire.jsonl").read_text(encoding="utf-8").splitlines()
+    (here.corpus / "wire.jsonl").write_text("\n".join(lines[:1] + lines[2:]) + "\n", encoding="utf-8")
+    url = f"{cluster}/copies"
+    for index in ("index", url):
+        assert here.run("index", "--index", index).exit_code == 0
+    (here.corpus / "later.jsonl").write_text(lines[1] + "\n", encoding="utf-8")
+    for index in ("index", url):
+        assert here.run("index", "--index", index).exit_code == 0
+    for args in (
+        ["central bank interest rate"],
+        ["central bank interest rate", "--all-copies"],
+        ["copper tonne"],
+        ["bank", "--sort", "date"],
+        ["bank OR copper", "-n", "1", "--offset", "1"],
+    ):
+        embedded, on_cluster = (here.json("query", *args, "--index", index) for index in ("index", url))
+        stories = [(hit["doc_id"], sorted(c["doc_id"] for c in hit["copies"])) for hit in on_cluster["results"]]
+        assert stories == [(hit["doc_id"], sorted(c["doc_id"] for c in hit["copies"])) for hit in embedded["results"]]
+        assert (on_cluster["total"], on_cluster["folded"]) == (embedded["total"], embedded["folded"]), args
+    story = here.json("query", "central bank interest rate", "--index", url)["results"][0]
+    assert len(story["copies"]) == 2 and story["copies"][0]["path"] in ("corpus/wire.jsonl", "corpus/later.jsonl")
+    shown = here.json("show", story["id"], "--index", url)
+    assert {c["doc_id"] for c in shown["copies"]} == {c["doc_id"] for c in story["copies"]}

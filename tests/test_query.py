@@ -111,7 +111,7 @@ def test_all_words_are_required_by_default(seed_index: Path, articles: dict[str,
     assert both.relaxed is False
     # The article left out really lacks the second word.
     hostage_id = next(hit.id for hit in rafah.results if hit.line == articles["hostage"])
-    article, _ = show(seed_index, hostage_id)
+    article, _, _ = show(seed_index, hostage_id)
     everything = " ".join([article.title, *(c.text for c in article.captions), article.body]).lower()
     assert "egypt" not in everything
 
@@ -713,7 +713,7 @@ def test_passages_paginate_like_articles(seed_index: Path) -> None:
 def test_show_gives_the_whole_article(seed_index: Path, seed_corpus: Path, articles: dict[str, int]) -> None:
     lines = seed_lines(seed_corpus)
     hit = next(h for h in run(seed_index, "rafah").results if h.line == articles["lifeline"])
-    article, marks = show(seed_index, hit.id)
+    article, marks, _ = show(seed_index, hit.id)
     assert marks is None
     assert article.id == hit.id and article.line == articles["lifeline"]
     assert article.title == lines[article.line - 1]
@@ -731,7 +731,7 @@ def test_show_gives_the_whole_article(seed_index: Path, seed_corpus: Path, artic
 
 def test_show_with_highlight_gives_offsets_of_the_query_words(seed_index: Path) -> None:
     hit = run(seed_index, "rafah").results[0]
-    article, marks = show(seed_index, hit.id, "rafah crossing")
+    article, marks, _ = show(seed_index, hit.id, "rafah crossing")
     assert marks is not None
     pieces = [(article.title, marks.title)]
     pieces += [(c.text, found) for c, found in zip(article.captions, marks.captions, strict=True)]
@@ -825,7 +825,7 @@ def test_a_near_empty_article_is_found_by_its_title(awkward_index: Path) -> None
     (hit,) = run(awkward_index, "zanzibar").results
     assert hit.title == "Zanzibar Ferry Notice" and hit.line == 1
     assert [m.kind for m in hit.matches] == ["title"]
-    article, _ = show(awkward_index, hit.id)
+    article, _, _ = show(awkward_index, hit.id)
     assert article.sections == () and article.captions == ()
 
 

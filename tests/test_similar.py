@@ -68,7 +68,7 @@ def _wire(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "corpus" / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     with cli_in(tmp_path) as cli:
         assert cli("index").exit_code == 0
-        found = json.loads(cli("query", "gaza", "--json", "--limit", "10").stdout)
+        found = json.loads(cli("query", "gaza", "--json", "--limit", "10", "--all-copies").stdout)
     return {hit["doc_id"]: hit["id"] for hit in found["results"]}
 
 

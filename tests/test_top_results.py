@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import json
 import random
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,10 +114,13 @@ def _sort_everything(searcher: Any, matching: Any, request: SearchRequest) -> tu
         "source": dict(sorted(counted["source"].items(), key=lambda item: (-item[1], item[0]))),
         "month": dict(sorted(counted["month"].items())),
     }
-    return page, len(results), facets, True
+    return page, len(results), facets, True, 0
 
 
 def _both_ways(index_dir: Path, request: SearchRequest) -> tuple[Any, Any]:
+    """The page both ways, copies not folded: the oracle ranks every article as its own story
+    (folding has its own tests, tests/test_copies_folded.py)."""
+    request = replace(request, fold_copies=False)
     fast = search(index_dir, request)
     slow = search(WhooshEngine(index_dir, ranker=_sort_everything, always_filter_kind=True), request)
     return fast, slow

@@ -304,6 +304,10 @@ def query(
     as_spelled: Annotated[
         bool, typer.Option("--as-spelled", help="Search names only as written, not in their other spellings.")
     ] = False,
+    all_copies: Annotated[
+        bool,
+        typer.Option("--all-copies", help="List every copy of a story as a result (else one, its copies under it)."),
+    ] = False,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON result object a line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print a CSV table: a header, then a row a result.")] = False,
@@ -347,6 +351,7 @@ def query(
             facets=json_out or not formats,  # only the JSON object and the terminal show counts
             explain=explain,
             respell=not as_spelled,
+            fold_copies=not all_copies,
         )
 
     result = _run(lambda: search(index_dir, request()))
@@ -394,15 +399,15 @@ def show(
     from newssearch.render import as_json, human
     from newssearch.searcher import show as show_article
 
-    article, marks = _run(lambda: show_article(index_dir, article_id, highlight))
+    article, marks, copies = _run(lambda: show_article(index_dir, article_id, highlight))
     if json_out:
-        _write(lambda: as_json.write(as_json.article(article, marks)))
+        _write(lambda: as_json.write(as_json.article(article, marks, copies)))
         return
     con = human.console(color.value)
     if pager and sys.stdout.isatty():  # a terminal, not --color always into a pipe
-        _write(lambda: human.paged(con, lambda c: human.article(c, article, marks)))
+        _write(lambda: human.paged(con, lambda c: human.article(c, article, marks, copies)))
     else:
-        _write(lambda: human.article(con, article, marks))
+        _write(lambda: human.article(con, article, marks, copies))
 
 
 @app.command(cls=_Command)

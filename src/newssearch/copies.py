@@ -25,10 +25,15 @@ import re
 import struct
 import unicodedata
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from newssearch.models import Article
 
 SHINGLE = 3  # words a shingle (2: 23x the candidate pairs on Reuters, from common word pairs)
 PERMS = 128  # MinHash values a sketch, 16 bits each (256 bytes)
@@ -240,3 +245,85 @@ def is_copy(a: Sketch, b: Sketch) -> bool:
     if shorter < MIN_SHINGLES or shorter < LENGTH_SHARE * longer:
         return False
     return similarity(a, b) >= COPY_SHARE and _figure_share(a, b) >= FIGURE_SHARE
+
+
+# -- Groups of copies, as an update adds articles ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """An article of the index, as its copies are found: its id, its copy group, its sketch."""
+
+    key: str
+    group: str
+    sketch: bytes
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """What the index keeps of an article for its copies: its group (the id of the group's first
+    article), its band keys (none when it is too short to have copies) and its sketch."""
+
+    group: str
+    bands: list[str]
+    sketch: bytes
+
+
+# The articles of the index that hold any of these band keys, less those the update removes, each
+# with the keys it holds.
+Finder = Callable[[list[str]], Iterable[tuple[Member, list[str]]]]
+
+
+class Grouping:
+    """Puts each article an update adds in the group of its copies (README, "Wire copies
+    folded"): those among the articles the update added before it, and those the index already
+    holds (``find``; None for a new or rebuilt index), found by their band keys and verified by
+    ``is_copy`` from the stored sketches, without reading any article again. An article with no
+    copy starts a group of its own, named by its id; with copies in several groups, it joins the
+    one whose name sorts first. A group is only a name its articles share: removing one of them
+    leaves the others together, and the next copy added joins them."""
+
+    def __init__(self, find: Finder | None) -> None:
+        self.find = find
+        # This update's articles by band key (as a number: ``_number``), a member or a list of
+        # them: most keys have one, and a full build keeps 16 keys an article in memory.
+        self.added: dict[int, Member | list[Member]] = {}
+
+    def assign(self, articles: list[Article]) -> list[Grouped]:
+        """For each article, in order: its group, keys and sketch (of its paragraphs: not its
+        headline, subheadings or captions)."""
+        sketches = [sketch([p.text for s in a.sections for p in s.paragraphs]) for a in articles]
+        keys = [bands(s) if s.shingles >= MIN_SHINGLES else [] for s in sketches]
+        stored: dict[str, list[Member]] = {}
+        wanted = sorted({k for ks in keys for k in ks})
+        if self.find is not None and wanted:
+            for found, keys_held in self.find(wanted):
+                for k in keys_held:
+                    stored.setdefault(k, []).append(found)
+        grouped = []
+        for article, s, ks in zip(articles, sketches, keys, strict=True):
+            article_id = article.id
+            candidates = {m.key: m for k in ks for m in (*stored.get(k, ()), *self._added(k))}
+            copies = [m for m in candidates.values() if m.key != article_id and is_copy(s, Sketch.from_bytes(m.sketch))]
+            group = min((m.group for m in copies), default=article_id)
+            member = Member(article_id, group, s.to_bytes())
+            for k in ks:
+                n = _number(k)
+                before = self.added.get(n)
+                if before is None:
+                    self.added[n] = member
+                elif isinstance(before, list):
+                    before.append(member)
+                else:
+                    self.added[n] = [before, member]
+            grouped.append(Grouped(group, ks, member.sketch))
+        return grouped
+
+    def _added(self, key: str) -> list[Member]:
+        held = self.added.get(_number(key))
+        return [] if held is None else held if isinstance(held, list) else [held]
+
+
+def _number(key: str) -> int:
+    """A band key as a number: its band (one hex digit) and its values ("c3:1f9a0c3e" → 0x31f9a0c3e)."""
+    return int(key[1] + key[3:], 16)

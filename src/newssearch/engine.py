@@ -37,6 +37,10 @@ class Reader(Protocol):
         """The article with this id, or the one whose id starts with it. Raises
         ``ArticleNotFoundError`` (none, or several) with a sentence that says what to do."""
 
+    def copies(self, article_id: str) -> list[Article]:
+        """The other articles of this article's copy group (README, "Wire copies folded"), in
+        the order of their ids, at most ``COPIES_LISTED``."""
+
     def highlight_terms(self, query: ParsedQuery) -> Terms:
         """What ``query`` matches in an article, by part, to highlight (``show --highlight``)."""
 

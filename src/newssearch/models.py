@@ -93,7 +93,11 @@ class SearchRequest:
     exact_total: bool = False  # count every match, however many (README, "Large result sets")
     explain: bool = False  # what each word added to each result's score (``Page.explanations``)
     respell: bool = True  # names in every spelling the index has (README, "Names in every spelling")
+    fold_copies: bool = True  # one result a story, its copies under it (README, "Wire copies folded")
 
+
+# The most copies listed under one result (a story re-sent a hundred times lists its first hundred).
+COPIES_LISTED = 100
 
 # A query's total is counted exactly up to this many matches; past it, it may be a lower bound
 # (``total_exact`` false) unless ``exact_total`` asks for every match (README, "Large result sets").
@@ -164,6 +168,10 @@ class Page:
     empty_filter: EmptyFilter | None = None  # when filters left nothing
     # With ``explain``: for each hit, what each word added to its score, greatest first.
     explanations: list[list[Contribution]] | None = None
+    # With ``fold_copies``, for each article hit, the other matching articles of its copy group
+    # (at most ``COPIES_LISTED``), best first; ``total`` then counts the groups.
+    copies: list[list[Article]] | None = None
+    folded: int = 0  # matching articles folded as copies (of all matches, with an exact total)
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,22 @@ class Hit:
     date: str | None
     source: str | None
     matches: list[Match]
+    # The other matching articles of its copy group, best first (README, "Wire copies folded").
+    copies: list[Copy] = field(default_factory=list)
     explanation: list[Contribution] | None = None  # with --explain
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy of a result's story: another article of its copy group."""
+
+    id: str
+    doc_id: str | None
+    title: str
+    source: str | None
+    date: str | None
+    path: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -251,6 +274,9 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     # Names in every spelling: for each word as written, the other spellings searched.
     variants: dict[str, list[str]] = field(default_factory=dict)
+    # Wire copies folded: how many matching articles are copies under the results (counted with
+    # an exact total; 0 with --all-copies).
+    folded: int = 0
 
 
 @dataclass(frozen=True)

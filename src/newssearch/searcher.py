@@ -6,6 +6,7 @@ The engine finds the page; this module makes what a user reads of it: snippets a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from newssearch import snippets
 from newssearch.engines import engine_at
 from newssearch.models import (
     Article,
+    Copy,
     EmptyFilter,
     Hit,
     Passage,
@@ -39,10 +41,11 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         page = reader.search(request, parsed)
         where = _Locator(reader.corpus)
         start = request.offset + 1
+        copies = page.copies or [[] for _ in page.hits]
         results: list[Any] = [
             _passage_hit(start + n, score, found, page.terms, where, reader)
             if isinstance(found, Passage)
-            else _article_hit(start + n, score, found, page.terms, where, reader, request.snippets)
+            else _article_hit(start + n, score, found, page.terms, where, reader, request.snippets, copies[n])
             for n, (score, found) in enumerate(page.hits)
         ]
         if request.explain:
@@ -59,6 +62,7 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         filter_note=_filter_note(page.empty_filter, request),
         notes=_notes(parsed, page),
         variants={written: list(spellings) for written, spellings in parsed.variants},
+        folded=page.folded,
     )
 
 
@@ -78,13 +82,19 @@ def search_unseen(
     with engine_at(index).reader() as reader:
         parsed = _respelled(parsed, reader, request)
         page = reader.search(wide, parsed)
-        articles = [] if page.relaxed else [(score, a) for score, a in page.hits if isinstance(a, Article)]
-        found = [(score, a, content_digest(a)) for score, a in articles]
-        new = [(score, a, digest) for score, a, digest in found if seen.get(a.id) != digest]
+        copies = page.copies or [[] for _ in page.hits]
+        found = (
+            []
+            if page.relaxed
+            else [(s, a, c) for (s, a), c in zip(page.hits, copies, strict=True) if isinstance(a, Article)]
+        )
+        # A story is new when none of its copies was shown as it is now: a wire copy of a story
+        # shown before is not news (README, "Wire copies folded").
+        new = [(s, a, c) for s, a, c in found if all(seen.get(m.id) != content_digest(m) for m in (a, *c))]
         where = _Locator(reader.corpus)
         shown = new[:shown_at_most]
         results = [
-            _article_hit(n, score, a, page.terms, where, reader, True) for n, (score, a, _) in enumerate(shown, 1)
+            _article_hit(n, score, a, page.terms, where, reader, True, c) for n, (score, a, c) in enumerate(shown, 1)
         ]
     result = SearchResult(
         query=parsed.text,
@@ -96,7 +106,7 @@ def search_unseen(
         notes=_notes(parsed, page),
         variants={written: list(spellings) for written, spellings in parsed.variants},
     )
-    return result, {a.id: digest for _, a, digest in shown}, len(new) - len(shown)
+    return result, {m.id: content_digest(m) for _, a, c in shown for m in (a, *c)}, len(new) - len(shown)
 
 
 # ``similar``: an article is searched by this many of its words, and another is a copy of it
@@ -107,10 +117,12 @@ COPY_SHARE = 0.8
 
 def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> SimilarResult:
     """Stories like the article with this id (README, "newssearch similar"): its most telling
-    words (``_telling_words``), searched for as ``query --any`` searches them, less the article
-    itself and its copies — articles that share ``COPY_SHARE`` of their words with it."""
+    words (``_telling_words``), searched for as ``query --any`` searches them, one result a story
+    (README, "Wire copies folded"), less the article itself and its copies — its copy group, and
+    articles that share ``COPY_SHARE`` of their words with it."""
     with engine_at(index).reader() as reader:
         article = reader.article(article_id)
+        grouped = [a.id for a in reader.copies(article.id)]
         analyzed = _analyzed(article, reader)
         words = _telling_words(analyzed, reader)
         mine = {token.text for _, _, token in analyzed}
@@ -122,9 +134,9 @@ def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> Sim
         page = reader.search(request, parsed)
         where = _Locator(reader.corpus)
         results: list[Hit] = []
-        copies: list[str] = []
+        copies: list[str] = list(grouped)
         for score, found in page.hits:
-            if not isinstance(found, Article) or found.id == article.id:
+            if not isinstance(found, Article) or found.id == article.id or found.id in grouped:
                 continue
             if _jaccard(mine, {token.text for _, _, token in _analyzed(found, reader)}) >= COPY_SHARE:
                 copies.append(found.id)
@@ -266,7 +278,14 @@ class _Locator:
 
 
 def _article_hit(
-    rank: int, score: float, article: Article, terms: Terms, where: _Locator, reader: Reader, with_snippets: bool
+    rank: int,
+    score: float,
+    article: Article,
+    terms: Terms,
+    where: _Locator,
+    reader: Reader,
+    with_snippets: bool,
+    copies: Sequence[Article] = (),
 ) -> Hit:
     return Hit(
         rank=rank,
@@ -279,6 +298,13 @@ def _article_hit(
         date=article.date,
         source=article.source,
         matches=snippets.article_matches(article, terms, reader.analyze) if with_snippets else [],
+        copies=[_copy(a, where) for a in copies],
+    )
+
+
+def _copy(article: Article, where: _Locator) -> Copy:
+    return Copy(
+        article.id, article.doc_id, article.title, article.source, article.date, where(article.path), article.line
     )
 
 
@@ -302,9 +328,10 @@ def _passage_hit(
 
 def show(
     index: str | Path | Engine, article_id: str, highlight_text: str | None = None
-) -> tuple[Article, snippets.ArticleHighlights | None]:
+) -> tuple[Article, snippets.ArticleHighlights | None, list[Copy]]:
     """The article with this id (or the one id that starts with it), with its path as a user
-    can open it, and the offsets of ``highlight_text``'s words in it when that is given."""
+    can open it, the offsets of ``highlight_text``'s words in it when that is given, and its
+    copies (README, "Wire copies folded")."""
     parsed = parse_query(highlight_text) if highlight_text else None
     with engine_at(index).reader() as reader:
         article = reader.article(article_id)
@@ -312,7 +339,8 @@ def show(
         marks = None
         if parsed:
             marks = snippets.article_highlights(article, reader.highlight_terms(parsed), reader.analyze)
-    return replace(article, path=where(article.path)), marks
+        copies = [_copy(a, where) for a in reader.copies(article.id)]
+    return replace(article, path=where(article.path)), marks, copies
 
 
 def stats(index: str | Path | Engine) -> IndexStats:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch import records
-from newssearch.models import Article, SearchResult, SimilarResult
+from newssearch.models import Article, Copy, SearchResult, SimilarResult
 from newssearch.render.text import json_safe
 from newssearch.snippets import ArticleHighlights
 
@@ -98,11 +98,12 @@ def article_to_json(article: Article) -> dict[str, Any]:
     return record
 
 
-def article(art: Article, marks: ArticleHighlights | None = None) -> dict[str, Any]:
-    """``show --json``; with ``--highlight``, ``[start, end)`` offsets are added: ``title_highlights``,
-    and ``highlights`` in every caption, section (into its ``text``; ``heading_highlights`` for
-    its heading) and paragraph."""
+def article(art: Article, marks: ArticleHighlights | None = None, copies: list[Copy] | None = None) -> dict[str, Any]:
+    """``show --json``, with its ``copies``; with ``--highlight``, ``[start, end)`` offsets are
+    added: ``title_highlights``, and ``highlights`` in every caption, section (into its ``text``;
+    ``heading_highlights`` for its heading) and paragraph."""
     out = article_to_json(art)
+    out["copies"] = [asdict(c) for c in copies or []]
     if marks is None:
         return out
     out["title_highlights"] = marks.title

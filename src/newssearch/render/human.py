@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -16,6 +17,7 @@ from rich.text import Text
 from newssearch.models import (
     Article,
     Contribution,
+    Copy,
     FileProblem,
     Hit,
     Match,
@@ -155,8 +157,20 @@ def _hit(con: Console, hit: Hit) -> None:
     _location(con, INDENT, hit.path, hit.line, when, hit.source, f"score {hit.score:.2f}", f"id {hit.id}")
     for match in hit.matches:
         _line(con, _label(match) + highlighted(match.text, match.highlights), INDENT)
+    if hit.copies:
+        _line(con, _styled(safe_name(copies_line(hit.copies)), "dim"), INDENT)
     _explanation(con, hit.explanation)
     con.print()
+
+
+def copies_line(copies: list[Copy]) -> str:
+    """``+3 copies: AP, Reuters (2) · 2025-03-01 to 2025-03-02`` (README, "Wire copies folded")."""
+    sources = Counter(c.source or "no source" for c in copies)
+    most = sorted(sources.items(), key=lambda item: (-item[1], item[0]))
+    named = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in most)
+    dates = sorted(c.date[:10] for c in copies if c.date)
+    when = "" if not dates else f" · {dates[0]}" if dates[0] == dates[-1] else f" · {dates[0]} to {dates[-1]}"
+    return f"+{len(copies)} {'copy' if len(copies) == 1 else 'copies'}: {named}{when} (--all-copies lists them)"
 
 
 def _explanation(con: Console, why: list[Contribution] | None) -> None:
@@ -225,6 +239,9 @@ def search_notes(con: Console, result: SearchResult, offset: int, passages: bool
         first, last = offset + 1, offset + shown
         span = f"{first:,}" if first == last else f"{first:,}–{last:,}"
         _hanging(con, _styled(f"{span} of {_total(result, noun)}.", "dim"))
+    if result.folded:
+        copies = f"{result.folded:,} more {'is a copy' if result.folded == 1 else 'are copies'}"
+        _hanging(con, _styled(f"{copies} of these stories, folded under them (--all-copies lists them).", "dim"))
     facets = facet_line(result.facets)
     if facets and result.total:
         _hanging(con, _styled(safe_name(facets), "dim"))
@@ -315,15 +332,19 @@ def _sentence(text: str) -> str:
 GUTTER = 6
 
 
-def article(con: Console, art: Article, marks: ArticleHighlights | None) -> None:
-    """The whole article: title, location and metadata, captions, then each section under its
-    heading, paragraphs apart and each with its line number in the gutter."""
+def article(con: Console, art: Article, marks: ArticleHighlights | None, copies: list[Copy] | None = None) -> None:
+    """The whole article: title, location and metadata, its copies, captions, then each section
+    under its heading, paragraphs apart and each with its line number in the gutter."""
     marks = marks or no_highlights(art)
     title = highlighted(art.title, marks.title)
     title.stylize("bold")
     _line(con, title)
     details = [f"id {art.id}", art.date, art.source, art.url, ", ".join(art.tags) if art.tags else None]
     _location(con, 0, art.path, art.line, *details)
+    if copies:
+        _line(con, _styled(f"{len(copies)} {'copy' if len(copies) == 1 else 'copies'} of this story:", "dim"))
+        for c in copies:
+            _location(con, INDENT, c.path, c.line, c.date[:10] if c.date else None, c.source, f"id {c.id}")
     if art.captions:
         con.print()
         for caption, found in zip(art.captions, marks.captions, strict=True):

@@ -34,6 +34,7 @@ from newssearch.engines.opensearch import documents, search  # noqa: E402
 from newssearch.engines.opensearch.connection import Location, connect, parse_location, reaching  # noqa: E402
 from newssearch.engines.opensearch.mapping import (  # noqa: E402
     ANALYZER,
+    GROUP,
     KIND_ARTICLE,
     NAMES_FIELD,
     SCHEMA_VERSION,
@@ -41,7 +42,7 @@ from newssearch.engines.opensearch.mapping import (  # noqa: E402
 )
 from newssearch.engines.opensearch.translate import Analysis  # noqa: E402
 from newssearch.errors import ArticleNotFoundError, IndexMissingError, IndexOutdatedError  # noqa: E402
-from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.models import COPIES_LISTED, Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
@@ -158,6 +159,24 @@ class OpenSearchReader:
             )
         self.shown = records.article(found[0]["_source"]["data"])
         return self.shown
+
+    def copies(self, article_id: str) -> list[Article]:
+        visible = documents.visible(self.generation, KIND_ARTICLE)
+        found = self.call_search(
+            {"query": {"bool": {"filter": [*visible, {"term": {"key": article_id}}]}}, "size": 1, "_source": [GROUP]}
+        )["hits"]["hits"]
+        group = found[0]["_source"].get(GROUP) if found else None
+        if not group:
+            return []
+        body = {
+            "query": {
+                "bool": {"filter": [*visible, {"term": {GROUP: group}}], "must_not": [{"term": {"key": article_id}}]}
+            },
+            "size": COPIES_LISTED,
+            "sort": [{"key": "asc"}],
+            "_source": ["data"],
+        }
+        return [records.article(hit["_source"]["data"]) for hit in self.call_search(body)["hits"]["hits"]]
 
     def highlight_terms(self, query: ParsedQuery) -> Terms:
         if self.shown is not None:  # its texts are analyzed next, to place the highlights: in one request

@@ -3,6 +3,7 @@ documents a reader of a generation sees, and the committed generation and manife
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -11,18 +12,28 @@ from opensearchpy import exceptions as oe
 
 from newssearch import records
 from newssearch.engines.opensearch.connection import Location
-from newssearch.engines.opensearch.mapping import KIND_ARTICLE, KIND_FILE, KIND_PASSAGE, META_ID, NAMES_FIELD
+from newssearch.engines.opensearch.mapping import (
+    BANDS_FIELD,
+    GROUP,
+    KIND_ARTICLE,
+    KIND_FILE,
+    KIND_PASSAGE,
+    META_ID,
+    NAMES_FIELD,
+    SKETCH,
+)
 from newssearch.models import Article
 from newssearch.names import article_name_terms
 
 if TYPE_CHECKING:
+    from newssearch.copies import Grouped
     from newssearch.manifest import ManifestEntry
 
 
-def article_documents(article: Article, generation: int) -> Iterator[dict[str, Any]]:
-    """The article's own document, then one per section and per caption; each with its ``_id``
-    (the key and the generation: an article changed by an update has both versions until the
-    update commits)."""
+def article_documents(article: Article, generation: int, grouped: Grouped) -> Iterator[dict[str, Any]]:
+    """The article's own document (with its copy group, ``grouped``), then one per section and
+    per caption; each with its ``_id`` (the key and the generation: an article changed by an
+    update has both versions until the update commits)."""
     shared: dict[str, Any] = {"id": article.id, "path": article.path, "born": generation}
     if article.source:
         shared["source"] = article.source
@@ -47,6 +58,9 @@ def article_documents(article: Article, generation: int) -> Iterator[dict[str, A
         "key": article.id,
         **{name: text for name, text in texts.items() if text},
         NAMES_FIELD: article_name_terms(article),
+        BANDS_FIELD: grouped.bands,
+        GROUP: grouped.group,
+        SKETCH: base64.b64encode(grouped.sketch).decode("ascii"),
         "data": records.article_record(article),
     }
     for suffix, record in records.passage_records(article):

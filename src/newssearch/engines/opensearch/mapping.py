@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 2
+from newssearch.models import COPIES_LISTED
+
+SCHEMA_VERSION = 3
 
 KIND_ARTICLE = "article"
 KIND_PASSAGE = "passage"
@@ -39,6 +41,9 @@ PASSAGE_FIELDS = {"title": "p_title", "section": "p_section", "caption": "p_capt
 TEXT_FIELDS = frozenset({*ARTICLE_FIELDS.values(), *PASSAGE_FIELDS.values()})
 SPELLING_FIELD = "words"
 NAMES_FIELD = "names"
+# Wire copies (README, "Wire copies folded"; ``copies.Grouping``): an article's band keys, its copy
+# group (results are collapsed on it) and its sketch (kept, not indexed).
+BANDS_FIELD, GROUP, SKETCH = "bands", "copygroup", "sketch"
 PLAIN = "plain"  # the unstemmed subfield of each text field
 
 # The embedded engine's analysis (Whoosh's RegexTokenizer, LowercaseFilter, CharsetFilter with its
@@ -130,7 +135,10 @@ MAPPINGS: dict[str, Any] = {
         **{name: _text(copy_to_words=True) for name in ARTICLE_FIELDS.values()},
         **{name: _text(copy_to_words=False) for name in PASSAGE_FIELDS.values()},
         SPELLING_FIELD: {"type": "text", "analyzer": PLAIN_ANALYZER},
-        NAMES_FIELD: {"type": "keyword"},  # an article's names as ``key=word`` (``names.name_terms``)
+        NAMES_FIELD: {"type": "keyword"},
+        BANDS_FIELD: {"type": "keyword"},
+        GROUP: {"type": "keyword"},
+        SKETCH: {"type": "binary"},  # an article's names as ``key=word`` (``names.name_terms``)
         "source": {"type": "text", "analyzer": PLAIN_ANALYZER},
         "source_name": {"type": "keyword"},
         "tags": {"type": "keyword", "normalizer": "news_lower"},
@@ -153,6 +161,8 @@ def index_body(shards: int, replicas: str) -> dict[str, Any]:
                 "number_of_shards": shards,
                 "auto_expand_replicas": replicas,
                 "max_result_window": MAX_RESULT_WINDOW,
+                # A result's copies come as inner hits of its collapsed group, itself included.
+                "max_inner_result_window": COPIES_LISTED + 1,
                 # The snippets of a page are analyzed in one request (``translate.Analysis``).
                 "analyze": {"max_token_count": ANALYZE_MAX_TOKENS},
                 # BM25 as the embedded engine's (k1 1.2, b 0.75: Whoosh's and Lucene's defaults).

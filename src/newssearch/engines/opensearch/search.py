@@ -18,6 +18,7 @@ from newssearch.engines.opensearch import documents
 from newssearch.engines.opensearch.mapping import (
     ANALYZER,
     ARTICLE_FIELDS,
+    GROUP,
     KIND_ARTICLE,
     KIND_PASSAGE,
     MAX_RESULT_WINDOW,
@@ -29,6 +30,7 @@ from newssearch.engines.opensearch.mapping import (
 from newssearch.engines.opensearch.translate import DSL, Translation, prepare
 from newssearch.errors import UsageError
 from newssearch.models import (
+    COPIES_LISTED,
     EXACT_UP_TO,
     Article,
     Contribution,
@@ -93,10 +95,15 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
             total, exact = _total(answer)
             relaxed = total > 0
     hits: list[tuple[float, Article | Passage]] = []
+    copies: list[list[Article]] | None = None if request.passages else []
     for hit in answer["hits"]["hits"]:
         data = hit["_source"]["data"]
         found = records.passage(data) if request.passages else records.article(data)
         hits.append((float(hit.get("_score") or 0.0), found))
+        if copies is not None:
+            inner = hit.get("inner_hits", {}).get("copies", {}).get("hits", {}).get("hits", [])
+            others = [records.article(c["_source"]["data"]) for c in inner if c["_id"] != hit["_id"]]
+            copies.append(others[:COPIES_LISTED])
     why = [_explanation(hit.get("_explanation"), added) for hit in answer["hits"]["hits"]] if request.explain else None
     terms = _by_part(used.terms)
     if used.patterns:
@@ -113,6 +120,8 @@ def search(reader: OpenSearchReader, request: SearchRequest, parsed: ParsedQuery
         empty_filter=_empty_filter(reader, q, request) if total == 0 else None,
         suggestion=spelled.suggestion(),
         explanations=why,
+        copies=copies,
+        folded=_folded(answer) if exact else 0,
     )
 
 
@@ -170,10 +179,21 @@ def _explanation(tree: dict[str, Any] | None, added: set[tuple[str, str]]) -> li
     return sorted(found, key=lambda c: -c.score)
 
 
+def _folded(answer: dict[str, Any]) -> int:
+    """How many matches are copies folded under others: the matches less their groups."""
+    groups = answer.get("aggregations", {}).get("groups")
+    return max(int(answer["hits"]["total"]["value"]) - int(groups["value"]), 0) if groups else 0
+
+
 def _total(answer: dict[str, Any]) -> tuple[int, bool]:
-    """The total of an answer, and whether it counts every match (else a lower bound)."""
+    """The total of an answer, and whether it counts every match (else a lower bound): with
+    copies folded, the number of copy groups among the matches."""
     total = answer["hits"]["total"]
-    return int(total["value"]), total.get("relation", "eq") == "eq"
+    exact = total.get("relation", "eq") == "eq"
+    groups = answer.get("aggregations", {}).get("groups")
+    if groups is not None and exact and total["value"]:
+        return int(groups["value"]), True
+    return int(total["value"]), exact
 
 
 def highlight_terms(reader: OpenSearchReader, parsed: ParsedQuery, article_id: str | None = None) -> Terms:
@@ -274,6 +294,11 @@ def _run(
         body["size"] = min(request.limit, MAX_RESULT_WINDOW - request.offset)
     if patterns:
         body["highlight"] = _highlight_request(request.passages)
+    if request.fold_copies and not request.passages:  # one result a story (README, "Wire copies folded")
+        copies = {"name": "copies", "size": COPIES_LISTED + 1, "sort": body["sort"], "_source": ["data"]}
+        body["collapse"] = {"field": GROUP, "inner_hits": copies}
+        # The groups among the matches; exact below the threshold (up to hash collisions, rare).
+        body.setdefault("aggs", {})["groups"] = {"cardinality": {"field": GROUP, "precision_threshold": 40_000}}
     if spelled is not None:
         spelled.ask(body)
     return reader.call_search(body)

@@ -19,6 +19,7 @@ one machine").
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -33,9 +34,20 @@ from typing import TYPE_CHECKING, Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as oe
 
+from newssearch.copies import Grouping, Member
 from newssearch.engines.opensearch import documents
 from newssearch.engines.opensearch.connection import Location, reaching
-from newssearch.engines.opensearch.mapping import KIND_FILE, KIND_META, META_ID, SCHEMA_VERSION, index_body
+from newssearch.engines.opensearch.mapping import (
+    BANDS_FIELD,
+    GROUP,
+    KIND_ARTICLE,
+    KIND_FILE,
+    KIND_META,
+    META_ID,
+    SCHEMA_VERSION,
+    SKETCH,
+    index_body,
+)
 from newssearch.errors import IndexBusyError, IndexUpdateError
 from newssearch.models import Article
 
@@ -45,6 +57,8 @@ if TYPE_CHECKING:
 
 # Documents per bulk request (an article is one document and one per section and caption).
 BULK_DOCUMENTS = 500
+# Articles whose copies are looked for in the committed index with one search (``copies``).
+GROUPED_ARTICLES = 200
 # How often a 429 ("too many requests") is answered by waiting and sending again, and the waits.
 BULK_RETRIES = 8
 BULK_FIRST_WAIT = 1
@@ -207,6 +221,8 @@ class OpenSearchWriter:
         self.lease = lease
         self.committed = False
         self._pending: list[dict[str, Any]] = []
+        self._articles: list[Article] = []  # waiting for their copy groups, found a batch at a time
+        self._grouping = Grouping(None if fresh else self._committed_copies)
         self._removed: set[str] = set()  # paths whose committed articles this update removes
         self._replaced: set[str] = set()  # paths whose committed manifest entry this update replaces
         self._touched = False
@@ -233,8 +249,31 @@ class OpenSearchWriter:
 
     def add_article(self, article: Article) -> None:
         self._touched = True
-        for doc in documents.article_documents(article, self.generation):
-            self._add(doc)
+        self._articles.append(article)
+        if len(self._articles) >= GROUPED_ARTICLES:
+            self._group()
+
+    def _group(self) -> None:
+        """The waiting articles' documents, with their copy groups: one search of the committed
+        articles for all their band keys (``copies.Grouping``)."""
+        articles, self._articles = self._articles, []
+        for article, grouped in zip(articles, self._grouping.assign(articles), strict=True):
+            for doc in documents.article_documents(article, self.generation, grouped):
+                self._add(doc)
+
+    def _committed_copies(self, keys: list[str]) -> Iterator[tuple[Member, list[str]]]:
+        """The committed articles that hold any of these band keys (``copies.Finder``), less the
+        files this update removes."""
+        committed = self.generation - 1
+        query = {"bool": {"filter": [{"terms": {BANDS_FIELD: keys}}, *documents.visible(committed, KIND_ARTICLE)]}}
+        wanted = set(keys)
+        fields = ["key", "path", BANDS_FIELD, GROUP, SKETCH]
+        for hit in helpers.scan(self.client, index=self.index, query={"query": query, "_source": fields}):
+            found = hit["_source"]
+            if found.get("path") in self._removed or SKETCH not in found:
+                continue
+            member = Member(found["key"], found[GROUP], base64.b64decode(found[SKETCH]))
+            yield member, [k for k in found.get(BANDS_FIELD, []) if k in wanted]
 
     def put_entry(self, relpath: str, entry: ManifestEntry) -> None:
         self._touched = True
@@ -255,6 +294,7 @@ class OpenSearchWriter:
         return self._touched
 
     def commit(self, meta: dict[str, Any]) -> None:
+        self._group()
         self._flush()
         if not self.fresh:
             self._mark_removed()

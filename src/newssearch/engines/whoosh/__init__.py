@@ -41,7 +41,7 @@ from newssearch.engines.whoosh.store import (  # noqa: E402
     read_manifest,
 )
 from newssearch.errors import ArticleNotFoundError, IndexOutdatedError  # noqa: E402
-from newssearch.models import Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
+from newssearch.models import COPIES_LISTED, Article, NameCounts, Page, SearchRequest, Terms, Token  # noqa: E402
 from newssearch.querytext import ParsedQuery  # noqa: E402
 
 if TYPE_CHECKING:
@@ -148,6 +148,16 @@ class WhooshReader:
                 f"no article with id {article_id!r} — ids are in the output of `newssearch query … --json`"
             )
         return stored_article(stored["data"])
+
+    def copies(self, article_id: str) -> list[Article]:
+        stored = find_article(self.searcher, article_id)
+        group = stored.get("copygroup") if stored else None
+        if not group:
+            return []
+        q = wq.And([wq.Term("copygroup", group), wq.Term("kind", KIND_ARTICLE)])
+        found = [self.searcher.stored_fields(docnum) for docnum in self.searcher.docs_for_query(q)]
+        others = sorted((f["key"], f["data"]) for f in found if f["key"] != article_id)
+        return [stored_article(data) for _, data in others[:COPIES_LISTED]]
 
     def highlight_terms(self, query: ParsedQuery) -> Terms:
         return search.highlight_terms(self.searcher, query)

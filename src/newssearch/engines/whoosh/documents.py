@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newssearch import records
 from newssearch.engines.whoosh.schema import (
@@ -28,12 +28,16 @@ from newssearch.engines.whoosh.schema import (
 )
 from newssearch.models import Article, Passage
 
+if TYPE_CHECKING:
+    from newssearch.copies import Grouped
 
-def article_documents(article: Article) -> Iterator[dict[str, Any]]:
-    """The article's own document, then one passage document per section and per caption,
-    each with the names of its text fields that hold a word (``has``, see ``schema``). Its
-    words for the spelling vocabulary are its file's (``article_words``, ``words_document``)."""
-    for doc in _documents(article):
+
+def article_documents(article: Article, grouped: Grouped) -> Iterator[dict[str, Any]]:
+    """The article's own document (with its copy group, ``grouped``), then one passage document
+    per section and per caption, each with the names of its text fields that hold a word (``has``,
+    see ``schema``). Its words for the spelling vocabulary are its file's (``article_words``,
+    ``words_document``)."""
+    for doc in _documents(article, grouped):
         doc[HAS_FIELD] = " ".join(name for name in COUNTED_FIELDS if _has_words(doc.get(name)))
         yield doc
 
@@ -44,7 +48,7 @@ def _has_words(text: str | None) -> bool:
     return bool(text) and next(iter(STEMMED(text, mode="index")), None) is not None
 
 
-def _documents(article: Article) -> Iterator[dict[str, Any]]:
+def _documents(article: Article, grouped: Grouped) -> Iterator[dict[str, Any]]:
     shared: dict[str, Any] = {"id": article.id, "path": article.path}
     if article.source:
         shared["source"] = article.source
@@ -66,6 +70,9 @@ def _documents(article: Article) -> Iterator[dict[str, Any]]:
         "caption": "\n".join(captions),
         "body": article.body,
         "data": json.dumps(_stored(article), ensure_ascii=False),
+        "copygroup": grouped.group,
+        "sketch": grouped.sketch,
+        **({"bands": " ".join(grouped.bands)} if grouped.bands else {}),
     }
     for suffix, record in records.passage_records(article):
         fields = (

@@ -3,7 +3,8 @@
 One index holds five kinds of document, told apart by ``kind``:
 
 - ``article``: an article as a whole — ``title``, ``section`` (its subheadings), ``caption``,
-  ``body`` (all paragraphs) — and its stored record (``data``);
+  ``body`` (all paragraphs) — and its stored record (``data``), with what finds its wire copies
+  (``bands``, ``copygroup``, ``sketch``: ``copies.Grouping``);
 - ``passage``: one section or caption of an article, for ``--passages``, in ``p_*`` fields so
   that their length statistics stay apart from the articles'. It stores no text of its own:
   its record is made from its article's (``key`` is the article's and the passage's suffix);
@@ -53,7 +54,7 @@ from whoosh.support.charset import accent_map
 
 from newssearch.models import Token
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Case and accents fold before stop words and stems: "Türkiye" = "turkiye", "Crossings" = "cross".
 STEMMED = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
@@ -152,6 +153,11 @@ def build_schema() -> Schema:
         source_name=ID(sortable=True),
         month=ID(sortable=True),
         data=STORED(),
+        # Wire copies (README, "Wire copies folded"; ``copies``): an article's band keys, found by
+        # its copies as they are added; its copy group, a column each result is folded by; its sketch.
+        bands=KEYWORD(),
+        copygroup=ID(stored=True, sortable=True),
+        sketch=STORED(),
         has=KEYWORD(),  # the names of the document's non-empty COUNTED_FIELDS, space-separated
         **text,
     )

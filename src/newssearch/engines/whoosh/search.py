@@ -29,10 +29,12 @@ from newssearch.models import EmptyFilter, Page, SearchRequest, Terms
 from newssearch.querytext import ParsedQuery
 
 # How the matches of a query become the page: (page as (score, stored fields), total, facets,
-# whether the total is exact).
+# whether the total is exact, how many matches are folded as copies). A result's stored fields
+# hold its folded copies' under ``COPIES``.
+COPIES = "_copies"
 Ranker = Callable[
     [Searcher, wq.Query, SearchRequest],
-    tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool],
+    tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool, int],
 ]
 
 
@@ -59,21 +61,23 @@ def search(
     ranked, added = q, None  # added: the part of ``ranked`` holding the words feedback added
     if request.any_words and not request.passages and request.feedback and feedback.applies(query.strict):
         ranked, added = feedback.with_feedback(searcher, q, _within(q, request, always_filter_kind))
-    page, total, facets, exact = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
+    page, total, facets, exact, folded = rank_matches(searcher, _within(ranked, request, always_filter_kind), request)
     if total == 0 and query.relaxed is not None:
         q = ranked = parse.expand(query.relaxed, reader)
         added = None
-        page, total, facets, exact = rank_matches(searcher, _within(q, request, always_filter_kind), request)
+        page, total, facets, exact, folded = rank_matches(searcher, _within(q, request, always_filter_kind), request)
         relaxed = total > 0
     empty = _empty_filter(searcher, q, request) if total == 0 else None
     why = None
     if request.explain:
         why = explain.explanations(searcher, ranked, page, feedback=added)
     hits: list[Any]
+    copies = None
     if request.passages:
         hits = _passages(searcher, page)
     else:
         hits = [(score, stored_article(stored["data"])) for score, stored in page]
+        copies = [[stored_article(copy["data"]) for copy in stored.get(COPIES, [])] for _, stored in page]
     return Page(
         hits=hits,
         total=total,
@@ -84,6 +88,8 @@ def search(
         empty_filter=empty,
         suggestion=parse.suggest(parsed.text, searcher),
         explanations=why,
+        copies=copies,
+        folded=folded,
     )
 
 
@@ -160,9 +166,10 @@ def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Em
 
 def rank(
     searcher: Searcher, matching: wq.Query, request: SearchRequest, exact_up_to: int = models.EXACT_UP_TO
-) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool]:
-    """The requested page as (score, stored fields), the total number of matches, the facet
-    counts of all matches, and whether the total is exact.
+) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool, int]:
+    """The requested page as (score, stored fields), the total number of matches (of stories,
+    with copies folded: README, "Wire copies folded"), the facet counts of all matching articles,
+    whether the total is exact, and how many matches are folded as copies (with an exact total).
 
     Up to ``exact_up_to`` matches (or with ``--exact-total``), every match is scored in one
     walk that also counts them and their facets. Past it, the total is ``exact_up_to`` as a
@@ -171,11 +178,19 @@ def rank(
     (a date range, ``--sort date``) still scores every match to find it. Whoosh's own top-N
     search, which also skips, returns wrong pages in whoosh-reloaded 2.7.5 (benchmarks/README.md)."""
     wanted = request.offset + request.limit
+    fold = request.fold_copies and not request.passages
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
     if words is not None and topk.more_than(searcher, matching, exact_up_to):
-        ranked = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted) if wanted else []
-        page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
-        return page, exact_up_to, {}, False
+        if not wanted:
+            return [], exact_up_to, {}, False, 0
+        fetched = wanted
+        while True:  # enough of the best to fill the page once copies are folded
+            ranked = _ties_by_key(searcher, topk.top(searcher, matching, words, fetched), fetched)
+            shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
+            if not fold or len(shown) >= wanted or len(ranked) < fetched:
+                break
+            fetched *= 4
+        return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
         keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
@@ -183,12 +198,59 @@ def rank(
         ranked = [(-key[1], docnum) for key, docnum in found.top_n]
     else:
         found = searcher.search(matching, limit=None, terms=False)
-        ranked = _ties_by_key(searcher, found.top_n, wanted)
-    page = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[request.offset : wanted]]
+        # Folded, a page ends further down the matches: its groups' first copies must be in order.
+        ranked = _ties_by_key(searcher, found.top_n, len(found.top_n) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
-        return page, exact_up_to, {}, False
+        shown = _enough_folded(searcher, ranked, wanted) if fold else [(s, d, []) for s, d in ranked[:wanted]]
+        return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
+    shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
-    return page, len(ranked), facets, True
+    return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
+
+
+def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int, list[int]]]:
+    """The matches with each copy group's first one shown and its other matches under it
+    (README, "Wire copies folded"): (score, document, its copies' documents), in order."""
+    groups: dict[int, bytes] = {}
+    for reader, start, docnums in _by_segment(searcher, [docnum for _, docnum in ranked]):
+        column = column_of(reader, "copygroup")
+        groups.update((start + docnum, column[docnum]) for docnum in docnums)
+    shown: list[tuple[float, int, list[int]]] = []
+    first: dict[bytes, list[int]] = {}
+    for score, docnum in ranked:
+        group = groups[docnum]
+        copies = first.get(group) if group else None
+        if copies is None:
+            shown.append((score, docnum, []))
+            if group:
+                first[group] = shown[-1][2]
+        elif len(copies) < models.COPIES_LISTED:
+            copies.append(docnum)
+    return shown
+
+
+def _enough_folded(
+    searcher: Searcher, ranked: list[tuple[float, int]], wanted: int
+) -> list[tuple[float, int, list[int]]]:
+    """The first matches folded, as many as make ``wanted`` results (a group's copies further
+    down than that are not listed under it)."""
+    end = wanted
+    while True:
+        shown = _folded(searcher, ranked[:end])
+        if len(shown) >= wanted or end >= len(ranked):
+            return shown
+        end *= 4
+
+
+def _page(searcher: Searcher, shown: list[tuple[float, int, list[int]]]) -> list[tuple[float, dict[str, Any]]]:
+    """The page's stored fields, each with its copies' under ``COPIES`` when it has some."""
+    page = []
+    for score, docnum, copies in shown:
+        stored = searcher.stored_fields(docnum)
+        if copies:
+            stored[COPIES] = [searcher.stored_fields(copy) for copy in copies]
+        page.append((score, stored))
+    return page
 
 
 def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: int) -> list[tuple[float, int]]:
@@ -240,7 +302,7 @@ def column_of(reader: Any, name: str) -> Any:
 # a date are not counted under either.
 _FACET_FIELDS = {"source": "source_name", "month": "month"}
 # The columns a search reads: the key (ties) and the facets' fields.
-COLUMNS = ("key", *_FACET_FIELDS.values())
+COLUMNS = ("key", "copygroup", *_FACET_FIELDS.values())
 _BY_KEY = sorting.FieldFacet("key")
 
 

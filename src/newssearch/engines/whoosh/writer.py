@@ -15,6 +15,7 @@ import queue
 import signal
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
+from whoosh.searching import Searcher
 
+from newssearch.copies import Grouping, Member
 from newssearch.engine import Update
 from newssearch.engines.whoosh import integrity
 from newssearch.engines.whoosh.documents import article_documents, article_words, words_document
@@ -120,16 +123,23 @@ class WhooshWriter:
         # entry is not yet written: for each word, how many of the file's articles hold it.
         self.words: dict[str, Counter[str]] = {}
         self.names: dict[str, Counter[str]] = {}  # and the names they write, the same way
+        self.removed: set[str] = set()  # the paths whose committed articles this update removes
+        self.grouping: Grouping | None = None  # the added articles' copy groups (``copies``)
+        self.committed_searcher: Searcher | None = None  # where the index's copies are found
 
     def parallel(self, processes: int) -> None:
         self.procs = processes if self.can_fork else 1
 
     def remove_file(self, relpath: str) -> None:
+        self.removed.add(relpath)
         self.deleted += self.get().delete_by_term("path", relpath)
 
     def add_article(self, article: Article) -> None:
         writer = self.get()
-        for doc in article_documents(article):
+        if self.grouping is None:
+            self.grouping = Grouping(None if self.rebuilt else self._committed_copies)
+        (grouped,) = self.grouping.assign([article])
+        for doc in article_documents(article, grouped):
             writer.add_document(**doc)
         self.words.setdefault(article.path, Counter()).update(article_words(article))
         self.names.setdefault(article.path, Counter()).update(article_name_terms(article))
@@ -144,10 +154,30 @@ class WhooshWriter:
             writer.add_document(**words_document(relpath, counts, names))
         writer.update_document(kind=KIND_FILE, key=f"file:{relpath}", path=relpath, data=json.dumps(entry.to_json()))
 
+    def _committed_copies(self, keys: list[str]) -> Iterator[tuple[Member, list[str]]]:
+        """The committed articles that hold any of these band keys (``copies.Finder``), read
+        from a searcher on the index as the update found it, less the files it removes."""
+        if self.committed_searcher is None:
+            self.committed_searcher = self.ix.searcher()
+        searcher = self.committed_searcher
+        reader = searcher.reader()
+        held: dict[int, list[str]] = {}
+        for k in keys:
+            if ("bands", k) in reader:
+                for docnum in reader.postings("bands", k).all_ids():
+                    held.setdefault(docnum, []).append(k)
+        for docnum, found in sorted(held.items()):
+            if reader.is_deleted(docnum):
+                continue
+            stored = searcher.stored_fields(docnum)
+            if stored.get("path") not in self.removed:
+                yield Member(stored["key"], stored["copygroup"], stored["sketch"]), found
+
     def changed(self) -> bool:
         return self.writer is not None
 
     def commit(self, meta: dict[str, Any]) -> None:
+        self._close_committed()
         writer = self.get()
         assert not self.words, f"articles added without their file's entry: {sorted(self.words)}"
         writer.update_document(kind=KIND_META, key=META_KEY, data=json.dumps({"schema": SCHEMA_VERSION, **meta}))
@@ -173,8 +203,14 @@ class WhooshWriter:
         return self.writer
 
     def cancel(self) -> None:
+        self._close_committed()
         if self.writer is not None:
             self.writer.cancel()
+
+    def _close_committed(self) -> None:
+        if self.committed_searcher is not None:
+            self.committed_searcher.close()
+            self.committed_searcher = None
 
 
 class _ParallelWriter(MpWriter):  # type: ignore[misc]
