@@ -23,7 +23,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,11 +78,11 @@ def key(word: str) -> str | None:
 # -- Names in an article -------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*")  # the engines' tokens
-_CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W\d_]+\b")
-_LOWER = re.compile(r"\b[a-zß-öø-ÿ][^\W\d_]*\b")
+_CAPITAL = r"\b[A-ZÀ-ÖØ-Þ][^\W\d_]+\b"
+_LOWER = r"\b[a-zß-öø-ÿ][^\W\d_]*\b"
 # A capital where any word has one: after the end of a sentence, a colon, a line's start, then
 # any opening quotes or brackets.
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘«(\[]*([A-ZÀ-ÖØ-Þ][^\W\d_]+)\b")
+_SENTENCE_START = r"(?:^|[.!?:;\n])[\s\"'“‘«(\[]*([A-ZÀ-ÖØ-Þ][^\W\d_]+)\b"
 
 
 def article_names(texts: Iterable[str]) -> set[str]:
@@ -93,10 +92,10 @@ def article_names(texts: Iterable[str]) -> set[str]:
     (``NATO``, a shouted line) counts neither way."""
     capital: Counter[str] = Counter()
     lower: Counter[str] = Counter()
-    for text in texts:
-        capital.update(_CAPITAL.findall(text))
-        capital.subtract(_SENTENCE_START.findall(text))
-        lower.update(_LOWER.findall(text))
+    for text in texts:  # re caches the compiled patterns; a query never compiles them
+        capital.update(re.findall(_CAPITAL, text))
+        capital.subtract(re.findall(_SENTENCE_START, text))
+        lower.update(re.findall(_LOWER, text))
     names: set[str] = set()
     for word, n in capital.items():
         if n > 0 and len(word) >= SHORTEST and not word.isupper() and n > lower[word.lower()]:
@@ -134,15 +133,16 @@ def user_table_path() -> Path:
     return Path(config) / "newssearch" / "names.txt"
 
 
-@dataclass
 class Table:
     """Groups of spellings of one name, by each spelling's ``_norm``; pairs of look-alikes that
     are different names; and the lines of a table that could not be read (``file:line: why``).
-    Read the shipped table first, then the user's: a later line wins over an earlier one."""
+    Read the shipped table first, then the user's: a later line wins over an earlier one. (Not
+    a dataclass: making one costs a query about a millisecond of start-up.)"""
 
-    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    different: set[frozenset[str]] = field(default_factory=set)
-    problems: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.different: set[frozenset[str]] = set()
+        self.problems: list[str] = []
 
     def read(self, path: Path) -> None:
         try:
