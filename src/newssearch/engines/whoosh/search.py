@@ -183,13 +183,12 @@ def rank(
     if words is not None and topk.more_than(searcher, matching, exact_up_to):
         if not wanted:
             return [], exact_up_to, {}, False, 0
-        fetched = wanted
-        while True:  # enough of the best to fill the page once copies are folded
-            ranked = _ties_by_key(searcher, topk.top(searcher, matching, words, fetched), fetched)
-            shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
-            if not fold or len(shown) >= wanted or len(ranked) < fetched:
-                break
-            fetched *= 4
+        if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
+            found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
+            shown = _folded(searcher, _ties_by_key(searcher, found, len(found)))
+        else:
+            found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
+            shown = [(score, docnum, []) for score, docnum in found]
         return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
@@ -198,8 +197,7 @@ def rank(
         ranked = [(-key[1], docnum) for key, docnum in found.top_n]
     else:
         found = searcher.search(matching, limit=None, terms=False)
-        # Folded, a page ends further down the matches: its groups' first copies must be in order.
-        ranked = _ties_by_key(searcher, found.top_n, len(found.top_n) if fold else wanted)
+        ranked = _ties_by_key(searcher, found.top_n, _page_end(searcher, found.top_n, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         shown = _enough_folded(searcher, ranked, wanted) if fold else [(s, d, []) for s, d in ranked[:wanted]]
         return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
@@ -208,13 +206,37 @@ def rank(
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
 
 
-def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int, list[int]]]:
-    """The matches with each copy group's first one shown and its other matches under it
-    (README, "Wire copies folded"): (score, document, its copies' documents), in order."""
+def _copy_groups(reader: Any, offset: int) -> Callable[[int], bytes]:
+    """A document's copy group (``topk.top``), in one segment: its reader and first number."""
+    column = column_of(reader, "copygroup")
+    return lambda docnum: bytes(column[docnum - offset])
+
+
+def _page_end(searcher: Searcher, ranked: list[tuple[float, int]], wanted: int) -> int:
+    """How far down the matches a folded page of ``wanted`` results reaches: to the first match
+    of its last group, so that ties are put in order of key that far (``_ties_by_key``)."""
+    groups = _groups(searcher, ranked)
+    seen: set[bytes | int] = set()
+    for n, (_, docnum) in enumerate(ranked):
+        seen.add(groups[docnum] or docnum)
+        if len(seen) >= wanted:
+            return n + 1
+    return len(ranked)
+
+
+def _groups(searcher: Searcher, ranked: list[tuple[float, int]]) -> dict[int, bytes]:
+    """The copy group of each of these documents (b"" for none)."""
     groups: dict[int, bytes] = {}
     for reader, start, docnums in _by_segment(searcher, [docnum for _, docnum in ranked]):
         column = column_of(reader, "copygroup")
         groups.update((start + docnum, column[docnum]) for docnum in docnums)
+    return groups
+
+
+def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int, list[int]]]:
+    """The matches with each copy group's first one shown and its other matches under it
+    (README, "Wire copies folded"): (score, document, its copies' documents), in order."""
+    groups = _groups(searcher, ranked)
     shown: list[tuple[float, int, list[int]]] = []
     first: dict[bytes, list[int]] = {}
     for score, docnum in ranked:

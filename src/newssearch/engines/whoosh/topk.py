@@ -29,6 +29,7 @@ every match, as before.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
@@ -200,18 +201,31 @@ class _Leaf:
 
 
 class _Best:
-    """The best scores so far, and every document that scored at least the threshold."""
+    """The best scores so far, and every document that scored at least the threshold.
+
+    With ``group`` (a document's copy group: README, "Wire copies folded"), the page holds
+    ``wanted`` groups, not documents: only a group's first score counts towards the threshold,
+    which so stays at most the ``wanted``-th best group's best score — a bound that may skip
+    less, never one that loses a group."""
 
     def __init__(self, wanted: int) -> None:
         self.wanted = wanted
         self.scores: list[float] = []  # a heap of the ``wanted`` best
         self.kept: list[tuple[float, int]] = []
         self.threshold = float("-inf")
+        self.group: Callable[[int], bytes] | None = None  # of a document of the current segment
+        self.groups: set[bytes] = set()
 
     def add(self, score: float, docnum: int) -> None:
         if score < self.threshold:
             return
         self.kept.append((score, docnum))
+        if self.group is not None:
+            group = self.group(docnum)
+            if group in self.groups:
+                return
+            if group:
+                self.groups.add(group)
         if len(self.scores) < self.wanted:
             heapq.heappush(self.scores, score)
         elif score > self.scores[0]:
@@ -233,12 +247,22 @@ class _Best:
         return sorted((hit for hit in self.kept if hit[0] >= self.threshold), key=lambda hit: -hit[0])
 
 
-def top(searcher: Searcher, q: wq.Query, words: list[tuple[str, str, float]], wanted: int) -> list[tuple[float, int]]:
+def top(
+    searcher: Searcher,
+    q: wq.Query,
+    words: list[tuple[str, str, float]],
+    wanted: int,
+    group: Callable[[Any, int], Callable[[int], bytes]] | None = None,
+) -> list[tuple[float, int]]:
     """The ``wanted`` best documents of ``q`` (and all that tie with the last of them) as
-    (score, document number), best first; ``words`` are ``q``'s ``leaves``."""
+    (score, document number), best first; ``words`` are ``q``'s ``leaves``. With ``group`` (for a
+    segment's reader and first document number, a document's copy group), the documents of the
+    ``wanted`` best groups, and others as they came."""
     best = _Best(wanted)
     context = searcher.context()  # as an exhaustive search makes the matcher: the same scores
     for sub, offset in sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all()):
+        if group is not None:
+            best.group = group(sub.reader(), offset)
         found = []
         for fieldname, text, boost in words:
             postings = _postings(sub, fieldname, text, context.weighting)
