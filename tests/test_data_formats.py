@@ -304,3 +304,21 @@ def test_bbc_similar_leaves_out_each_listed_duplicate_and_finds_its_subject(bbc:
         assert not copies & {hit["id"] for hit in found["results"]}
         same_subject += found["results"][0]["doc_id"].split("/")[0] == kept.split("/")[0]
     assert same_subject >= 16, f"{same_subject} of 20"
+
+
+@needs_reuters
+def test_reuters_beijing_finds_peking_and_says_so(reuters: Indexed) -> None:
+    """README, "Names in every spelling": Reuters of 1987 wrote Peking (56 articles) where later
+    news writes Beijing; the stories that say only Peking are found, and the output says so."""
+    code, got = query(reuters.index, "Beijing", "--all-copies", "--limit", "200")
+    assert code == 0 and got["variants"] == {"Beijing": ["Peking"]}
+    only_peking = [
+        r.data["id"]
+        for r in reuters.records
+        if re.search(r"\bPeking\b", r.text) and not re.search(r"\bBeijing\b", r.text)
+    ]
+    assert len(only_peking) > 20 and set(only_peking) <= {hit["doc_id"] for hit in got["results"]}
+    _, as_spelled = query(reuters.index, "Beijing", "--as-spelled", "--all-copies", "--limit", "200")
+    assert not set(only_peking) & {hit["doc_id"] for hit in as_spelled["results"]}
+    terminal = run("query", "Beijing", "--index", str(reuters.index))
+    assert 'Also searched Peking for Beijing ("Beijing" in quotes: only as written).' in terminal.stderr
