@@ -170,3 +170,12 @@ def test_bbcs_listed_duplicates_are_folded_and_its_stories_are_not(tmp_path: Pat
 def _cli_stdout(root: Path, *args: str) -> str:
     with cli_in(root) as cli:
         return cli(*args).stdout
+
+
+def test_similar_stories_come_with_their_copies(wire: Path) -> None:
+    every = _query(wire, "central bank", "--all-copies")["results"]
+    analysis = next(hit["id"] for hit in every if hit["doc_id"] == "ecb-analysis")
+    with cli_in(wire) as cli:
+        found = json.loads(cli("similar", analysis, "--json").stdout)
+    story = next(hit for hit in found["results"] if hit["doc_id"] in ECB)
+    assert {story["doc_id"], *(c["doc_id"] for c in story["copies"])} == ECB

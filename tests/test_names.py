@@ -155,3 +155,20 @@ def test_the_shipped_table_reads_without_a_problem_and_cites_every_line() -> Non
     for line in SHIPPED_TABLE.read_text(encoding="utf-8").splitlines():
         if "|" in line and not line.startswith("#"):
             assert "#" in line and line.split("#", 1)[1].strip(), f"no source for: {line}"
+
+
+def test_show_highlights_the_other_spellings(archive: Path) -> None:
+    found, _ = _query(archive, "Gaddafi")
+    afp = next(hit["id"] for hit in found["results"] if hit["doc_id"] == "libya-3")  # type: ignore[attr-defined,index]
+    with cli_in(archive) as cli:
+        shown = json.loads(cli("show", afp, "--highlight", "Gaddafi", "--json").stdout)
+    body = shown["sections"][0]
+    assert {body["text"][a:b] for a, b in body["highlights"]} == {"Kadhafi"}
+
+
+def test_a_users_file_with_a_bom_and_a_line_not_in_utf8(archive: Path, tmp_path: Path) -> None:
+    own = tmp_path / "names.txt"
+    own.write_bytes(b"\xef\xbb\xbfKerry | Gerry\nCaf\xe9 | Cafe\n")
+    found, stderr = _query(archive, "Kerry", env={"NEWSSEARCH_NAMES": str(own)})
+    assert found["variants"] == {"Kerry": ["Gerry"]}  # the first line, without the byte order mark
+    assert f"{own}:2: not UTF-8 text" in stderr

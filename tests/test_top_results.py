@@ -290,7 +290,8 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
         assert fast.total_exact == (slow.total <= CAP), request  # every one of these can skip
         if not fast.total_exact:
             skipped += 1
-            assert (fast.total, fast.facets) == (CAP, {}), request
+            # A lower bound: the stories among the first CAP matches (README, "Large result sets").
+            assert 1 <= fast.total <= min(CAP, slow.total) and fast.facets == {}, request
         else:
             assert (fast.total, fast.total_exact, fast.facets) == (slow.total, True, slow.facets), request
         exact = search(capped, dataclasses.replace(request, exact_total=True))

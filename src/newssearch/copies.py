@@ -39,7 +39,10 @@ SHINGLE = 3  # words a shingle (2: 23x the candidate pairs on Reuters, from comm
 PERMS = 128  # MinHash values a sketch, 16 bits each (256 bytes)
 BANDS, ROWS = 8, 2  # LSH keys of ROWS values each: a pair with Jaccard 0.3 shares one 53% of the time, 0.6 97%
 COPY_SHARE = 0.9  # share of the shorter text's shingles that must be in the longer one
-LENGTH_SHARE = 0.3  # the shorter text has at least this share of the longer's shingles
+# The shorter text has at least this share of the longer's shingles. Not more: BBC News' last
+# paragraphs are long, and at 0.5 a copy less its last paragraph was found 68% of the time, not
+# 88% (benchmarks/README.md); the price is that a roundup holding two stories folds with each.
+LENGTH_SHARE = 0.3
 FIGURE_SHARE = 0.9  # share of the figures (of the text with fewer) that the other has too
 MIN_SHINGLES = 20  # below this, never a copy: too short to tell (two firms' dividend notices are word for word)
 FIGURES_KEPT = 16  # a sketch keeps the smallest hashes of this many distinct figures
@@ -194,9 +197,15 @@ def sketch(paragraphs: list[str]) -> Sketch:
         if len(shingles) == 0:
             values = np.zeros(PERMS, np.uint16)
         else:  # per permutation, the smallest multiply-add hash of a shingle; 16 of its middle bits
-            smallest = (shingles[:, None] * _MUL + _ADD).min(axis=0)
+            smallest = np.full(PERMS, np.iinfo(np.uint64).max, np.uint64)
+            for start in range(0, len(shingles), _CHUNK):  # a long text's rows a chunk at a time
+                rows = shingles[start : start + _CHUNK, None] * _MUL + _ADD
+                np.minimum(smallest, rows.min(axis=0), out=smallest)
             values = (smallest >> np.uint64(24)).astype(np.uint16)
     return Sketch(values, len(shingles), len(figure_hashes), tuple(figure_hashes[:FIGURES_KEPT]))
+
+
+_CHUNK = 2048  # shingles hashed at once: 2 MB of 64-bit values, however long the article
 
 
 def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -290,7 +299,7 @@ class Grouping:
     def __init__(self, find: Finder | None) -> None:
         self.find = find
         # This update's articles by band key (as a number: ``_number``), a member or a list of
-        # them: most keys have one, and a full build keeps 16 keys an article in memory.
+        # them: most keys have one, and a full build keeps BANDS keys an article in memory.
         self.added: dict[int, Member | list[Member]] = {}
 
     def assign(self, articles: list[Article]) -> list[Grouped]:
@@ -309,8 +318,12 @@ class Grouping:
             article_id = article.id
             candidates = {m.key: m for k in ks for m in (*stored.get(k, ()), *self._added(k))}
             copies = [m for m in candidates.values() if m.key != article_id and is_copy(s, Sketch.from_bytes(m.sketch))]
-            group = min((m.group for m in copies), default=article_id)
-            member = Member(article_id, group, s.to_bytes())
+            data = s.to_bytes()
+            # A new group's name is used by no other article, even by this one as it was before
+            # an edit: its id and its sketch's digest. (Its id alone would put an article edited
+            # into another story back in the group its old copies still carry.)
+            group = min((m.group for m in copies), default=f"{article_id}.{zlib.crc32(data):08x}")
+            member = Member(article_id, group, data)
             for k in ks:
                 n = _number(k)
                 before = self.added.get(n)

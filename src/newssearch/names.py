@@ -146,13 +146,18 @@ class Table:
 
     def read(self, path: Path) -> None:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            data = path.read_bytes()
         except FileNotFoundError:
             return
-        except (OSError, UnicodeDecodeError) as err:
-            self.problems.append(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})")
+        except OSError as err:
+            self.problems.append(f"{path}: cannot be read ({err.strerror or err})")
             return
-        for number, line in enumerate(lines, 1):
+        for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.problems.append(f"{path}:{number}: not UTF-8 text")
+                continue
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
@@ -164,21 +169,19 @@ class Table:
                 self.different.add(frozenset(_norm(s) for s in sides))
                 continue
             spellings = tuple(dict.fromkeys(s.strip() for s in text.split("|") if _norm(s)))
-            if any(len(s.split()) > 1 for s in spellings):
-                self.problems.append(f"{path}:{number}: a spelling is one word (al-Qaida, not al Qaida)")
-                continue
             if len(spellings) < 2:
                 self.problems.append(f"{path}:{number}: write two or more spellings of a name: Kyiv | Kiev")
+                continue
+            if any(len(s.split()) > 1 for s in spellings):
+                self.problems.append(f"{path}:{number}: a spelling is one word (al-Qaida, not al Qaida)")
                 continue
             self._add(spellings)
 
     def _add(self, spellings: tuple[str, ...]) -> None:
         """A group joins any group that shares a spelling with it (a user's line adds to ours)."""
-        merged = list(spellings)
+        merged = dict.fromkeys(spellings)
         for s in spellings:
-            for other in self.groups.get(_norm(s), ()):
-                if other not in merged:
-                    merged.append(other)
+            merged.update(dict.fromkeys(self.groups.get(_norm(s), ())))
         group = tuple(merged)
         joined = {_norm(s) for s in group}
         self.different = {pair for pair in self.different if not pair <= joined}  # a later line wins
@@ -246,7 +249,7 @@ def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -
     plans: dict[str, tuple[str | None, str, tuple[str, ...]]] = {}
     for written in words:
         article, rest = _split_article(written)
-        if not rest.replace("-", "").isalpha():
+        if not rest.replace("-", "").replace("'", "").replace("’", "").isalpha():
             continue
         group = known.spellings(written) or known.spellings(rest)
         listed = tuple(

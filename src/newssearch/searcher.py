@@ -56,7 +56,8 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         total=page.total,
         total_exact=page.total_exact,
         relaxed=page.relaxed,
-        suggestion=page.suggestion,
+        # A word's other spellings, searched, found what "did you mean" would suggest.
+        suggestion=None if parsed.variants and page.total else page.suggestion,
         results=results,
         facets=page.facets,
         filter_note=_filter_note(page.empty_filter, request),
@@ -135,13 +136,15 @@ def similar(index: str | Path | Engine, article_id: str, limit: int = 10) -> Sim
         where = _Locator(reader.corpus)
         results: list[Hit] = []
         copies: list[str] = list(grouped)
-        for score, found in page.hits:
+        folded = page.copies or [[] for _ in page.hits]
+        for (score, found), its_copies in zip(page.hits, folded, strict=True):
             if not isinstance(found, Article) or found.id == article.id or found.id in grouped:
                 continue
             if _jaccard(mine, {token.text for _, _, token in _analyzed(found, reader)}) >= COPY_SHARE:
                 copies.append(found.id)
             elif len(results) < limit:
-                results.append(_article_hit(len(results) + 1, score, found, page.terms, where, reader, True))
+                rank = len(results) + 1
+                results.append(_article_hit(rank, score, found, page.terms, where, reader, True, its_copies))
     return SimilarResult(article.id, article.title, words, copies, results)
 
 
@@ -205,6 +208,9 @@ def content_digest(article: Article) -> str:
     return hashlib.sha1(json.dumps(said, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+NOTED_PROBLEMS = 3  # lines of the names files that could not be read, named in a query's notes
+
+
 def _respelled(parsed: ParsedQuery, reader: Reader, request: SearchRequest) -> ParsedQuery:
     """The query with names searched in every spelling the index has (README, "Names in every
     spelling"), unless the request asks for the words as written."""
@@ -213,7 +219,10 @@ def _respelled(parsed: ParsedQuery, reader: Reader, request: SearchRequest) -> P
     from newssearch.names import respell, table
 
     known = table()
-    notes = tuple(f"left out of the names table: {problem}" for problem in known.problems)
+    problems = known.problems
+    notes = tuple(f"left out of the names table: {problem}" for problem in problems[:NOTED_PROBLEMS])
+    if len(problems) > NOTED_PROBLEMS:
+        notes += (f"and {len(problems) - NOTED_PROBLEMS:,} more lines of it — fix the file or remove it",)
     respelled = parsed.respelled(respell(parsed.tree(), reader, known))
     return replace(respelled, notes=(*respelled.notes, *notes), _trees=respelled._trees) if notes else respelled
 
@@ -338,6 +347,7 @@ def show(
         where = _Locator(reader.corpus)
         marks = None
         if parsed:
+            parsed = _respelled(parsed, reader, SearchRequest(parsed.text))
             marks = snippets.article_highlights(article, reader.highlight_terms(parsed), reader.analyze)
         copies = [_copy(a, where) for a in reader.copies(article.id)]
     return replace(article, path=where(article.path)), marks, copies

@@ -191,8 +191,8 @@ def _total(answer: dict[str, Any]) -> tuple[int, bool]:
     total = answer["hits"]["total"]
     exact = total.get("relation", "eq") == "eq"
     groups = answer.get("aggregations", {}).get("groups")
-    if groups is not None and exact and total["value"]:
-        return int(groups["value"]), True
+    if groups is not None and total["value"]:  # past the exact count, a lower bound as on disk
+        return (int(groups["value"]), True) if exact else (min(int(groups["value"]), int(total["value"])), False)
     return int(total["value"]), exact
 
 

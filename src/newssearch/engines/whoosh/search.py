@@ -4,6 +4,7 @@ plain data inside the searcher's lifetime (a Whoosh ``Hit`` dies with its search
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -189,7 +190,8 @@ def rank(
         else:
             found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
             shown = [(score, docnum, []) for score, docnum in found]
-        return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
+        total = _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to
+        return _page(searcher, shown[request.offset : wanted], matching if fold else None), total, {}, False, 0
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
         keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
@@ -200,7 +202,8 @@ def rank(
         ranked = _ties_by_key(searcher, found.top_n, _page_end(searcher, found.top_n, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         shown = _enough_folded(searcher, ranked, wanted) if fold else [(s, d, []) for s, d in ranked[:wanted]]
-        return _page(searcher, shown[request.offset : wanted]), exact_up_to, {}, False, 0
+        total = _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to
+        return _page(searcher, shown[request.offset : wanted], matching if fold else None), total, {}, False, 0
     shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
@@ -251,6 +254,22 @@ def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[f
     return shown
 
 
+def _stories_among(searcher: Searcher, matching: wq.Query, counted: int) -> int:
+    """A lower bound on the stories past the exact count: the copy groups among the first
+    ``counted`` matches (README, "Large result sets")."""
+    first = list(itertools.islice(searcher.docs_for_query(matching), counted))
+    groups = _groups(searcher, [(0.0, docnum) for docnum in first])
+    return len({groups[docnum] or docnum for docnum in first})
+
+
+def _group_matches(searcher: Searcher, matching: wq.Query, group: str, shown: int) -> list[int]:
+    """The matches of one copy group other than ``shown``, best first: the group's term first in
+    the intersection, so only its few documents are looked at (its weight, the same for each of
+    them, leaves their order as the query's)."""
+    found = searcher.search(wq.And([wq.Term("copygroup", group), matching]), limit=None, terms=False)
+    return [docnum for _, docnum in found.top_n if docnum != shown][: models.COPIES_LISTED]
+
+
 def _enough_folded(
     searcher: Searcher, ranked: list[tuple[float, int]], wanted: int
 ) -> list[tuple[float, int, list[int]]]:
@@ -264,11 +283,17 @@ def _enough_folded(
         end *= 4
 
 
-def _page(searcher: Searcher, shown: list[tuple[float, int, list[int]]]) -> list[tuple[float, dict[str, Any]]]:
-    """The page's stored fields, each with its copies' under ``COPIES`` when it has some."""
+def _page(
+    searcher: Searcher, shown: list[tuple[float, int, list[int]]], matching: wq.Query | None = None
+) -> list[tuple[float, dict[str, Any]]]:
+    """The page's stored fields, each with its copies' under ``COPIES`` when it has some. With
+    ``matching`` (past the exact count, where only the page's best were looked at), each result's
+    copies are its group's matches, looked up."""
     page = []
     for score, docnum, copies in shown:
         stored = searcher.stored_fields(docnum)
+        if matching is not None and stored.get("copygroup"):
+            copies = _group_matches(searcher, matching, stored["copygroup"], docnum)
         if copies:
             stored[COPIES] = [searcher.stored_fields(copy) for copy in copies]
         page.append((score, stored))
