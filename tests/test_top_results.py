@@ -312,7 +312,7 @@ def test_what_is_not_a_sum_of_words_is_scored_every_match(index_dir: Path) -> No
     ):
         found, slow = search(capped, request), search(everything, request)
         assert slow.total > CAP
-        assert (found.total, found.total_exact, found.facets) == (CAP, False, {})
+        assert (found.total_exact, found.facets) == (False, {}) and 1 <= found.total <= CAP  # stories among CAP
         assert [(r.id, r.score) for r in found.results] == [(r.id, r.score) for r in slow.results]
         exact = search(capped, dataclasses.replace(request, exact_total=True))
         assert (exact.total, exact.total_exact, exact.facets) == (slow.total, True, slow.facets)

@@ -201,9 +201,11 @@ def rank(
         found = searcher.search(matching, limit=None, terms=False)
         ranked = _ties_by_key(searcher, found.top_n, _page_end(searcher, found.top_n, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
-        shown = _enough_folded(searcher, ranked, wanted) if fold else [(s, d, []) for s, d in ranked[:wanted]]
-        total = _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to
-        return _page(searcher, shown[request.offset : wanted], matching if fold else None), total, {}, False, 0
+        if not fold:
+            return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
+        # Every match is scored here: every group's matches are in ``ranked``.
+        stories = len({group or docnum for docnum, group in _groups(searcher, ranked[:exact_up_to]).items()})
+        return _page(searcher, _folded(searcher, ranked)[request.offset : wanted]), stories, {}, False, 0
     shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
@@ -256,31 +258,38 @@ def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[f
 
 def _stories_among(searcher: Searcher, matching: wq.Query, counted: int) -> int:
     """A lower bound on the stories past the exact count: the copy groups among the first
-    ``counted`` matches (README, "Large result sets")."""
-    first = list(itertools.islice(searcher.docs_for_query(matching), counted))
-    groups = _groups(searcher, [(0.0, docnum) for docnum in first])
-    return len({groups[docnum] or docnum for docnum in first})
+    ``counted`` matches (README, "Large result sets"), walked without scoring them."""
+    groups: set[bytes | int] = set()
+    for sub, offset in searcher.leaf_searchers():
+        column = column_of(sub.reader(), "copygroup")
+        for docnum in itertools.islice(matching.matcher(sub, searcher.context()).all_ids(), counted):
+            groups.add(column[docnum] or offset + docnum)
+            counted -= 1
+        if counted <= 0:
+            break
+    return len(groups)
 
 
-def _group_matches(searcher: Searcher, matching: wq.Query, group: str, shown: int) -> list[int]:
-    """The matches of one copy group other than ``shown``, best first: the group's term first in
-    the intersection, so only its few documents are looked at (its weight, the same for each of
-    them, leaves their order as the query's)."""
-    found = searcher.search(wq.And([wq.Term("copygroup", group), matching]), limit=None, terms=False)
-    return [docnum for _, docnum in found.top_n if docnum != shown][: models.COPIES_LISTED]
-
-
-def _enough_folded(
-    searcher: Searcher, ranked: list[tuple[float, int]], wanted: int
-) -> list[tuple[float, int, list[int]]]:
-    """The first matches folded, as many as make ``wanted`` results (a group's copies further
-    down than that are not listed under it)."""
-    end = wanted
-    while True:
-        shown = _folded(searcher, ranked[:end])
-        if len(shown) >= wanted or end >= len(ranked):
-            return shown
-        end *= 4
+def _group_matches(searcher: Searcher, matching: wq.Query, shown: list[tuple[int, str | None]]) -> dict[int, list[int]]:
+    """For each shown (document, its copy group), the group's other matches, best first: the
+    groups' documents from their terms, then one pass of the query's matcher to each of them."""
+    reader = searcher.reader()
+    members: dict[int, int] = {}  # a group's document → the shown document of its group
+    for docnum, group in shown:
+        if group and ("copygroup", group) in reader:
+            for other in reader.postings("copygroup", group).all_ids():
+                if other != docnum and not reader.is_deleted(other):
+                    members[other] = docnum
+    found: dict[int, list[tuple[float, int]]] = {}
+    m = matching.matcher(searcher, searcher.context())
+    for other in sorted(members):
+        if not m.is_active():
+            break
+        if m.id() < other:
+            m.skip_to(other)
+        if m.is_active() and m.id() == other:
+            found.setdefault(members[other], []).append((-m.score(), other))
+    return {docnum: [d for _, d in sorted(hits)][: models.COPIES_LISTED] for docnum, hits in found.items()}
 
 
 def _page(
@@ -288,15 +297,18 @@ def _page(
 ) -> list[tuple[float, dict[str, Any]]]:
     """The page's stored fields, each with its copies' under ``COPIES`` when it has some. With
     ``matching`` (past the exact count, where only the page's best were looked at), each result's
-    copies are its group's matches, looked up."""
+    copies are its group's matches, looked up (``_group_matches``)."""
+    stored = [searcher.stored_fields(docnum) for _, docnum, _ in shown]
+    if matching is not None:
+        found = _group_matches(
+            searcher, matching, [(docnum, s.get("copygroup")) for (_, docnum, _), s in zip(shown, stored, strict=True)]
+        )
+        shown = [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown]
     page = []
-    for score, docnum, copies in shown:
-        stored = searcher.stored_fields(docnum)
-        if matching is not None and stored.get("copygroup"):
-            copies = _group_matches(searcher, matching, stored["copygroup"], docnum)
+    for (score, _, copies), fields in zip(shown, stored, strict=True):
         if copies:
-            stored[COPIES] = [searcher.stored_fields(copy) for copy in copies]
-        page.append((score, stored))
+            fields[COPIES] = [searcher.stored_fields(copy) for copy in copies]
+        page.append((score, fields))
     return page
 
 
