@@ -428,7 +428,7 @@ def similar(
     if json_out:
         from newssearch.render import as_json
 
-        _write(lambda: as_json.write(as_json.similar_result(found)))
+        _write(lambda: as_json.write(as_json.search_result(found)))
     else:
         from newssearch.render import human
 

@@ -58,73 +58,14 @@ _SHIFT = [np.uint64(0x9E3779B97F4A7C15 * (i + 1) & 0xFFFFFFFFFFFFFFFF) | np.uint
 
 _WORD = re.compile(r"[^\W_]+(?:[.,'/:-][^\W_]+)*")
 # Words that are figures; dates among them, which tell reports of different days apart as figures do.
-_FIGURE_WORDS = frozenset(
-    [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "half",
-        "quarter",
-        "third",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
+_FIGURE_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+    "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "half", "quarter",
+    "third", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+})  # fmt: skip
 # A leading "LONDON, March 3 (Reuters) - " or "NEW YORK - "; a first paragraph "By Jane Doe, Reuters".
 _DATELINE = re.compile(
     r"^[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([A-Za-z ]+\))? ?(?:-{1,2}|–|—) "
@@ -274,8 +215,8 @@ class Member:
 
 @dataclass(frozen=True)
 class Grouped:
-    """What the index keeps of an article for its copies: its group (the id of the group's first
-    article), its band keys (none when it is too short to have copies) and its sketch."""
+    """What the index keeps of an article for its copies: its group (named when its first article
+    started it), its band keys (none when it is too short to have copies) and its sketch."""
 
     group: str
     bands: list[str]
@@ -292,9 +233,9 @@ class Grouping:
     folded"): those among the articles the update added before it, and those the index already
     holds (``find``; None for a new or rebuilt index), found by their band keys and verified by
     ``is_copy`` from the stored sketches, without reading any article again. An article with no
-    copy starts a group of its own, named by its id; with copies in several groups, it joins the
-    one whose name sorts first. A group is only a name its articles share: removing one of them
-    leaves the others together, and the next copy added joins them."""
+    copy starts a group of its own, named by its id and its sketch's digest; with copies in
+    several groups, it joins the one whose name sorts first. A group is only a name its articles
+    share: removing one of them leaves the others together, and the next copy added joins them."""
 
     def __init__(self, find: Finder | None) -> None:
         self.find = find

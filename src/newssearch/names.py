@@ -46,8 +46,8 @@ _RULES = [("kh", "k"), ("gh", "g"), ("dh", "d"), ("dj", "j"), ("zh", "j"), ("ou"
 _DOUBLED = re.compile(r"(.)\1+")
 # A name's leading article, as in al-Qaeda, el-Sisi, ad-Din (written with a hyphen or a space).
 ARTICLES = frozenset({"al", "el", "ul", "ad", "ag", "ar", "as", "ash", "at", "az", "an"})
-# A spelling of more than this many articles would make the query a different one (the name,
-# then the spellings the index uses most).
+# The most other spellings searched for one word (those the index uses most): more would make
+# the query a different one.
 MOST_SPELLINGS = 8
 # A spelling that differs from the query's only by doubled letters or y/i is searched when it is
 # this rare beside it (a misspelling: Phillipines beside Philippines), not when it is common in its
@@ -60,6 +60,8 @@ NAME_SHARE = 0.5
 
 def fold(word: str) -> str:
     """Lower case, accents off: the form names are indexed and compared in."""
+    if word.isascii():  # most names: no accent to take off, and no loop over the characters
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -238,14 +240,21 @@ def _without_article(written: str) -> str | None:
 # -- A query's words, respelled ------------------------------------------------------------------
 
 
-def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -> dict[str, tuple[str, ...]]:
+def respell(
+    tree: Query | None, reader: Reader, as_table: Table | None = None
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """For each word of the query (as written, not in quotes, in the text of an article, not a
     field such as ``source``), the other spellings of it to search: the table's and the index's
-    names of the same key that the index holds, most used first, at most ``MOST_SPELLINGS``."""
+    names of the same key that the index holds, most used first, at most ``MOST_SPELLINGS``; and
+    the lines of the table that could not be read (the table is read only for a query of words)."""
     words = _name_words(tree)
     if not words:
-        return {}
+        return {}, []
     known = as_table if as_table is not None else table()
+    return _respell(words, reader, known), known.problems
+
+
+def _respell(words: list[str], reader: Reader, known: Table) -> dict[str, tuple[str, ...]]:
     plans: dict[str, tuple[str | None, str, tuple[str, ...]]] = {}
     for written in words:
         article, rest = _split_article(written)
@@ -258,10 +267,21 @@ def respell(tree: Query | None, reader: Reader, as_table: Table | None = None) -
             if _norm(s) != _norm(written) and frozenset({_norm(_last_word(s)), _norm(rest)}) not in known.different
         )
         plans[written] = (article, rest, listed)
+    if not plans:
+        return {}
     keys = {k for _, rest, _ in plans.values() if (k := key(rest)) is not None}
     listed_words = {fold(_last_word(s)) for _, _, listed in plans.values() for s in listed}
-    asked = {fold(rest) for _, rest, _ in plans.values()}
-    names, articles = reader.name_counts(keys, listed_words | asked)
+    names, articles = reader.name_counts(keys, listed_words)
+    # A word's own count matters only where its key holds other names (is it a name itself?),
+    # and is known already when it is one of them: on a cluster, a query of words that are no
+    # names costs one request, not two.
+    unknown = {
+        mine
+        for _, rest, _ in plans.values()
+        if (k := key(rest)) is not None and (mine := fold(rest)) not in articles and set(names.get(k, ())) - {mine}
+    }
+    if unknown:
+        articles = {**articles, **reader.name_counts((), unknown)[1]}
     found: dict[str, tuple[str, ...]] = {}
     for written, (article, rest, listed) in plans.items():
         spellings = [s for s in listed if articles.get(fold(_last_word(s)), 0) > 0]
@@ -305,26 +325,13 @@ def _is_name(word: str, names: dict[str, int], articles: dict[str, int]) -> bool
 
 
 def _name_words(tree: Query | None) -> list[str]:
+    """The query's words as written (not phrases, patterns or ranges), those in a part of an
+    article (not ``source:``), each once."""
     from newssearch.querytext import PARTS
-    from newssearch.querytree import And, AndMaybe, AndNot, Not, Or, Require, Word
+    from newssearch.querytree import Word, leaves
 
-    found: list[str] = []
-
-    def walk(node: Query | None) -> None:
-        if isinstance(node, Word):
-            if (node.field is None or node.field in PARTS) and node.text not in found:
-                found.append(node.text)
-        elif isinstance(node, (And, Or)):
-            for child in node.children:
-                walk(child)
-        elif isinstance(node, Not):
-            walk(node.child)
-        elif isinstance(node, (AndNot, AndMaybe, Require)):
-            walk(node.a)
-            walk(node.b)
-
-    walk(tree)
-    return found
+    found = (leaf.text for leaf in leaves(tree) if isinstance(leaf, Word) and leaf.field in (None, *PARTS))
+    return list(dict.fromkeys(found))
 
 
 def _last_word(spelling: str) -> str:
@@ -348,24 +355,15 @@ def _like(word: str, written: str) -> str:
 
 
 def spelled(tree: Query | None, variants: dict[str, tuple[str, ...]]) -> Query | None:
-    """The tree with each respelled word searched in any of its spellings."""
+    """The tree with each respelled word searched in any of its spellings (each one word: the
+    table's are, and the index's are words)."""
     from newssearch.querytext import PARTS
-    from newssearch.querytree import And, AndMaybe, AndNot, Not, Or, Phrase, Require, Word
+    from newssearch.querytree import Or, Word, map_leaves
 
-    def new(node: Query | None) -> Query | None:
-        if isinstance(node, Word) and node.text in variants and (node.field is None or node.field in PARTS):
-            others = tuple(
-                Word(s, node.field) if " " not in s.strip() else Phrase(s, node.field) for s in variants[node.text]
-            )
-            return Or((Word(node.text, node.field), *others), node.boost)
-        if isinstance(node, And):
-            return And(tuple(new(c) for c in node.children), node.boost)  # type: ignore[misc]
-        if isinstance(node, Or):
-            return Or(tuple(new(c) for c in node.children), node.boost)  # type: ignore[misc]
-        if isinstance(node, Not):
-            return Not(new(node.child))  # type: ignore[arg-type]
-        if isinstance(node, (AndNot, AndMaybe, Require)):
-            return type(node)(new(node.a), new(node.b))  # type: ignore[arg-type]
-        return node
+    def respelled(leaf: Query) -> Query:
+        if isinstance(leaf, Word) and leaf.text in variants and leaf.field in (None, *PARTS):
+            others = tuple(Word(s, leaf.field) for s in variants[leaf.text])
+            return Or((Word(leaf.text, leaf.field), *others), leaf.boost)
+        return leaf
 
-    return new(tree)
+    return map_leaves(tree, respelled)

@@ -24,7 +24,7 @@ it follows, and relies on the checks for the mistakes a user should be told abou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from newssearch.querytext import QUERY_FIELDS
 
@@ -648,6 +648,19 @@ def leaves(node: Query | None) -> Iterator[Query]:
         yield from leaves(node.b)
     else:
         yield node
+
+
+def map_leaves(node: Query | None, change: Callable[[Query], Query]) -> Query | None:
+    """The tree with each leaf (as ``leaves`` finds them) replaced by ``change(leaf)``."""
+    if node is None:
+        return None
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(map_leaves(child, change) for child in node.children), node.boost)  # type: ignore[misc]
+    if isinstance(node, Not):
+        return Not(map_leaves(node.child, change))  # type: ignore[arg-type]
+    if isinstance(node, (AndNot, AndMaybe, Require)):
+        return type(node)(map_leaves(node.a, change), map_leaves(node.b, change))  # type: ignore[arg-type]
+    return change(node)
 
 
 def finds_something(node: Query | None) -> bool:

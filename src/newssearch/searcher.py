@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # for annotations: a query does not load them
 def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
     parsed = parse_query(request.text, passages=request.passages, any_words=request.any_words, field=request.field)
     with engine_at(index).reader() as reader:
-        parsed = _respelled(parsed, reader, request)
+        parsed = _respelled(parsed, reader, request.respell)
         page = reader.search(request, parsed)
         where = _Locator(reader.corpus)
         start = request.offset + 1
@@ -62,7 +62,7 @@ def search(index: str | Path | Engine, request: SearchRequest) -> SearchResult:
         facets=page.facets,
         filter_note=_filter_note(page.empty_filter, request),
         notes=_notes(parsed, page),
-        variants={written: list(spellings) for written, spellings in parsed.variants},
+        variants=_variants(parsed),
         folded=page.folded,
     )
 
@@ -81,7 +81,7 @@ def search_unseen(
     parsed = parse_query(request.text, any_words=request.any_words, field=request.field)
     wide = replace(request, limit=EXACT_UP_TO, offset=0, passages=False, snippets=False, facets=False)
     with engine_at(index).reader() as reader:
-        parsed = _respelled(parsed, reader, request)
+        parsed = _respelled(parsed, reader, request.respell)
         page = reader.search(wide, parsed)
         copies = page.copies or [[] for _ in page.hits]
         found = (
@@ -90,8 +90,9 @@ def search_unseen(
             else [(s, a, c) for (s, a), c in zip(page.hits, copies, strict=True) if isinstance(a, Article)]
         )
         # A story is new when none of its copies was shown as it is now: a wire copy of a story
-        # shown before is not news (README, "Wire copies folded").
-        new = [(s, a, c) for s, a, c in found if all(seen.get(m.id) != content_digest(m) for m in (a, *c))]
+        # shown before is not news (README, "Wire copies folded"). (A digest is made only of
+        # what was shown before: an alert's first run of 10,000 matches makes none.)
+        new = [(s, a, c) for s, a, c in found if not any(_shown_as_is(m, seen) for m in (a, *c))]
         where = _Locator(reader.corpus)
         shown = new[:shown_at_most]
         results = [
@@ -105,7 +106,7 @@ def search_unseen(
         suggestion=None,
         results=results,
         notes=_notes(parsed, page),
-        variants={written: list(spellings) for written, spellings in parsed.variants},
+        variants=_variants(parsed),
     )
     return result, {m.id: content_digest(m) for _, a, c in shown for m in (a, *c)}, len(new) - len(shown)
 
@@ -211,20 +212,28 @@ def content_digest(article: Article) -> str:
 NOTED_PROBLEMS = 3  # lines of the names files that could not be read, named in a query's notes
 
 
-def _respelled(parsed: ParsedQuery, reader: Reader, request: SearchRequest) -> ParsedQuery:
+def _respelled(parsed: ParsedQuery, reader: Reader, wanted: bool = True) -> ParsedQuery:
     """The query with names searched in every spelling the index has (README, "Names in every
-    spelling"), unless the request asks for the words as written."""
-    if not request.respell:
+    spelling"), unless not ``wanted`` (the words as written)."""
+    if not wanted:
         return parsed
-    from newssearch.names import respell, table
+    from newssearch.names import respell
 
-    known = table()
-    problems = known.problems
+    variants, problems = respell(parsed.tree(), reader)
     notes = tuple(f"left out of the names table: {problem}" for problem in problems[:NOTED_PROBLEMS])
     if len(problems) > NOTED_PROBLEMS:
         notes += (f"and {len(problems) - NOTED_PROBLEMS:,} more lines of it — fix the file or remove it",)
-    respelled = parsed.respelled(respell(parsed.tree(), reader, known))
+    respelled = parsed.respelled(variants)
     return replace(respelled, notes=(*respelled.notes, *notes), _trees=respelled._trees) if notes else respelled
+
+
+def _shown_as_is(article: Article, seen: dict[str, str]) -> bool:
+    return article.id in seen and seen[article.id] == content_digest(article)
+
+
+def _variants(parsed: ParsedQuery) -> dict[str, list[str]]:
+    """The other spellings searched, by word as written (``SearchResult.variants``)."""
+    return {written: list(spellings) for written, spellings in parsed.variants}
 
 
 def _notes(parsed: ParsedQuery, page: Page) -> list[str]:
@@ -347,7 +356,7 @@ def show(
         where = _Locator(reader.corpus)
         marks = None
         if parsed:
-            parsed = _respelled(parsed, reader, SearchRequest(parsed.text))
+            parsed = _respelled(parsed, reader)
             marks = snippets.article_highlights(article, reader.highlight_terms(parsed), reader.analyze)
         copies = [_copy(a, where) for a in reader.copies(article.id)]
     return replace(article, path=where(article.path)), marks, copies

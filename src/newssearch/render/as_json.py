@@ -26,7 +26,8 @@ def write(obj: Any, out: TextIO | None = None) -> None:
     (out or sys.stdout).write(dumps(obj) + "\n")
 
 
-def search_result(result: SearchResult) -> dict[str, Any]:
+def search_result(result: SearchResult | SimilarResult) -> dict[str, Any]:
+    """``query --json``, and ``similar --json`` (README, "newssearch similar")."""
     out = asdict(result)
     out["results"] = [_hit(hit) for hit in out["results"]]
     return out
@@ -73,13 +74,6 @@ def alert_list(index: str, alerts: list[Alert]) -> dict[str, Any]:
         for a in alerts
     ]
     return {"index": index, "alerts": listed}
-
-
-def similar_result(found: SimilarResult) -> dict[str, Any]:
-    """``similar --json`` (README, "newssearch similar")."""
-    out = asdict(found)
-    out["results"] = [_hit(hit) for hit in out["results"]]
-    return out
 
 
 def search_lines(result: SearchResult) -> list[str]:

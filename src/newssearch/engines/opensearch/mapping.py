@@ -135,10 +135,10 @@ MAPPINGS: dict[str, Any] = {
         **{name: _text(copy_to_words=True) for name in ARTICLE_FIELDS.values()},
         **{name: _text(copy_to_words=False) for name in PASSAGE_FIELDS.values()},
         SPELLING_FIELD: {"type": "text", "analyzer": PLAIN_ANALYZER},
-        NAMES_FIELD: {"type": "keyword"},
+        NAMES_FIELD: {"type": "keyword"},  # an article's names as ``key=word`` (``names.name_terms``)
         BANDS_FIELD: {"type": "keyword"},
         GROUP: {"type": "keyword"},
-        SKETCH: {"type": "binary"},  # an article's names as ``key=word`` (``names.name_terms``)
+        SKETCH: {"type": "binary"},
         "source": {"type": "text", "analyzer": PLAIN_ANALYZER},
         "source_name": {"type": "keyword"},
         "tags": {"type": "keyword", "normalizer": "news_lower"},

@@ -186,7 +186,8 @@ def rank(
             return [], exact_up_to, {}, False, 0
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
             found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
-            shown = _folded(searcher, _ties_by_key(searcher, found, len(found)))
+            found = _ties_by_key(searcher, found, len(found))
+            shown = _folded(found, _groups(searcher, found))
         else:
             found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
             shown = [(score, docnum, []) for score, docnum in found]
@@ -197,16 +198,18 @@ def rank(
         keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
         found = searcher.search(matching, limit=None, sortedby=keys, terms=False)
         ranked = [(-key[1], docnum) for key, docnum in found.top_n]
+        groups = _groups(searcher, ranked) if fold else {}
     else:
         found = searcher.search(matching, limit=None, terms=False)
-        ranked = _ties_by_key(searcher, found.top_n, _page_end(searcher, found.top_n, wanted) if fold else wanted)
+        groups = _groups(searcher, found.top_n) if fold else {}
+        ranked = _ties_by_key(searcher, found.top_n, _page_end(found.top_n, groups, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         if not fold:
             return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
         # Every match is scored here: every group's matches are in ``ranked``.
-        stories = len({group or docnum for docnum, group in _groups(searcher, ranked[:exact_up_to]).items()})
-        return _page(searcher, _folded(searcher, ranked)[request.offset : wanted]), stories, {}, False, 0
-    shown = _folded(searcher, ranked) if fold else [(score, docnum, []) for score, docnum in ranked]
+        stories = len({groups[docnum] or docnum for _, docnum in ranked[:exact_up_to]})
+        return _page(searcher, _folded(ranked, groups)[request.offset : wanted]), stories, {}, False, 0
+    shown = _folded(ranked, groups) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
 
@@ -217,10 +220,9 @@ def _copy_groups(reader: Any, offset: int) -> Callable[[int], bytes]:
     return lambda docnum: bytes(column[docnum - offset])
 
 
-def _page_end(searcher: Searcher, ranked: list[tuple[float, int]], wanted: int) -> int:
+def _page_end(ranked: list[tuple[float, int]], groups: dict[int, bytes], wanted: int) -> int:
     """How far down the matches a folded page of ``wanted`` results reaches: to the first match
     of its last group, so that ties are put in order of key that far (``_ties_by_key``)."""
-    groups = _groups(searcher, ranked)
     seen: set[bytes | int] = set()
     for n, (_, docnum) in enumerate(ranked):
         seen.add(groups[docnum] or docnum)
@@ -238,10 +240,10 @@ def _groups(searcher: Searcher, ranked: list[tuple[float, int]]) -> dict[int, by
     return groups
 
 
-def _folded(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int, list[int]]]:
+def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[tuple[float, int, list[int]]]:
     """The matches with each copy group's first one shown and its other matches under it
-    (README, "Wire copies folded"): (score, document, its copies' documents), in order."""
-    groups = _groups(searcher, ranked)
+    (README, "Wire copies folded"): (score, document, its copies' documents), in order;
+    ``groups``: each document's group (``_groups``)."""
     shown: list[tuple[float, int, list[int]]] = []
     first: dict[bytes, list[int]] = {}
     for score, docnum in ranked:
