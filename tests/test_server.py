@@ -15,7 +15,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -271,6 +271,50 @@ def test_a_dead_servers_socket_is_not_an_error(tmp_path: Path) -> None:
         assert again.answered() == 1
     finally:
         again.stop()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes ``pid`` has forked that are still alive (Linux)."""
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return {int(p) for p in text.split()}
+
+
+def _wait_for(what: str, ready: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, f"still waiting for {what} after {seconds:g} s"
+        time.sleep(0.02)
+
+
+def test_a_spare_that_dies_while_waiting_is_not_an_error(tmp_path: Path) -> None:
+    """The server readies a process for the next command before it comes; killed, the command is
+    answered all the same, and a new spare is readied."""
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path)
+    try:
+        _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
+        (spare,) = _children(server.proc.pid)
+        os.kill(spare, signal.SIGKILL)
+        args = ("query", "Rafah crossing", "--json")
+        assert run(tmp_path, *args) == run(tmp_path, *args, served=False)
+        assert server.answered() == 1
+        _wait_for("a new spare", lambda: _children(server.proc.pid) - {spare})
+        assert run(tmp_path, *args) == run(tmp_path, *args, served=False)
+        assert server.answered() == 2
+    finally:
+        server.stop()
+
+
+def test_stopping_leaves_no_process_behind(tmp_path: Path) -> None:
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    server = Server(tmp_path)
+    assert run(tmp_path, "query", "Rafah crossing").code == 0
+    _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
+    (spare,) = _children(server.proc.pid)
+    server.stop()
+    _wait_for("the spare to end", lambda: not Path(f"/proc/{spare}").exists())
 
 
 def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:

@@ -124,3 +124,7 @@ class Resident(Protocol):
     def keep(self) -> bool:
         """Keep the index open in this process for every later ``reader()``, and reopen it when
         a newer update has committed; True when it was (re)opened. Raises as ``reader()`` does."""
+
+    def sample_word(self) -> str | None:
+        """A word that a few articles of the kept index hold (None in an empty one): a resident
+        searcher warms each process it readies with a query of it, which costs little."""

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from newssearch import client
 from newssearch.errors import NewsSearchError, UsageError, display
@@ -46,6 +46,8 @@ REQUEST_SECONDS = 2.0
 # How long `serve --detach` waits for the server it started to answer, and `--stop` for it to go.
 START_SECONDS = 60.0
 STOP_SECONDS = 10.0
+# What a server warms itself with when its index has no word of a few articles (``_warm``).
+WARM_QUERY = "news"
 
 Say = Callable[[str], None]
 
@@ -94,8 +96,9 @@ def serve(folder: Path, *, idle_minutes: float = IDLE_MINUTES, corpus: Path | No
         raise UsageError(f"the index at {display(folder)} cannot be served: its engine keeps no index open here")
     resident: Resident = engine  # type: ignore[assignment]
     resident.keep()
-    _warm_modules()
-    listener = _listen(folder)
+    listener = _listen(folder)  # first: a second server is refused before it warms anything
+    word = resident.sample_word()
+    _warm(folder, word or WARM_QUERY)  # a client that asks meanwhile waits in the listener's queue
     watcher = None
     previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
@@ -108,7 +111,11 @@ def serve(folder: Path, *, idle_minutes: float = IDLE_MINUTES, corpus: Path | No
             f"or `newssearch serve --stop`"
         )
         gc.freeze()  # what is loaded now stays shared with every fork (the collector would copy it)
-        stopped_by = _Loop(listener, resident, folder, idle_minutes, corpus).run()
+        loop = _Loop(listener, resident, folder, idle_minutes, corpus, word)
+        try:
+            stopped_by = loop.run()
+        finally:
+            loop.drop_spare()
         say(f"newssearch: stopped serving {display(folder)} ({stopped_by})")
     except KeyboardInterrupt:
         say(f"newssearch: stopped serving {display(folder)}")
@@ -125,9 +132,24 @@ def _stop_on_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+class _Spare(NamedTuple):
+    """A process forked before it is needed, warmed by a query of its own, that answers the next
+    command (``_wait_as_spare``): the fork, and the copying of the memory a command touches, are
+    done before a client asks rather than while it waits."""
+
+    pid: int
+    sock: socket.socket  # the server's end: the spare says "ready" on it, and is handed a command
+
+
 class _Loop:
     def __init__(
-        self, listener: socket.socket, engine: Resident, folder: Path, idle_minutes: float, corpus: Path | None
+        self,
+        listener: socket.socket,
+        engine: Resident,
+        folder: Path,
+        idle_minutes: float,
+        corpus: Path | None,
+        warm_word: str | None,
     ) -> None:
         self.listener = listener
         self.engine = engine
@@ -139,11 +161,16 @@ class _Loop:
         self.answered = 0
         self.answering: set[int] = set()
         self.stamp = client.code_stamp()
+        self.spare: _Spare | None = None
+        self.leaving: set[int] = set()  # spares let go, to be reaped
+        self.warm_word = warm_word  # what each spare warms itself with
 
     def run(self) -> str:
         """Answer until told to stop; returns why it stopped."""
         while True:
             self._reap()
+            if self.spare is None:
+                self.spare = self._fork_spare()
             wait = 30.0
             if self.idle:
                 left = self.last + self.idle - time.monotonic()
@@ -203,27 +230,70 @@ class _Loop:
             client.send(conn, {"here": "busy"})
             return
         try:
-            self.engine.keep()  # the newest commit, before the fork shares it
+            if self.engine.keep():  # the newest commit, before the fork shares it
+                self.drop_spare()  # it holds the commit before
         except NewsSearchError:  # the command, run by the client, says what is wrong
             client.send(conn, {"here": "the index cannot be opened"})
             return
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()  # nothing of this process's output may reach the client's streams
-        pid = os.fork()
-        if pid == 0:
-            self.listener.close()
-            _answer_in_child(conn, message, fds)  # never returns
+        pid = self._hand_to_spare(conn, message, fds)
+        if pid is None:
+            _flush_own_streams()
+            pid = os.fork()
+            if pid == 0:
+                self.listener.close()
+                if self.spare is not None:
+                    self.spare.sock.close()  # the spare must see the end when it is let go
+                _answer_in_child(conn, message, fds)  # never returns
         self.answering.add(pid)
         self.answered += 1
 
+    def _fork_spare(self) -> _Spare | None:
+        """Called only between commands: a client's descriptors must never be inherited."""
+        _flush_own_streams()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            self.listener.close()
+            ours.close()
+            _wait_as_spare(theirs, self.folder, self.warm_word)  # never returns
+        theirs.close()
+        return _Spare(pid, ours)
+
+    def _hand_to_spare(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int | None:
+        """The spare's pid once it has the command; None when none is ready (still warming: kept
+        for the next command; gone: let go)."""
+        spare = self.spare
+        if spare is None or not select.select([spare.sock], [], [], 0)[0]:
+            return None
+        self.spare = None
+        try:
+            said, _ = client.receive(spare.sock)
+            if said == {"ready": True}:
+                client.send(spare.sock, message, [conn.fileno(), *fds])
+                spare.sock.close()
+                return spare.pid
+        except OSError:
+            pass
+        self._let_go(spare)
+        return None
+
+    def drop_spare(self) -> None:
+        if self.spare is not None:
+            self._let_go(self.spare)
+            self.spare = None
+
+    def _let_go(self, spare: _Spare) -> None:
+        spare.sock.close()  # a waiting spare reads the end and exits
+        self.leaving.add(spare.pid)
+
     def _reap(self) -> None:
-        for pid in list(self.answering):
-            with contextlib.suppress(ChildProcessError):
-                done, _ = os.waitpid(pid, os.WNOHANG)
-                if not done:
-                    continue
-            self.answering.discard(pid)
+        for pids in (self.answering, self.leaving):
+            for pid in list(pids):
+                with contextlib.suppress(ChildProcessError):
+                    done, _ = os.waitpid(pid, os.WNOHANG)
+                    if not done:
+                        continue
+                pids.discard(pid)
 
 
 def minutes(n: float) -> str:
@@ -271,6 +341,31 @@ def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int
             with contextlib.suppress(OSError):
                 client.send(conn, reply)
         os._exit(0)
+
+
+def _wait_as_spare(sock: socket.socket, folder: Path, word: str | None) -> None:
+    """A spare (``_Spare``): warm itself with a query, say so, wait for a command (the client's
+    connection and streams) and answer it as a process forked for it would; exit when the server
+    lets it go."""
+    message: dict[str, Any] | None = None
+    fds: list[int] = []
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+        gc.unfreeze()
+        if word is not None:
+            _run_quietly(["query", word, "--index", str(folder)])
+        client.send(sock, {"ready": True})
+        message, fds = client.receive(sock, with_fds=4)
+        sock.close()
+    except BaseException:  # noqa: BLE001 - the server is gone or let it go: nothing to answer
+        message = None
+    if message is None or len(fds) != 4:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        os._exit(0)
+    _answer_in_child(socket.socket(fileno=fds[0]), message, fds[1:])
 
 
 def _take_over(message: dict[str, Any], fds: list[int]) -> None:
@@ -322,19 +417,35 @@ def _run_command() -> int:
     return 1
 
 
-def _warm_modules() -> None:
-    """Import now what a command imports when it runs, so that no fork imports it again."""
-    import newssearch.cli
-    import newssearch.render.as_json
-    import newssearch.render.human
-    import newssearch.render.lines
-    import newssearch.searcher
-    import newssearch.snippets  # noqa: F401
-    from newssearch.render import human
+def _warm(folder: Path, word: str) -> None:
+    """Run, here and now, the commands a client most often asks — a query of ``word`` as text and
+    as JSON, ``stats`` — into nothing, so that no fork imports a module, compiles a pattern (the query
+    parser's, the analyzer's) or fills a cache that this process could have filled once. What
+    they print is thrown away; what they fail with is the command's business when a client asks."""
+    from newssearch import cli
 
-    newssearch.cli.command()
-    con = human.console("always", file=io.StringIO())
-    con.print(human.highlighted("warm", [(0, 4)]))
+    cli.command()  # Typer's Click command, made once
+    index = ["--index", str(folder)]
+    for argv in (["query", word, *index], ["query", word, "--json", *index], ["stats", *index]):
+        _run_quietly(argv)
+
+
+def _run_quietly(argv: list[str]) -> None:
+    """Run a command here, its output thrown away and its failure ignored."""
+    from newssearch import cli
+
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        contextlib.suppress(Exception, SystemExit),
+    ):
+        cli.command().main(argv, prog_name="newssearch")
+
+
+def _flush_own_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()  # nothing of this process's output may reach a client's streams
 
 
 # --- the socket ---------------------------------------------------------------------------

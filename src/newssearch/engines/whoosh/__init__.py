@@ -20,7 +20,9 @@ from newssearch.engines.whoosh import patches
 patches.install()
 
 # The rest after the patches are in.
+import itertools  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 from collections.abc import Collection, Iterator  # noqa: E402
 from contextlib import AbstractContextManager, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -60,6 +62,10 @@ class _Kept(NamedTuple):
 # Searchers a resident searcher keeps open (README, "A resident searcher"), by the folder's real
 # path: every reader of that folder in this process, and in the processes it forks, uses it.
 _KEPT: dict[str, _Kept] = {}
+# What ``sample_word`` looks for: a plain word of a few articles.
+SAMPLE_WORD = re.compile(r"[a-z]{5,}")
+SAMPLE_ARTICLES = 5
+SAMPLE_TRIES = 1000  # words looked at
 
 
 class WhooshEngine:
@@ -101,6 +107,19 @@ class WhooshEngine:
             kept.opened.__exit__(None, None, None)
         _warm(searcher)
         return True
+
+    def sample_word(self) -> str | None:
+        kept = _KEPT.get(os.path.realpath(self.folder))
+        if kept is None:
+            return None
+        # The spelling vocabulary's words, each weighted by the articles that hold it (README,
+        # "Did you mean"): the first plain word of a few articles from "a" on (figures come before).
+        terms = kept.searcher.reader().iter_from(SPELLING_FIELD, "a")
+        for (field, term), info in itertools.islice(terms, SAMPLE_TRIES):
+            word: str = term.decode("utf-8")
+            if field == SPELLING_FIELD and SAMPLE_WORD.fullmatch(word) and info.weight() <= SAMPLE_ARTICLES:
+                return word
+        return None
 
     def update(self, apply: Update, *, rebuild: bool) -> IndexSummary:
         # Imported here: the writer loads multiprocessing and Whoosh's writing modules, which a
