@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 import random
 from dataclasses import replace
@@ -316,3 +317,40 @@ def test_what_is_not_a_sum_of_words_is_scored_every_match(index_dir: Path) -> No
         assert [(r.id, r.score) for r in found.results] == [(r.id, r.score) for r in slow.results]
         exact = search(capped, dataclasses.replace(request, exact_total=True))
         assert (exact.total, exact.total_exact, exact.facets) == (slow.total, True, slow.facets)
+
+
+def _stories_among_first(searcher: Any, matching: Any, counted: int) -> int:
+    """The oracle of a lower bound past the exact count: the copy groups (an article of none is
+    its own story) among the first ``counted`` matches that the query's own matcher walks to."""
+    stories: set[Any] = set()
+    for sub, offset in searcher.leaf_searchers():
+        groups = sub.reader().column_reader("copygroup")
+        for docnum in itertools.islice(matching.matcher(sub, searcher.context()).all_ids(), counted):
+            stories.add(groups[docnum] or offset + docnum)
+            counted -= 1
+        if counted <= 0:
+            break
+    return len(stories)
+
+
+@pytest.mark.parametrize("cap", [1, 5, 37, 400])
+def test_past_the_exact_count_the_total_is_the_stories_among_the_first_matches(index_dir: Path, cap: int) -> None:
+    """"N+ stories" (README, "Large result sets"): the copy groups among the first N matches,
+    however the query is made (words read from their postings, phrases walked), on a random mix."""
+    expected: list[int] = []
+
+    def ranker(searcher: Any, matching: Any, request: SearchRequest) -> Any:
+        expected.append(_stories_among_first(searcher, matching, cap))
+        return whoosh_search.rank(searcher, matching, request, exact_up_to=cap)
+
+    engine = WhooshEngine(index_dir, ranker=ranker)
+    rng = random.Random(cap)
+    lower_bounds = 0
+    for _ in range(60):
+        request = replace(_random_request(rng), passages=False)
+        expected.clear()
+        found = search(engine, request)
+        if not found.total_exact:
+            lower_bounds += 1
+            assert found.total == expected[-1], request
+    assert lower_bounds > 20, f"only {lower_bounds} of 60 queries went past {cap} matches"

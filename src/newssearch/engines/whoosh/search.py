@@ -182,8 +182,8 @@ def rank(
     fold = request.fold_copies and not request.passages
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
     if words is not None and topk.more_than(searcher, matching, exact_up_to):
-        if not wanted:
-            return [], exact_up_to, {}, False, 0
+        if not wanted:  # the count only (--limit 0)
+            return [], _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to, {}, False, 0
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
             found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
             found = _ties_by_key(searcher, found, len(found))
@@ -260,7 +260,12 @@ def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[t
 
 def _stories_among(searcher: Searcher, matching: wq.Query, counted: int) -> int:
     """A lower bound on the stories past the exact count: the copy groups among the first
-    ``counted`` matches (README, "Large result sets"), walked without scoring them."""
+    ``counted`` matches (README, "Large result sets"), read from the words' postings a block at
+    a time, or walked without scoring them (a phrase)."""
+    first = topk.first_matches(searcher, matching, counted)
+    if first is not None:
+        of = _groups(searcher, [(0.0, docnum) for docnum in first])
+        return len({group or docnum for docnum, group in of.items()})
     groups: set[bytes | int] = set()
     for sub, offset in searcher.leaf_searchers():
         column = column_of(sub.reader(), "copygroup")

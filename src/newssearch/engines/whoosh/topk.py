@@ -44,46 +44,95 @@ _MARGIN = 1e-9
 
 def more_than(searcher: Searcher, q: wq.Query, limit: int) -> bool:
     """Whether ``q`` matches more than ``limit`` documents: told by how many documents have its
-    words when that settles it (``bounds``), else counted from its words' postings (a phrase:
-    by walking its matcher, no further than ``limit`` + 1)."""
+    words when that settles it (``bounds``), else counted from the first of its words' postings
+    (``first_matches``; a phrase: by walking its matcher), no further than ``limit`` + 1."""
     lower, upper = bounds(q, searcher.reader())
     if lower > limit:
         return True
     if upper <= limit:
         return False
-    found = 0
-    for sub, _ in searcher.leaf_searchers():
-        ids = _matching_ids(q, sub)
-        if ids is None:  # a phrase: only its matcher knows where its words stand together
-            return count_up_to(searcher, q, limit + 1) > limit
-        found += len(ids - sub.reader().deleted_docs_set)
-    return found > limit
+    first = first_matches(searcher, q, limit + 1)
+    if first is None:  # a phrase: only its matcher knows where its words stand together
+        return count_up_to(searcher, q, limit + 1) > limit
+    return len(first) > limit
 
 
-def _matching_ids(q: wq.Query, sub: Searcher) -> set[int] | None:
-    """The documents of one segment that ``q`` matches (deleted ones too), from its words'
-    postings read a block at a time: a walk through the query's matcher costs ten times more.
-    None for a query that is not words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE."""
+def first_matches(searcher: Searcher, q: wq.Query, n: int) -> list[int] | None:
+    """The first ``n`` documents ``q`` matches, in index order, as its matcher would give them,
+    from its words' postings read a block at a time (``_known_ids``), each list no further than it
+    must — a walk through the query's matcher costs ten times more; None for a query that is not
+    words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE (a phrase: walk its matcher)."""
+    found: list[int] = []
+    for sub, offset in searcher.leaf_searchers():
+        deleted = sub.reader().deleted_docs_set
+        reading = n - len(found)
+        while True:
+            known = _known_ids(q, sub, reading + len(deleted))
+            if known is None:
+                return None
+            ids = sorted(known[0] - deleted)
+            if len(ids) >= n - len(found) or known[1] is None:  # enough, or the whole segment
+                break
+            reading *= 4  # the words' first postings had too few documents in common: read further
+        found.extend(offset + docnum for docnum in ids[: n - len(found)])
+        if len(found) >= n:
+            break
+    return found
+
+
+def _known_ids(q: wq.Query, sub: Searcher, n: int) -> tuple[set[int], int | None] | None:
+    """The documents of one segment that ``q`` matches below ``end`` (None: all of them), from
+    at most about ``n`` of each word's postings; deleted documents included. None as for
+    ``first_matches``."""
     if type(q) is wq.Term:
         postings = _postings(sub, q.fieldname, q.text)
-        return _all_ids(postings) if postings is not None else set()
+        return _first_ids(postings, n) if postings is not None else (set(), None)
     if type(q) in (wq.Or, wq.And) and not (isinstance(q, wq.Or) and (q.minmatch or q.scale)):
-        parts = [_matching_ids(sub_q, sub) for sub_q in q.subqueries]
+        parts = [_known_ids(sub_q, sub, n) for sub_q in q.subqueries]
         if any(part is None for part in parts):
             return None
-        sets: list[set[int]] = sorted(parts, key=len)  # type: ignore[arg-type]
-        if not sets:
-            return set()
-        return set().union(*sets) if isinstance(q, wq.Or) else sets[0].intersection(*sets[1:])
+        if not parts:
+            return set(), None
+        sets = [ids for ids, _ in parts]  # type: ignore[misc]
+        combined = set().union(*sets) if isinstance(q, wq.Or) else set.intersection(*sets)
+        return _below(combined, [end for _, end in parts])  # type: ignore[misc]
     if isinstance(q, (wq.AndNot, wq.Require, wq.AndMaybe)):
-        a = _matching_ids(q.a, sub)
+        a = _known_ids(q.a, sub, n)
         if a is None or isinstance(q, wq.AndMaybe):
             return a
-        b = _matching_ids(q.b, sub)
+        b = _known_ids(q.b, sub, n)
         if b is None:
             return None
-        return a - b if isinstance(q, wq.AndNot) else a & b
+        return _below(a[0] - b[0] if isinstance(q, wq.AndNot) else a[0] & b[0], [a[1], b[1]])
     return None
+
+
+def _below(ids: set[int], ends: list[int | None]) -> tuple[set[int], int | None]:
+    """``ids`` below the least of ``ends``: where every part is still known."""
+    known = [end for end in ends if end is not None]
+    if not known:
+        return ids, None
+    end = min(known)
+    return {docnum for docnum in ids if docnum < end}, end
+
+
+def _first_ids(postings: Any, n: int) -> tuple[set[int], int | None]:
+    """At least ``n`` of a word's first documents and where they end: every document of the word
+    below ``end`` is among them (None: they are all of them). Whoosh's ``all_ids`` steps through
+    postings one call at a time; the pinned Whoosh's are read here a block at a time."""
+    if not all(hasattr(postings, name) for name in ("_read_ids", "_next_block", "_i")):
+        return set(postings.all_ids()), None
+    ids: set[int] = set()
+    last = -1
+    while postings.is_active() and len(ids) < n:
+        if postings._ids is None:
+            postings._read_ids()
+        block = postings._ids[postings._i :]
+        ids.update(block)
+        last = block[-1] if len(block) else last
+        postings._i = postings._blocklength
+        postings._next_block()
+    return ids, (last + 1 if postings.is_active() else None)
 
 
 def _postings(sub: Searcher, fieldname: str, text: str, weighting: Any = None) -> Any:
@@ -100,21 +149,6 @@ def _postings(sub: Searcher, fieldname: str, text: str, weighting: Any = None) -
     else:
         postings = sub.postings(fieldname, word, weighting=weighting)
     return postings.child if isinstance(postings, wrappers.FilterMatcher) else postings
-
-
-def _all_ids(postings: Any) -> set[int]:
-    """Every document of a word's postings. Whoosh's ``all_ids`` steps through them one call at
-    a time; the pinned Whoosh's postings are read here a block at a time."""
-    if not all(hasattr(postings, name) for name in ("_read_ids", "_next_block", "_i")):
-        return set(postings.all_ids())
-    ids: set[int] = set()
-    while postings.is_active():
-        if postings._ids is None:
-            postings._read_ids()
-        ids.update(postings._ids[postings._i :])
-        postings._i = postings._blocklength
-        postings._next_block()
-    return ids
 
 
 def bounds(q: wq.Query, reader: Any) -> tuple[int, int]:
