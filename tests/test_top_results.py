@@ -335,7 +335,7 @@ def _stories_among_first(searcher: Any, matching: Any, counted: int) -> int:
 
 @pytest.mark.parametrize("cap", [1, 5, 37, 400])
 def test_past_the_exact_count_the_total_is_the_stories_among_the_first_matches(index_dir: Path, cap: int) -> None:
-    """"N+ stories" (README, "Large result sets"): the copy groups among the first N matches,
+    """ "N+ stories" (README, "Large result sets"): the copy groups among the first N matches,
     however the query is made (words read from their postings, phrases walked), on a random mix."""
     expected: list[int] = []
 
