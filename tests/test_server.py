@@ -47,12 +47,12 @@ def run(cwd: Path, *args: str, served: bool = True, **env: str) -> Run:
 class Server:
     """A ``newssearch serve`` process on the index in ``folder/index``."""
 
-    def __init__(self, folder: Path, *options: str) -> None:
+    def __init__(self, folder: Path, *options: str, **env: str) -> None:
         self.folder = folder
         self.proc = subprocess.Popen(
             [str(entry_point()), "serve", "--idle", "0", *options],
             cwd=folder,
-            env=clean_env(),
+            env=clean_env(**env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -296,12 +296,34 @@ def test_a_spare_that_dies_while_waiting_is_not_an_error(tmp_path: Path) -> None
         _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
         (spare,) = _children(server.proc.pid)
         os.kill(spare, signal.SIGKILL)
+        _wait_for("a new spare", lambda: bool(_children(server.proc.pid)) and spare not in _children(server.proc.pid))
         args = ("query", "Rafah crossing", "--json")
         assert run(tmp_path, *args) == run(tmp_path, *args, served=False)
         assert server.answered() == 1
-        _wait_for("a new spare", lambda: _children(server.proc.pid) - {spare})
         assert run(tmp_path, *args) == run(tmp_path, *args, served=False)
         assert server.answered() == 2
+    finally:
+        server.stop()
+
+
+def test_a_names_file_is_the_clients_own(tmp_path: Path) -> None:
+    """A relative NEWSSEARCH_NAMES is a file in the client's folder, not the server's, even when
+    both files were written in the same instant (README, "Names in every spelling")."""
+    _corpus(tmp_path)
+    assert run(tmp_path, "index", "-q").code == 0
+    (tmp_path / "names.txt").write_text("# none here\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "names.txt").write_text("Rafah | Raffah\n", encoding="utf-8")
+    written = (tmp_path / "names.txt").stat()
+    os.utime(elsewhere / "names.txt", ns=(written.st_atime_ns, written.st_mtime_ns))
+    server = Server(tmp_path, NEWSSEARCH_NAMES="names.txt")
+    try:
+        args = ("query", "Raffah", "--json", "--index", str(tmp_path / "index"))
+        served = run(elsewhere, *args, NEWSSEARCH_NAMES="names.txt")
+        assert served == run(elsewhere, *args, served=False, NEWSSEARCH_NAMES="names.txt")
+        assert '"Raffah": [' in served.out  # the client's file was read
+        assert server.answered() == 1
     finally:
         server.stop()
 

@@ -201,14 +201,17 @@ _TABLE: Table | None = None
 
 
 def table() -> Table:
-    """The shipped table and the user's, read once a process (a resident searcher rereads the
-    user's file when it changes: ``user_table_path`` is read on each call when it is newer)."""
+    """The shipped table and the user's, read once a process — and again when the user's file
+    is another one or has changed (a resident searcher's processes answer clients of other
+    folders and environments)."""
     global _TABLE, _TABLE_STAMP
     user = user_table_path()
+    where = os.path.realpath(user)  # a relative NEWSSEARCH_NAMES is another file in another folder
     try:
-        stamp: tuple[str, float] | None = (str(user), user.stat().st_mtime)
+        st = os.stat(where)
+        stamp: tuple[object, ...] = (where, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     except OSError:
-        stamp = (str(user), 0.0)
+        stamp = (where,)
     if _TABLE is None or stamp != _TABLE_STAMP:
         loaded = Table()
         loaded.read(SHIPPED_TABLE)
@@ -217,7 +220,7 @@ def table() -> Table:
     return _TABLE
 
 
-_TABLE_STAMP: tuple[str, float] | None = None
+_TABLE_STAMP: tuple[object, ...] | None = None
 
 
 def _norm(spelling: str) -> str:

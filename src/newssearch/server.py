@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from newssearch import client
 from newssearch.errors import NewsSearchError, UsageError, display
@@ -96,9 +96,10 @@ def serve(folder: Path, *, idle_minutes: float = IDLE_MINUTES, corpus: Path | No
         raise UsageError(f"the index at {display(folder)} cannot be served: its engine keeps no index open here")
     resident: Resident = engine  # type: ignore[assignment]
     resident.keep()
-    listener = _listen(folder)  # first: a second server is refused before it warms anything
+    _refuse_if_served(folder)  # before warming, which takes a while on a large index
     word = resident.sample_word()
-    _warm(folder, word or WARM_QUERY)  # a client that asks meanwhile waits in the listener's queue
+    _warm(folder, word or WARM_QUERY)  # before listening: a client meanwhile runs its command itself
+    listener = _listen(folder)
     watcher = None
     previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
@@ -132,13 +133,15 @@ def _stop_on_signal(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-class _Spare(NamedTuple):
+class _Spare:
     """A process forked before it is needed, warmed by a query of its own, that answers the next
     command (``_wait_as_spare``): the fork, and the copying of the memory a command touches, are
     done before a client asks rather than while it waits."""
 
-    pid: int
-    sock: socket.socket  # the server's end: the spare says "ready" on it, and is handed a command
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock  # the server's end: the spare says "ready" on it, and is handed a command
+        self.ready = False
 
 
 class _Loop:
@@ -177,8 +180,11 @@ class _Loop:
                 if left <= 0 and not self.answering:
                     return f"{minutes(self.idle / 60)} without a command"
                 wait = max(0.05, min(wait, left))
-            ready, _, _ = select.select([self.listener], [], [], wait)
-            if ready and self._take() == "stop":
+            watched = [self.listener, *([self.spare.sock] if self.spare else [])]
+            ready, _, _ = select.select(watched, [], [], wait)
+            if self.spare is not None and self.spare.sock in ready:
+                self._hear_spare(self.spare)
+            if self.listener in ready and self._take() == "stop":
                 return "asked to stop"
 
     def _take(self) -> str | None:
@@ -210,6 +216,7 @@ class _Loop:
         return None
 
     def status(self, message: dict[str, Any] | None) -> Status:
+        self._reap()  # commands that ended since the loop last woke are not answering
         return Status(
             pid=os.getpid(),
             index=os.path.abspath(self.folder),
@@ -232,13 +239,14 @@ class _Loop:
         try:
             if self.engine.keep():  # the newest commit, before the fork shares it
                 self.drop_spare()  # it holds the commit before
+                self.warm_word = self.engine.sample_word()
         except NewsSearchError:  # the command, run by the client, says what is wrong
             client.send(conn, {"here": "the index cannot be opened"})
             return
         pid = self._hand_to_spare(conn, message, fds)
         if pid is None:
             _flush_own_streams()
-            pid = os.fork()
+            pid = _fork()
             if pid == 0:
                 self.listener.close()
                 if self.spare is not None:
@@ -251,7 +259,8 @@ class _Loop:
         """Called only between commands: a client's descriptors must never be inherited."""
         _flush_own_streams()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
+        ours.settimeout(REQUEST_SECONDS)  # a spare that stopped reading never holds the server
+        pid = _fork()
         if pid == 0:
             self.listener.close()
             ours.close()
@@ -259,23 +268,32 @@ class _Loop:
         theirs.close()
         return _Spare(pid, ours)
 
+    def _hear_spare(self, spare: _Spare) -> None:
+        """The spare says it is ready; anything else (its end: it died) lets it go, and the
+        loop readies another."""
+        try:
+            said, _ = client.receive(spare.sock) if not spare.ready else (None, [])
+        except OSError:
+            said = None
+        if said == {"ready": True}:
+            spare.ready = True
+        else:
+            self.drop_spare()
+
     def _hand_to_spare(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> int | None:
         """The spare's pid once it has the command; None when none is ready (still warming: kept
         for the next command; gone: let go)."""
         spare = self.spare
-        if spare is None or not select.select([spare.sock], [], [], 0)[0]:
+        if spare is None or not spare.ready:
             return None
         self.spare = None
         try:
-            said, _ = client.receive(spare.sock)
-            if said == {"ready": True}:
-                client.send(spare.sock, message, [conn.fileno(), *fds])
-                spare.sock.close()
-                return spare.pid
-        except OSError:
-            pass
-        self._let_go(spare)
-        return None
+            client.send(spare.sock, message, [conn.fileno(), *fds])
+            spare.sock.close()
+            return spare.pid
+        except OSError:  # it died since it said it was ready
+            self._let_go(spare)
+            return None
 
     def drop_spare(self) -> None:
         if self.spare is not None:
@@ -343,6 +361,24 @@ def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int
         os._exit(0)
 
 
+_SERVER_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def _fork() -> int:
+    """``os.fork``, with the server's signals held until the child has its own handlers (a
+    Ctrl-C in between would run the server's in the child: "stopped serving", the socket gone)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SERVER_SIGNALS)
+    pid = os.fork()
+    if pid == 0:
+        for signum in (signal.SIGINT, signal.SIGHUP):  # kept ignored where the server ignores them
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_DFL)
+        for signum in (signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid
+
+
 def _wait_as_spare(sock: socket.socket, folder: Path, word: str | None) -> None:
     """A spare (``_Spare``): warm itself with a query, say so, wait for a command (the client's
     connection and streams) and answer it as a process forked for it would; exit when the server
@@ -350,8 +386,6 @@ def _wait_as_spare(sock: socket.socket, folder: Path, word: str | None) -> None:
     message: dict[str, Any] | None = None
     fds: list[int] = []
     try:
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-            signal.signal(signum, signal.SIG_DFL)
         gc.unfreeze()
         if word is not None:
             _run_quietly(["query", word, "--index", str(folder)])
@@ -451,15 +485,19 @@ def _flush_own_streams() -> None:
 # --- the socket ---------------------------------------------------------------------------
 
 
-def _listen(folder: Path) -> socket.socket:
-    """The listening socket in ``folder``, its owner's only; refused while another server
-    answers there, and taken over from one that died."""
+def _refuse_if_served(folder: Path) -> None:
     running = ask(folder, "status")
     if running is not None:
         raise ServerError(
             f"a server already answers for {display(folder)} (pid {running.get('pid')}) — "
             f"`newssearch serve --stop --index {display(folder)}` stops it"
         )
+
+
+def _listen(folder: Path) -> socket.socket:
+    """The listening socket in ``folder``, its owner's only; refused while another server
+    answers there, and taken over from one that died."""
+    _refuse_if_served(folder)
     path = folder / client.SOCKET_NAME
     with contextlib.suppress(FileNotFoundError):
         if stat.S_ISSOCK(path.lstat().st_mode):
