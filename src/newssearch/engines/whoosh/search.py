@@ -4,7 +4,6 @@ plain data inside the searcher's lifetime (a Whoosh ``Hit`` dies with its search
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -181,9 +180,13 @@ def rank(
     wanted = request.offset + request.limit
     fold = request.fold_copies and not request.passages
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
-    if words is not None and topk.more_than(searcher, matching, exact_up_to):
+    past, first = topk.exceeds(searcher, matching, exact_up_to) if words is not None else (False, None)
+    if words is not None and past:
+        total = exact_up_to
+        if fold:  # a lower bound on the stories (README, "Large result sets")
+            total = _stories(searcher, (first or topk.first_matches(searcher, matching, exact_up_to))[:exact_up_to])
         if not wanted:  # the count only (--limit 0)
-            return [], _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to, {}, False, 0
+            return [], total, {}, False, 0
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
             found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
             found = _ties_by_key(searcher, found, len(found))
@@ -191,7 +194,6 @@ def rank(
         else:
             found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
             shown = [(score, docnum, []) for score, docnum in found]
-        total = _stories_among(searcher, matching, exact_up_to) if fold else exact_up_to
         return _page(searcher, shown[request.offset : wanted], matching if fold else None), total, {}, False, 0
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
@@ -258,23 +260,10 @@ def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[t
     return shown
 
 
-def _stories_among(searcher: Searcher, matching: wq.Query, counted: int) -> int:
-    """A lower bound on the stories past the exact count: the copy groups among the first
-    ``counted`` matches (README, "Large result sets"), read from the words' postings a block at
-    a time, or walked without scoring them (a phrase)."""
-    first = topk.first_matches(searcher, matching, counted)
-    if first is not None:
-        of = _groups(searcher, [(0.0, docnum) for docnum in first])
-        return len({group or docnum for docnum, group in of.items()})
-    groups: set[bytes | int] = set()
-    for sub, offset in searcher.leaf_searchers():
-        column = column_of(sub.reader(), "copygroup")
-        for docnum in itertools.islice(matching.matcher(sub, searcher.context()).all_ids(), counted):
-            groups.add(column[docnum] or offset + docnum)
-            counted -= 1
-        if counted <= 0:
-            break
-    return len(groups)
+def _stories(searcher: Searcher, matches: list[int]) -> int:
+    """The stories among these matches: their copy groups, an article of none its own."""
+    groups = _groups(searcher, [(0.0, docnum) for docnum in matches])
+    return len({group or docnum for docnum, group in groups.items()})
 
 
 def _group_matches(searcher: Searcher, matching: wq.Query, shown: list[tuple[int, str | None]]) -> dict[int, list[int]]:

@@ -29,6 +29,7 @@ every match, as before.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -42,26 +43,37 @@ from whoosh.searching import Searcher
 _MARGIN = 1e-9
 
 
-def more_than(searcher: Searcher, q: wq.Query, limit: int) -> bool:
-    """Whether ``q`` matches more than ``limit`` documents: told by how many documents have its
-    words when that settles it (``bounds``), else counted from the first of its words' postings
-    (``first_matches``; a phrase: by walking its matcher), no further than ``limit`` + 1."""
+def exceeds(searcher: Searcher, q: wq.Query, limit: int) -> tuple[bool, list[int] | None]:
+    """Whether ``q`` matches more than ``limit`` documents — told by how many documents have its
+    words when that settles it (``bounds``), else from its first ``limit`` + 1 matches
+    (``first_matches``) — and those matches when they were read."""
     lower, upper = bounds(q, searcher.reader())
     if lower > limit:
-        return True
+        return True, None
     if upper <= limit:
-        return False
+        return False, None
     first = first_matches(searcher, q, limit + 1)
-    if first is None:  # a phrase: only its matcher knows where its words stand together
-        return count_up_to(searcher, q, limit + 1) > limit
-    return len(first) > limit
+    return len(first) > limit, first
 
 
-def first_matches(searcher: Searcher, q: wq.Query, n: int) -> list[int] | None:
-    """The first ``n`` documents ``q`` matches, in index order, as its matcher would give them,
-    from its words' postings read a block at a time (``_known_ids``), each list no further than it
-    must — a walk through the query's matcher costs ten times more; None for a query that is not
-    words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE (a phrase: walk its matcher)."""
+def first_matches(searcher: Searcher, q: wq.Query, n: int) -> list[int]:
+    """The first ``n`` documents ``q`` matches, in index order, as its matcher gives them: from
+    its words' postings read a block at a time (``_known_ids``), each list no further than it
+    must, when ``q`` is words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE; else (a phrase: only
+    its matcher knows where its words stand together) by walking its matcher, ten times dearer."""
+    found = _first_from_postings(searcher, q, n)
+    if found is not None:
+        return found
+    found = []
+    for sub, offset in searcher.leaf_searchers():
+        walk = q.matcher(sub, sub.boolean_context()).all_ids()
+        found.extend(offset + docnum for docnum in itertools.islice(walk, n - len(found)))
+        if len(found) >= n:
+            break
+    return found
+
+
+def _first_from_postings(searcher: Searcher, q: wq.Query, n: int) -> list[int] | None:
     found: list[int] = []
     for sub, offset in searcher.leaf_searchers():
         deleted = sub.reader().deleted_docs_set
@@ -82,8 +94,8 @@ def first_matches(searcher: Searcher, q: wq.Query, n: int) -> list[int] | None:
 
 def _known_ids(q: wq.Query, sub: Searcher, n: int) -> tuple[set[int], int | None] | None:
     """The documents of one segment that ``q`` matches below ``end`` (None: all of them), from
-    at most about ``n`` of each word's postings; deleted documents included. None as for
-    ``first_matches``."""
+    at most about ``n`` of each word's postings; deleted documents included. None for a query
+    that is not words under AND, OR, ANDNOT, ANDMAYBE and REQUIRE."""
     if type(q) is wq.Term:
         postings = _postings(sub, q.fieldname, q.text)
         return _first_ids(postings, n) if postings is not None else (set(), None)
@@ -186,17 +198,6 @@ def bounds(q: wq.Query, reader: Any) -> tuple[int, int]:
     return of(q)
 
 
-def count_up_to(searcher: Searcher, q: wq.Query, limit: int) -> int:
-    """How many documents ``q`` matches, counting no further than ``limit``."""
-    found = 0
-    for sub, _ in searcher.leaf_searchers():
-        for _ in q.matcher(sub, sub.boolean_context()).all_ids():
-            found += 1
-            if found >= limit:
-                return found
-    return found
-
-
 def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
     """The words whose scores add up to ``q``'s, as (field, word, boost), or None when ``q``
     is not a sum of words' scores (a range, a NOT of its own, an OR that needs several of its
@@ -226,12 +227,25 @@ def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | No
 class _Leaf:
     """One word's postings in one field of one segment, with its boost and bounds."""
 
-    __slots__ = ("m", "boost", "bound")
+    __slots__ = ("m", "boost", "bound", "_block_at", "_block_bound")
 
     def __init__(self, matcher: Any, boost: float) -> None:
         self.m = matcher
         self.boost = boost
         self.bound = boost * matcher.max_quality()
+        self._block_at: int | None = None
+        self._block_bound = 0.0
+
+    def block_bound(self) -> float:
+        """The bound of the current block, worked out once a block (where its data starts in
+        the postings file tells one block from another; a short list kept with its word in the
+        term index has none, and is worked out each time)."""
+        at = getattr(self.m, "_dataoffset", None)
+        if at is None:
+            return float(self.boost * self.m.block_quality())
+        if at != self._block_at:
+            self._block_at, self._block_bound = at, self.boost * self.m.block_quality()
+        return self._block_bound
 
 
 class _Best:
@@ -315,22 +329,28 @@ def _block_end(m: Any) -> int:
 
 
 def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
-    """MaxScore through one segment: ``ordered`` by bound, smallest first."""
+    """MaxScore through one segment: ``ordered`` by bound, smallest first. Which leaves are
+    walked is worked out again only when the threshold rises or a walked leaf runs out."""
+    threshold: float | None = None
+    walked: list[_Leaf] = []
+    lesser, rest, bar = 0, 0.0, 0.0
     while True:
-        bar = best.bar()
-        lesser, rest = 0, 0.0  # the non-essential leaves: the first ``lesser``, bounds adding to ``rest``
-        while lesser < len(ordered) and rest + ordered[lesser].bound < bar:
-            rest += ordered[lesser].bound
-            lesser += 1
-        walked = [leaf for leaf in ordered[lesser:] if leaf.m.is_active()]
-        if not walked:
-            return
-        if rest + sum(leaf.boost * leaf.m.block_quality() for leaf in walked) < bar:
+        if threshold != best.threshold or not walked:
+            threshold, bar = best.threshold, best.bar()
+            lesser, rest = 0, 0.0  # the non-essential leaves: the first ``lesser``, bounds adding to ``rest``
+            while lesser < len(ordered) and rest + ordered[lesser].bound < bar:
+                rest += ordered[lesser].bound
+                lesser += 1
+            walked = [leaf for leaf in ordered[lesser:] if leaf.m.is_active()]
+            if not walked:
+                return
+        if rest + sum(leaf.block_bound() for leaf in walked) < bar:
             # No document up to the end of the first of these blocks can reach the bar.
             past = min(_block_end(leaf.m) for leaf in walked) + 1
             for leaf in walked:
-                if leaf.m.is_active() and leaf.m.id() < past:
+                if leaf.m.id() < past:
                     leaf.m.skip_to(past)
+            walked = [leaf for leaf in walked if leaf.m.is_active()]
             continue
         docnum = min(leaf.m.id() for leaf in walked)
         here = [leaf for leaf in walked if leaf.m.id() == docnum]
@@ -351,3 +371,5 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
                 best.add(matcher.score(), offset + docnum)
         for leaf in here:
             leaf.m.next()
+        if not all(leaf.m.is_active() for leaf in here):
+            walked = [leaf for leaf in walked if leaf.m.is_active()]
