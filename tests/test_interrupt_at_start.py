@@ -34,13 +34,26 @@ def _before_newssearch(err: str) -> bool:
     return True
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A command started from a terminal gets Ctrl-C; one started by a test run in the background
+    (``pytest &`` in a script) inherits it ignored, and Python then leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_starting_is_a_line_and_exit_130(seed_index_once: Path) -> None:
     """The signal is sent at 10 ms steps from the start — Python's start-up, then ours — until
     a command ends before it comes (however slow the machine is that day: at most 1,000 steps)."""
     args = [str(entry_point()), "query", "rafah", "--index", str(seed_index_once)]
     interrupted = 0
     for step in range(1000):
-        proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            args,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_ctrl_c_as_at_a_terminal,
+        )
         deadline = time.monotonic() + step * 0.01
         while time.monotonic() < deadline and proc.poll() is None:
             pass  # busy-wait: the moment of the signal is the test's input, not a wait for anything
