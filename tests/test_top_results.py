@@ -288,6 +288,10 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
         fast = search(capped, request)
         slow = search(everything, request)
         assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results], request
+        # Each result's copies: its group's other matches, whichever way they were found.
+        assert [sorted(c.id for c in getattr(r, "copies", [])) for r in fast.results] == [
+            sorted(c.id for c in getattr(r, "copies", [])) for r in slow.results
+        ], request
         assert fast.total_exact == (slow.total <= CAP), request  # every one of these can skip
         if not fast.total_exact:
             skipped += 1

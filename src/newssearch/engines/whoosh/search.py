@@ -190,11 +190,12 @@ def rank(
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
             found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
             found = _ties_by_key(searcher, found, len(found))
-            shown = _folded(found, _groups(searcher, found))
+            shown = _folded(found, _groups(searcher, found))[request.offset : wanted]
+            page = _page(searcher, shown, matching, {docnum: score for score, docnum in found})
         else:
             found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
-            shown = [(score, docnum, []) for score, docnum in found]
-        return _page(searcher, shown[request.offset : wanted], matching if fold else None), total, {}, False, 0
+            page = _page(searcher, [(score, docnum, []) for score, docnum in found[request.offset : wanted]])
+        return page, total, {}, False, 0
     if request.sort == "date":
         # With ``sortedby``, a hit's "score" is its sort key, whose score part is negated.
         keys = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet(), _BY_KEY])
@@ -266,9 +267,12 @@ def _stories(searcher: Searcher, matches: list[int]) -> int:
     return len({group or docnum for docnum, group in groups.items()})
 
 
-def _group_matches(searcher: Searcher, matching: wq.Query, shown: list[tuple[int, str | None]]) -> dict[int, list[int]]:
+def _group_matches(
+    searcher: Searcher, matching: wq.Query, shown: list[tuple[int, str | None]], scored: dict[int, float]
+) -> dict[int, list[int]]:
     """For each shown (document, its copy group), the group's other matches, best first: the
-    groups' documents from their terms, then one pass of the query's matcher to each of them."""
+    groups' documents from their terms, then one pass of the query's matcher to each of them
+    that is not already ``scored`` (the top-k's matches, scored by the same matcher)."""
     reader = searcher.reader()
     members: dict[int, int] = {}  # a group's document → the shown document of its group
     for docnum, group in shown:
@@ -277,9 +281,11 @@ def _group_matches(searcher: Searcher, matching: wq.Query, shown: list[tuple[int
                 if other != docnum and not reader.is_deleted(other):
                     members[other] = docnum
     found: dict[int, list[tuple[float, int]]] = {}
-    m = matching.matcher(searcher, searcher.context())
+    for other in [other for other in members if other in scored]:
+        found.setdefault(members.pop(other), []).append((-scored[other], other))
+    m = matching.matcher(searcher, searcher.context()) if members else None
     for other in sorted(members):
-        if not m.is_active():
+        if m is None or not m.is_active():
             break
         if m.id() < other:
             m.skip_to(other)
@@ -289,16 +295,18 @@ def _group_matches(searcher: Searcher, matching: wq.Query, shown: list[tuple[int
 
 
 def _page(
-    searcher: Searcher, shown: list[tuple[float, int, list[int]]], matching: wq.Query | None = None
+    searcher: Searcher,
+    shown: list[tuple[float, int, list[int]]],
+    matching: wq.Query | None = None,
+    scored: dict[int, float] | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
     """The page's stored fields, each with its copies' under ``COPIES`` when it has some. With
     ``matching`` (past the exact count, where only the page's best were looked at), each result's
-    copies are its group's matches, looked up (``_group_matches``)."""
+    copies are its group's matches, looked up (``_group_matches``) where not ``scored`` already."""
     stored = [searcher.stored_fields(docnum) for _, docnum, _ in shown]
     if matching is not None:
-        found = _group_matches(
-            searcher, matching, [(docnum, s.get("copygroup")) for (_, docnum, _), s in zip(shown, stored, strict=True)]
-        )
+        groups = [(docnum, s.get("copygroup")) for (_, docnum, _), s in zip(shown, stored, strict=True)]
+        found = _group_matches(searcher, matching, groups, scored or {})
         shown = [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown]
     page = []
     for (score, _, copies), fields in zip(shown, stored, strict=True):
