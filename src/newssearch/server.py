@@ -46,6 +46,8 @@ REQUEST_SECONDS = 2.0
 # How long `serve --detach` waits for the server it started to answer, and `--stop` for it to go.
 START_SECONDS = 60.0
 STOP_SECONDS = 10.0
+# How often the server looks for ended processes while some answer (or spares let go end).
+REAP_SECONDS = 0.2
 # What a server warms itself with when its index has no word of a few articles (``_warm``).
 WARM_QUERY = "news"
 
@@ -174,7 +176,7 @@ class _Loop:
             self._reap()
             if self.spare is None:
                 self.spare = self._fork_spare()
-            wait = 30.0
+            wait = REAP_SECONDS if self.answering or self.leaving else 30.0  # no process left a zombie
             if self.idle:
                 left = self.last + self.idle - time.monotonic()
                 if left <= 0 and not self.answering:
