@@ -332,10 +332,12 @@ def test_stopping_leaves_no_process_behind(tmp_path: Path) -> None:
     _corpus(tmp_path)
     assert run(tmp_path, "index", "-q").code == 0
     server = Server(tmp_path)
-    assert run(tmp_path, "query", "Rafah crossing").code == 0
-    _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
-    (spare,) = _children(server.proc.pid)
-    server.stop()
+    try:
+        assert run(tmp_path, "query", "Rafah crossing").code == 0
+        _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
+        (spare,) = _children(server.proc.pid)
+    finally:
+        server.stop()
     _wait_for("the spare to end", lambda: not Path(f"/proc/{spare}").exists())
 
 
