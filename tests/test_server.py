@@ -82,12 +82,16 @@ def _corpus(folder: Path) -> None:
     shutil.copytree(FIXTURES / "formats" / "md", folder / "corpus" / "md")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("served")
+def _indexed_corpus(folder: Path) -> None:
     _corpus(folder)
     built = run(folder, "index", "-q")
     assert built.code == 0, built
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("served")
+    _indexed_corpus(folder)
     server = Server(folder)
     yield server
     if server.proc.poll() is None:
@@ -233,8 +237,7 @@ def test_status_says_what_the_server_does(served: Server) -> None:
 
 
 def test_an_update_is_seen_by_the_next_command(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path)
     try:
         assert run(tmp_path, "query", "quetzalcoatl").code == 1
@@ -254,8 +257,7 @@ def test_an_update_is_seen_by_the_next_command(tmp_path: Path) -> None:
 
 
 def test_a_dead_servers_socket_is_not_an_error(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path)
     server.proc.send_signal(signal.SIGKILL)
     server.proc.wait(timeout=30)
@@ -289,8 +291,7 @@ def _wait_for(what: str, ready: Callable[[], bool], seconds: float = 30.0) -> No
 def test_a_spare_that_dies_while_waiting_is_not_an_error(tmp_path: Path) -> None:
     """The server readies a process for the next command before it comes; killed, the command is
     answered all the same, and a new spare is readied."""
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path)
     try:
         _wait_for("a spare", lambda: len(_children(server.proc.pid)) == 1)
@@ -309,8 +310,7 @@ def test_a_spare_that_dies_while_waiting_is_not_an_error(tmp_path: Path) -> None
 def test_a_names_file_is_the_clients_own(tmp_path: Path) -> None:
     """A relative NEWSSEARCH_NAMES is a file in the client's folder, not the server's, even when
     both files were written in the same instant (README, "Names in every spelling")."""
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     (tmp_path / "names.txt").write_text("# none here\n", encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -329,8 +329,7 @@ def test_a_names_file_is_the_clients_own(tmp_path: Path) -> None:
 
 
 def test_stopping_leaves_no_process_behind(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path)
     try:
         assert run(tmp_path, "query", "Rafah crossing").code == 0
@@ -342,8 +341,7 @@ def test_stopping_leaves_no_process_behind(tmp_path: Path) -> None:
 
 
 def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path)
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=30) == 0
@@ -352,8 +350,7 @@ def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
 
 
 def test_status_and_stop_without_a_server(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     status = run(tmp_path, "serve", "--status")
     assert status == Run(1, "no server answers for ./index\n", "")
     assert run(tmp_path, "serve", "--status", "--json") == Run(1, '{"running": false}\n', "")
@@ -405,8 +402,7 @@ def test_check_and_stats_ignore_the_servers_files(served: Server) -> None:
 
 
 def test_it_stops_by_itself_after_the_idle_minutes(tmp_path: Path) -> None:
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     server = Server(tmp_path, "--idle", "0.01")  # after the --idle 0 it is given: the last one counts
     assert "stops after 0.01 minutes without a command" in server.first_line
     assert server.proc.wait(timeout=60) == 0
@@ -420,8 +416,7 @@ def test_a_server_of_another_install_is_not_asked(tmp_path: Path) -> None:
     answers nothing: each command runs on its own, and --status says the server is outdated."""
     import newssearch
 
-    _corpus(tmp_path)
-    assert run(tmp_path, "index", "-q").code == 0
+    _indexed_corpus(tmp_path)
     code = tmp_path / "other-install"
     shutil.copytree(Path(newssearch.__file__).parent, code / "newssearch", copy_function=shutil.copy)
     proc = subprocess.Popen(

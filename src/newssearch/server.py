@@ -247,7 +247,6 @@ class _Loop:
             return
         pid = self._hand_to_spare(conn, message, fds)
         if pid is None:
-            _flush_own_streams()
             pid = _fork()
             if pid == 0:
                 self.listener.close()
@@ -259,7 +258,6 @@ class _Loop:
 
     def _fork_spare(self) -> _Spare | None:
         """Called only between commands: a client's descriptors must never be inherited."""
-        _flush_own_streams()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.settimeout(REQUEST_SECONDS)  # a spare that stopped reading never holds the server
         pid = _fork()
@@ -339,9 +337,8 @@ _KEEP_ALIVE: list[object] = []  # the server's own streams: never collected (and
 def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
     reply: dict[str, object] | None = None
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the rest were set by ``_fork``
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         gc.unfreeze()
         conn.settimeout(client.READY_SECONDS)
         client.send(conn, {"pid": os.getpid()})
@@ -367,8 +364,12 @@ _SERVER_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
 def _fork() -> int:
-    """``os.fork``, with the server's signals held until the child has its own handlers (a
-    Ctrl-C in between would run the server's in the child: "stopped serving", the socket gone)."""
+    """``os.fork``, with the server's own output flushed first (none of it may reach a client's
+    streams) and its signals held until the child has its own handlers (a Ctrl-C in between would
+    run the server's in the child: "stopped serving", the socket gone)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _SERVER_SIGNALS)
     pid = os.fork()
     if pid == 0:
@@ -458,9 +459,6 @@ def _warm(folder: Path, word: str) -> None:
     as JSON, ``stats`` — into nothing, so that no fork imports a module, compiles a pattern (the query
     parser's, the analyzer's) or fills a cache that this process could have filled once. What
     they print is thrown away; what they fail with is the command's business when a client asks."""
-    from newssearch import cli
-
-    cli.command()  # Typer's Click command, made once
     index = ["--index", str(folder)]
     for argv in (["query", word, *index], ["query", word, "--json", *index], ["stats", *index]):
         _run_quietly(argv)
@@ -476,12 +474,6 @@ def _run_quietly(argv: list[str]) -> None:
         contextlib.suppress(Exception, SystemExit),
     ):
         cli.command().main(argv, prog_name="newssearch")
-
-
-def _flush_own_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()  # nothing of this process's output may reach a client's streams
 
 
 # --- the socket ---------------------------------------------------------------------------

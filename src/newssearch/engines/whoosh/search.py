@@ -184,7 +184,8 @@ def rank(
     if words is not None and past:
         total = exact_up_to
         if fold:  # a lower bound on the stories (README, "Large result sets")
-            total = _stories(searcher, (first or topk.first_matches(searcher, matching, exact_up_to))[:exact_up_to])
+            counted = (first or topk.first_matches(searcher, matching, exact_up_to))[:exact_up_to]
+            total = _stories(_groups(searcher, [(0.0, docnum) for docnum in counted]), counted)
         if not wanted:  # the count only (--limit 0)
             return [], total, {}, False, 0
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
@@ -210,7 +211,7 @@ def rank(
         if not fold:
             return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
         # Every match is scored here: every group's matches are in ``ranked``.
-        stories = len({groups[docnum] or docnum for _, docnum in ranked[:exact_up_to]})
+        stories = _stories(groups, [docnum for _, docnum in ranked[:exact_up_to]])
         return _page(searcher, _folded(ranked, groups)[request.offset : wanted]), stories, {}, False, 0
     shown = _folded(ranked, groups) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
@@ -261,10 +262,9 @@ def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[t
     return shown
 
 
-def _stories(searcher: Searcher, matches: list[int]) -> int:
-    """The stories among these matches: their copy groups, an article of none its own."""
-    groups = _groups(searcher, [(0.0, docnum) for docnum in matches])
-    return len({group or docnum for docnum, group in groups.items()})
+def _stories(groups: dict[int, bytes], matches: list[int]) -> int:
+    """The stories among these matches: their copy groups (``_groups``), an article of none its own."""
+    return len({groups[docnum] or docnum for docnum in matches})
 
 
 def _group_matches(
