@@ -10,7 +10,8 @@ import json
 import pytest
 
 from conftest import SHARED_DATA
-from newssearch.copies import MIN_SHINGLES, Sketch, bands, is_copy, similarity, sketch
+from newssearch.copies import MIN_SHINGLES, Grouping, Member, Sketch, bands, is_copy, similarity, sketch
+from newssearch.models import Article, Paragraph, Section
 
 STORY = [
     "Brazil's coffee exporters have registered 1.2 million bags for shipment in March, the Brazilian "
@@ -134,6 +135,55 @@ def test_band_keys_are_short_terms() -> None:
     keys = bands(sketch(STORY))
     assert 1 <= len(keys) <= 16 and len(set(keys)) == len(keys)
     assert all(len(k) <= 16 and k.isascii() and " " not in k for k in keys)
+
+
+def _article(article_id: str, paragraphs: list[str]) -> Article:
+    section = Section(None, 1, tuple(Paragraph(text, n + 1) for n, text in enumerate(paragraphs)))
+    return Article(article_id, "wire.jsonl", 1, "A headline", (section,), ())
+
+
+class _Committed:
+    """The index's articles as ``Grouping`` finds them, counting the sketches it reads."""
+
+    def __init__(self, *articles: tuple[str, str, list[str]]) -> None:
+        self.sketches = {key: sketch(paragraphs) for key, _, paragraphs in articles}
+        self.groups = {key: group for key, group, _ in articles}
+        self.read: list[str] = []
+
+    def __call__(self, keys: list[str]) -> list[tuple[Member, list[str]]]:
+        found = []
+        for key, s in self.sketches.items():
+            held = [k for k in bands(s) if k in keys]
+            if held:
+                found.append((Member(key, self.groups[key], lambda key=key: self._read(key)), held))
+        return found
+
+    def _read(self, key: str) -> bytes:
+        self.read.append(key)
+        return self.sketches[key].to_bytes()
+
+
+def test_an_added_copy_joins_the_first_named_group_holding_a_copy() -> None:
+    """Copies in two groups: the one whose name sorts first. A group holding no copy is passed
+    over, whatever its name; and a group's sketches are read only until one is a copy."""
+    # Half of it rewritten: it shares band keys with the story but is not a copy; its group sorts first.
+    rewritten = STORY[:2] + [p.replace("Brazil", "Ghana").replace("the", "a") for p in STORY[2:]]
+    committed = _Committed(
+        ("rewritten", "a-story", rewritten),
+        ("trimmed", "b-story", copy_with("trimmed")),
+        ("byline", "b-story", copy_with("byline")),
+        ("dateline", "c-story", copy_with("dateline")),
+    )
+    (grouped,) = Grouping(committed).assign([_article("new", STORY)])
+    assert grouped.group == "b-story"
+    assert committed.read[0] == "rewritten" and len(committed.read) == 2  # then one of b-story's
+
+
+def test_an_article_with_no_copy_among_its_candidates_starts_a_group() -> None:
+    committed = _Committed(("monday", "a-report", REPORT_MONDAY))  # the same template: shares band keys
+    (grouped,) = Grouping(committed).assign([_article("tuesday", REPORT_TUESDAY)])
+    assert committed.read == ["monday"] and grouped.group.startswith("tuesday.")
+    assert Grouping(committed).assign([_article("monday-again", REPORT_MONDAY)])[0].group == "a-report"
 
 
 BBC = SHARED_DATA / "bbc" / "bbc.jsonl.gz"

@@ -206,11 +206,15 @@ def is_copy(a: Sketch, b: Sketch) -> bool:
 
 @dataclass(frozen=True)
 class Member:
-    """An article of the index, as its copies are found: its id, its copy group, its sketch."""
+    """An article of the index, as its copies are found: its id, its copy group, its sketch (or
+    what reads it: a committed article's sketch is read only when it is compared)."""
 
     key: str
     group: str
-    sketch: bytes
+    sketch: bytes | Callable[[], bytes]
+
+    def read_sketch(self) -> Sketch:
+        return Sketch.from_bytes(self.sketch if isinstance(self.sketch, bytes) else self.sketch())
 
 
 @dataclass(frozen=True)
@@ -258,12 +262,12 @@ class Grouping:
         for article, s, ks in zip(articles, sketches, keys, strict=True):
             article_id = article.id
             candidates = {m.key: m for k in ks for m in (*stored.get(k, ()), *self._added(k))}
-            copies = [m for m in candidates.values() if m.key != article_id and is_copy(s, Sketch.from_bytes(m.sketch))]
+            candidates.pop(article_id, None)
             data = s.to_bytes()
             # A new group's name is used by no other article, even by this one as it was before
             # an edit: its id and its sketch's digest. (Its id alone would put an article edited
             # into another story back in the group its old copies still carry.)
-            group = min((m.group for m in copies), default=f"{article_id}.{zlib.crc32(data):08x}")
+            group = _first_group(s, candidates.values()) or f"{article_id}.{zlib.crc32(data):08x}"
             member = Member(article_id, group, data)
             for k in ks:
                 n = _number(k)
@@ -274,12 +278,25 @@ class Grouping:
                     before.append(member)
                 else:
                     self.added[n] = [before, member]
-            grouped.append(Grouped(group, ks, member.sketch))
+            grouped.append(Grouped(group, ks, data))
         return grouped
 
     def _added(self, key: str) -> list[Member]:
         held = self.added.get(_number(key))
         return [] if held is None else held if isinstance(held, list) else [held]
+
+
+def _first_group(s: Sketch, candidates: Iterable[Member]) -> str | None:
+    """The name that sorts first among the groups holding a copy of ``s`` (None when no candidate
+    is one). The groups are tried in order of their names, each member until one is a copy: with
+    a story's copies in one group, one sketch is read and compared, not one for every copy."""
+    groups: dict[str, list[Member]] = {}
+    for m in candidates:
+        groups.setdefault(m.group, []).append(m)
+    for group in sorted(groups):
+        if any(is_copy(s, m.read_sketch()) for m in groups[group]):
+            return group
+    return None
 
 
 def _number(key: str) -> int:

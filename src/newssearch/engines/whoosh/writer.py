@@ -16,6 +16,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,9 @@ class WhooshWriter:
         self.removed: set[str] = set()  # the paths whose committed articles this update removes
         self.grouping: Grouping | None = None  # the added articles' copy groups (``copies``)
         self.committed_searcher: Searcher | None = None  # where the index's copies are found
+        self.committed_columns: tuple[Any, ...] = ()  # and its columns of ids and copy groups
+        self.removed_read: set[str] = set()  # the removed paths whose committed articles were looked up
+        self.removed_docnums: set[int] = set()  # and those articles
 
     def parallel(self, processes: int) -> None:
         self.procs = processes if self.can_fork else 1
@@ -156,22 +160,31 @@ class WhooshWriter:
 
     def _committed_copies(self, keys: list[str]) -> Iterator[tuple[Member, list[str]]]:
         """The committed articles that hold any of these band keys (``copies.Finder``), read
-        from a searcher on the index as the update found it, less the files it removes."""
+        from a searcher on the index as the update found it, less the files it removes: their
+        ids and groups from the index's columns, their sketches (in the stored record, the
+        larger read) only when ``copies.Grouping`` compares them."""
         if self.committed_searcher is None:
             self.committed_searcher = self.ix.searcher()
+            self.committed_columns = tuple(
+                self.committed_searcher.reader().column_reader(name, translate=False) for name in ("key", "copygroup")
+            )
         searcher = self.committed_searcher
         reader = searcher.reader()
+        for relpath in self.removed - self.removed_read:
+            if ("path", relpath) in reader:
+                self.removed_docnums.update(reader.postings("path", relpath).all_ids())
+        self.removed_read |= self.removed
         held: dict[int, list[str]] = {}
         for k in keys:
             if ("bands", k) in reader:
                 for docnum in reader.postings("bands", k).all_ids():
                     held.setdefault(docnum, []).append(k)
+        key_column, group_column = self.committed_columns
         for docnum, found in sorted(held.items()):
-            if reader.is_deleted(docnum):
+            if reader.is_deleted(docnum) or docnum in self.removed_docnums:
                 continue
-            stored = searcher.stored_fields(docnum)
-            if stored.get("path") not in self.removed:
-                yield Member(stored["key"], stored["copygroup"], stored["sketch"]), found
+            sketch = partial(_stored_sketch, searcher, docnum)
+            yield Member(key_column[docnum].decode("utf-8"), group_column[docnum].decode("utf-8"), sketch), found
 
     def changed(self) -> bool:
         return self.writer is not None
@@ -211,6 +224,7 @@ class WhooshWriter:
         if self.committed_searcher is not None:
             self.committed_searcher.close()
             self.committed_searcher = None
+            self.committed_columns = ()
 
 
 class _ParallelWriter(MpWriter):  # type: ignore[misc]
@@ -288,6 +302,11 @@ class _Worker(SubWriterTask):  # type: ignore[misc]
             super().join(1)
             _check_workers(self.siblings)
         super().join(timeout)
+
+
+def _stored_sketch(searcher: Searcher, docnum: int) -> bytes:
+    sketch: bytes = searcher.stored_fields(docnum)["sketch"]
+    return sketch
 
 
 def _check_workers(tasks: list[Any]) -> None:
