@@ -358,3 +358,29 @@ def test_past_the_exact_count_the_total_is_the_stories_among_the_first_matches(i
             lower_bounds += 1
             assert found.total == expected[-1], request
     assert lower_bounds > 20, f"only {lower_bounds} of 60 queries went past {cap} matches"
+
+
+def test_the_walks_word_scores_are_the_scorers_to_the_last_bit(index_dir: Path) -> None:
+    """The walk works out each word's score in a field itself (``topk._bm25``): for every
+    posting of these words, in every field and segment, it is the very number Whoosh's scorer
+    gives, so the bounds it adds up are the scores' own."""
+    from whoosh import index as windex
+
+    from newssearch.engines.whoosh import ranking, topk
+
+    with windex.open_dir(str(index_dir)).searcher(weighting=ranking.KindBM25F()) as searcher:
+        compared = 0
+        for sub, _ in searcher.leaf_searchers():
+            for fieldname, word in itertools.product(("title", "body", "p_body"), ("oil", "export", "bank", "yield")):
+                ours = topk._postings(sub, fieldname, word, searcher.weighting)
+                theirs = topk._postings(sub, fieldname, word, searcher.weighting)
+                if ours is None:
+                    continue
+                leaf = topk._Leaf(ours, 1.0, topk._field_lengths(sub, fieldname))
+                assert leaf.score != ours.score  # worked out here, not by Whoosh's scorer
+                while ours.is_active():
+                    assert (ours.id(), leaf.score()) == (theirs.id(), theirs.score())
+                    ours.next()
+                    theirs.next()
+                    compared += 1
+        assert compared > 1000

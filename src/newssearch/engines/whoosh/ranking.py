@@ -108,15 +108,15 @@ class KindBM25F(scoring.BM25F):  # type: ignore[misc]
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return super().scorer(searcher, fieldname, text, qf=qf)
-        return _KindBM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+        return KindBM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
 
 
-class _KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
+class KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
     """Whoosh's BM25F scorer with the average length of the field in the documents that have it,
-    set before ``setup`` computes the term's best possible score from it. Only a top-N search that skips
-    postings (not used: benchmarks/README.md, "Known traps") reads that bound; computed with
-    another average than the scores, it was too low, and such a search dropped articles that
-    belonged in the top 10."""
+    set before ``setup`` computes the term's best possible score from it. The top-k walk
+    (``topk``) reads that bound; computed with another average than the scores, it was too low,
+    and a search that skips postings dropped articles that belonged in the top 10. Its scores
+    are Whoosh's ``bm25``, which ``topk`` works out the same way for the walk's leaves."""
 
     def __init__(self, searcher: Any, fieldname: str, text: str, B: float, K1: float, qf: int = 1) -> None:
         parent = searcher.get_parent()  # statistics of the whole index, not of one segment

@@ -34,9 +34,14 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.columns import FixedBytesColumn
 from whoosh.matching import wrappers
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from newssearch.engines.whoosh import ranking
 
 # A document is passed over when its bound is below the threshold by more than this (relative):
 # the query's matcher adds the same scores in its own order, which can differ in the last bits.
@@ -225,14 +230,15 @@ def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | No
 
 
 class _Leaf:
-    """One word's postings in one field of one segment, with its boost and bounds."""
+    """One word's postings in one field of one segment, with its boost, bounds and score."""
 
-    __slots__ = ("m", "boost", "bound", "_block_at", "_block_bound")
+    __slots__ = ("m", "boost", "bound", "score", "_block_at", "_block_bound")
 
-    def __init__(self, matcher: Any, boost: float) -> None:
+    def __init__(self, matcher: Any, boost: float, lengths: bytes | None = None) -> None:
         self.m = matcher
         self.boost = boost
         self.bound = boost * matcher.max_quality()
+        self.score = _bm25(matcher, lengths) if lengths is not None else matcher.score
         self._block_at: int | None = None
         self._block_bound = 0.0
 
@@ -246,6 +252,48 @@ class _Leaf:
         if at != self._block_at:
             self._block_at, self._block_bound = at, self.boost * self.m.block_quality()
         return self._block_bound
+
+
+def _bm25(m: Any, lengths: bytes) -> Callable[[], float]:
+    """The matcher's score at its current document, as its scorer works it out (``ranking``'s
+    BM25F: ``whoosh.scoring.bm25`` of the word's count and the field's length there), with the
+    same operations in the same order, so the very same number; the part that depends on the
+    length only is worked out once for each of the 256 lengths a byte can stand for. A leaf's
+    score is what the walk adds up for every document it looks at, and Whoosh's own goes
+    through four calls and a column read each time. Any other matcher or scorer keeps its own."""
+    scorer = getattr(m, "scorer", None)
+    if not isinstance(m, W3LeafMatcher) or type(scorer) is not ranking.KindBM25FScorer:
+        return m.score  # type: ignore[no-any-return]
+    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+    k1_plus_1 = k1 + 1
+    part = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
+
+    def score() -> float:
+        if m._weights is None:
+            m._read_weights()
+        tf = m._weights[m._i]
+        return float(idf * ((tf * k1_plus_1) / (tf + part[lengths[m.id()]])))
+
+    return score
+
+
+def _field_lengths(sub: Searcher, fieldname: str) -> bytes | None:
+    """Each document's length in the field, in one segment: a byte each (Whoosh's column of
+    them, read whole once for the life of the segment's reader); None where it is not that."""
+    reader = sub.reader()
+    kept: dict[str, bytes | None] = reader.__dict__.setdefault("_newssearch_lengths", {})
+    if fieldname not in kept:
+        perdoc = getattr(reader, "_perdoc", None)
+        column = None
+        if isinstance(perdoc, W3PerDocReader):
+            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
+            count = reader.doc_count_all()
+            data = column._dbfile.get(column._basepos, min(column._count, count))
+            kept[fieldname] = bytes(data) + column._defaultbytes * (count - len(data))
+        else:
+            kept[fieldname] = None
+    return kept[fieldname]
 
 
 class _Best:
@@ -315,7 +363,7 @@ def top(
         for fieldname, text, boost in words:
             postings = _postings(sub, fieldname, text, context.weighting)
             if postings is not None and postings.is_active():
-                found.append(_Leaf(postings, boost))
+                found.append(_Leaf(postings, boost, _field_lengths(sub, fieldname)))
         if found:
             _walk(q.matcher(sub, context), sorted(found, key=lambda leaf: leaf.bound), offset, best)
     return best.ranked()
@@ -330,10 +378,14 @@ def _block_end(m: Any) -> int:
 
 def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
     """MaxScore through one segment: ``ordered`` by bound, smallest first. Which leaves are
-    walked is worked out again only when the threshold rises or a walked leaf runs out."""
+    walked is worked out again only when the threshold rises or a walked leaf runs out; their
+    blocks' bounds are added up again only when one of them may have left its block."""
     threshold: float | None = None
     walked: list[_Leaf] = []
     lesser, rest, bar = 0, 0.0, 0.0
+    # The walked leaves' block bounds added up, and the first block end among them: while no
+    # walked leaf is past it, each is in the block it was in (-1: to be added up again).
+    blocks, until = 0.0, -1
     while True:
         if threshold != best.threshold or not walked:
             threshold, bar = best.threshold, best.bar()
@@ -344,17 +396,21 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
             walked = [leaf for leaf in ordered[lesser:] if leaf.m.is_active()]
             if not walked:
                 return
-        if rest + sum(leaf.block_bound() for leaf in walked) < bar:
+            until = -1
+        if until < 0:
+            blocks = sum(leaf.block_bound() for leaf in walked)
+            until = min(_block_end(leaf.m) for leaf in walked)
+        if rest + blocks < bar:
             # No document up to the end of the first of these blocks can reach the bar.
-            past = min(_block_end(leaf.m) for leaf in walked) + 1
             for leaf in walked:
-                if leaf.m.id() < past:
-                    leaf.m.skip_to(past)
+                if leaf.m.id() <= until:
+                    leaf.m.skip_to(until + 1)
             walked = [leaf for leaf in walked if leaf.m.is_active()]
+            until = -1
             continue
         docnum = min(leaf.m.id() for leaf in walked)
         here = [leaf for leaf in walked if leaf.m.id() == docnum]
-        bound = rest + sum(leaf.boost * leaf.m.score() for leaf in here)
+        bound = rest + sum(leaf.boost * leaf.score() for leaf in here)
         for leaf in reversed(ordered[:lesser]):  # the lesser leaves, largest bound first
             if bound < bar:
                 break
@@ -363,7 +419,7 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
             if m.is_active() and m.id() < docnum:
                 m.skip_to(docnum)
             if m.is_active() and m.id() == docnum:
-                bound += leaf.boost * m.score()
+                bound += leaf.boost * leaf.score()
         if bound >= bar:
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
@@ -371,5 +427,8 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
                 best.add(matcher.score(), offset + docnum)
         for leaf in here:
             leaf.m.next()
-        if not all(leaf.m.is_active() for leaf in here):
-            walked = [leaf for leaf in walked if leaf.m.is_active()]
+            if not leaf.m.is_active():
+                walked = [leaf for leaf in walked if leaf.m.is_active()]
+                until = -1
+            elif leaf.m.id() > until:
+                until = -1
