@@ -121,3 +121,21 @@ def test_a_working_folder_that_was_deleted_is_a_sentence_and_exit_2(tmp_path: Pa
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "newssearch: the current folder no longer exists — cd to one that does and run it again\n"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_an_output_that_cannot_write_every_character_is_no_traceback(folder: Path, encoding: str) -> None:
+    """Under PYTHONIOENCODING=ascii (or a legacy code page) the seed's curly quotes cannot be
+    written: text shows them as "?", and JSON escapes them, so it reads back as the same data."""
+    env = clean_env(PYTHONIOENCODING=encoding)
+    assert _run(["index", "-q"], folder, capture_output=True).returncode == 0
+    text = subprocess.run(
+        [str(entry_point()), "query", "Lifeline Rafah"], cwd=folder, env=env, capture_output=True, timeout=120
+    )
+    assert text.returncode == 0 and b"Traceback" not in text.stderr, text.stderr
+    assert b"Reopening of ?Lifeline? Rafah Crossing" in text.stdout
+    for args in (["query", "Lifeline Rafah", "--json"], ["show", "c3d004c6", "--json"], ["stats", "--json"]):
+        ours = subprocess.run([str(entry_point()), *args], cwd=folder, env=env, capture_output=True, timeout=120)
+        utf8 = _run(args, folder, capture_output=True)
+        assert ours.returncode == utf8.returncode == 0 and ours.stdout.isascii(), ours.stderr
+        assert json.loads(ours.stdout) == json.loads(utf8.stdout)

@@ -145,6 +145,15 @@ def test_a_served_command_prints_what_it_prints_without_a_server(served: Server,
     assert answered == alone
 
 
+@pytest.mark.parametrize("args", [["query", "Rafah crossing"], ["query", "Rafah crossing", "--json"]])
+def test_an_ascii_only_output_is_the_same_served(served: Server, args: list[str]) -> None:
+    """The server writes in the client's own encoding, and so replaces or escapes as it would."""
+    before = served.answered()
+    answered = run(served.folder, *args, PYTHONIOENCODING="ascii")
+    assert served.answered() == before + 1 and answered.code == 0 and answered.out.isascii()
+    assert answered == run(served.folder, *args, served=False, PYTHONIOENCODING="ascii")
+
+
 def test_a_command_for_another_index_runs_on_its_own(served: Server) -> None:
     before = served.answered()
     for index in ("elsewhere", "http://127.0.0.1:9/news"):

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - older Typer depends on Click itself
 
 import newssearch
 from newssearch.errors import NewsSearchError, UsageError, display
-from newssearch.render.text import safe
+from newssearch.render.text import replace_unwritable, safe
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -759,6 +759,7 @@ def _print(text: str) -> None:
 def main() -> None:
     if sys.stdout is None:  # started with stdout closed
         sys.stdout = _ClosedStdout()
+    replace_unwritable()
     try:
         os.getcwd()
     except OSError:  # paths are shown relative to it: say so rather than fail inside a command

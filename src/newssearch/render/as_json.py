@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch import records
 from newssearch.models import Article, Copy, SearchResult, SimilarResult
-from newssearch.render.text import json_safe
+from newssearch.render.text import json_safe, writes_unicode
 from newssearch.snippets import ArticleHighlights
 
 if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need it (``manifest``)
@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # loaded by index and its checks only: a query does not need 
 
 
 def dumps(obj: Any) -> str:
-    return json_safe(json.dumps(obj, ensure_ascii=False))
+    """JSON text for stdout: characters written as they are, or, where stdout's encoding cannot
+    write them all, as \\u escapes, which a JSON reader turns back into the same text."""
+    return json_safe(json.dumps(obj, ensure_ascii=not writes_unicode(sys.stdout)))
 
 
 def write(obj: Any, out: TextIO | None = None) -> None:

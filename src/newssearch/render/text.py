@@ -8,6 +8,11 @@ is. None of it reaches the terminal as written.
 
 from __future__ import annotations
 
+import codecs
+import io
+import sys
+from typing import Any
+
 # C0 and C1 control characters (but tab and newline), DEL, and the bidirectional embeddings,
 # overrides and isolates.
 UNSAFE = [
@@ -49,3 +54,22 @@ def json_safe(dumped: str) -> str:
     """JSON text (from ``json.dumps(…, ensure_ascii=False)``) with DEL, C1 and bidi controls
     escaped. Outside strings JSON is ASCII, so only string contents change, and not in value."""
     return dumped.translate(_ESCAPED)
+
+
+def writes_unicode(stream: Any) -> bool:
+    """Whether the stream's encoding can write every character (a UTF one): not so under
+    ``PYTHONIOENCODING=ascii`` or a legacy code page."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def replace_unwritable() -> None:
+    """Output whose encoding cannot write every character shows what it cannot write as "?"
+    rather than stopping at the first such character with a traceback (README, "JSON": JSON
+    escapes it instead, and so loses nothing)."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict" and not writes_unicode(stream):
+            stream.reconfigure(errors="replace")
