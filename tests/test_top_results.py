@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from whoosh import sorting
 
-from newssearch.engines.whoosh import WhooshEngine
+from newssearch.engines.whoosh import WhooshEngine, topk
 from newssearch.engines.whoosh import search as whoosh_search
 from newssearch.indexer import update_index
 from newssearch.models import SearchRequest
@@ -273,13 +273,16 @@ def _random_request(rng: random.Random) -> SearchRequest:
 CAP = 5
 
 
-def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir: Path) -> None:
+@pytest.mark.parametrize("parallel_from", [topk.PARALLEL_FROM, 0], ids=["one process", "two processes"])
+def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir: Path, parallel_from: int) -> None:
     """With the exact count set as low as 5, most queries find their page by skipping: the
     same articles in the same order with the same scores as scoring every match of the same
     query, ties included, on 300 random queries; the total says it is a lower bound, and there
     are no facets. (Against the oracle above, which builds its query with one more filter, equal
-    scores can differ in their last bits and so come in another order.)"""
-    capped = WhooshEngine(index_dir, ranker=functools.partial(whoosh_search.rank, exact_up_to=CAP))
+    scores can differ in their last bits and so come in another order.) The same when the
+    segments are walked in two processes, as they are at a million articles."""
+    ranker = functools.partial(whoosh_search.rank, exact_up_to=CAP, parallel_from=parallel_from)
+    capped = WhooshEngine(index_dir, ranker=ranker)
     everything = WhooshEngine(index_dir, ranker=functools.partial(whoosh_search.rank, exact_up_to=10**12))
     rng = random.Random(16)
     skipped = 0
@@ -366,7 +369,7 @@ def test_the_walks_word_scores_are_the_scorers_to_the_last_bit(index_dir: Path) 
     gives, so the bounds it adds up are the scores' own."""
     from whoosh import index as windex
 
-    from newssearch.engines.whoosh import ranking, topk
+    from newssearch.engines.whoosh import ranking
 
     with windex.open_dir(str(index_dir)).searcher(weighting=ranking.KindBM25F()) as searcher:
         compared = 0
@@ -384,3 +387,31 @@ def test_the_walks_word_scores_are_the_scorers_to_the_last_bit(index_dir: Path) 
                     theirs.next()
                     compared += 1
         assert compared > 1000
+
+
+def test_segments_walked_in_another_process_give_its_hits(index_dir: Path) -> None:
+    """The forked walk hands back, for each of its segments, the very hits a walk here keeps
+    (not a fallback: a process that fails gives None, and its segments are walked here)."""
+    from whoosh import index as windex
+
+    from newssearch.engines.whoosh import ranking
+
+    with windex.open_dir(str(index_dir)).searcher(weighting=ranking.KindBM25F()) as searcher:
+        q = whoosh_search.wq.Or([whoosh_search.wq.Term("body", "oil"), whoosh_search.wq.Term("title", "bank")])
+        words = topk.leaves(q)
+        assert words is not None
+        segments = sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all())
+        assert len(segments) >= 2
+        context = searcher.context()
+        elsewhere = topk._walk_elsewhere(segments[1:], q, words, 10, None, context)
+        assert elsewhere is not None
+        try:
+            hits = elsewhere.hits()
+        finally:
+            elsewhere.end()
+        here = []
+        for sub, offset in segments[1:]:
+            best = topk._Best(10)
+            topk._walk_segment(sub, offset, q, words, None, context, best)
+            here.append(best.kept)
+        assert hits == here and all(hits)

@@ -165,7 +165,11 @@ def _empty_filter(searcher: Searcher, q: wq.Query, request: SearchRequest) -> Em
 
 
 def rank(
-    searcher: Searcher, matching: wq.Query, request: SearchRequest, exact_up_to: int = models.EXACT_UP_TO
+    searcher: Searcher,
+    matching: wq.Query,
+    request: SearchRequest,
+    exact_up_to: int = models.EXACT_UP_TO,
+    parallel_from: int = topk.PARALLEL_FROM,
 ) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool, int]:
     """The requested page as (score, stored fields), the total number of matches (of stories,
     with copies folded: README, "Wire copies folded"), the facet counts of all matching articles,
@@ -189,12 +193,13 @@ def rank(
         if not wanted:  # the count only (--limit 0)
             return [], total, {}, False, 0
         if fold:  # the best ``wanted`` copy groups, each group's first in order of key among ties
-            found = topk.top(searcher, matching, words, wanted, group=_copy_groups)
+            found = topk.top(searcher, matching, words, wanted, group=_copy_groups, parallel_from=parallel_from)
             found = _ties_by_key(searcher, found, len(found))
             shown = _folded(found, _groups(searcher, found))[request.offset : wanted]
             page = _page(searcher, shown, matching, {docnum: score for score, docnum in found})
         else:
-            found = _ties_by_key(searcher, topk.top(searcher, matching, words, wanted), wanted)
+            found = topk.top(searcher, matching, words, wanted, parallel_from=parallel_from)
+            found = _ties_by_key(searcher, found, wanted)
             page = _page(searcher, [(score, docnum, []) for score, docnum in found[request.offset : wanted]])
         return page, total, {}, False, 0
     if request.sort == "date":
