@@ -363,11 +363,12 @@ def test_past_the_exact_count_the_total_is_the_stories_among_the_first_matches(i
     assert lower_bounds > 20, f"only {lower_bounds} of 60 queries went past {cap} matches"
 
 
-def test_the_walks_word_scores_are_the_scorers_to_the_last_bit(index_dir: Path) -> None:
-    """The walk works out each word's score in a field itself (``topk._bm25``): for every
-    posting of these words, in every field and segment, it is the very number Whoosh's scorer
-    gives, so the bounds it adds up are the scores' own."""
+def test_a_words_score_is_whooshs_bm25_to_the_last_bit(index_dir: Path) -> None:
+    """The scorer works each score out from the segment's lengths read once (``ranking``): for
+    every posting of these words, in every field and segment, it is the very number Whoosh's own
+    way gives (its ``bm25`` of the word's count and the field's length read from the column)."""
     from whoosh import index as windex
+    from whoosh import scoring
 
     from newssearch.engines.whoosh import ranking
 
@@ -375,16 +376,13 @@ def test_the_walks_word_scores_are_the_scorers_to_the_last_bit(index_dir: Path) 
         compared = 0
         for sub, _ in searcher.leaf_searchers():
             for fieldname, word in itertools.product(("title", "body", "p_body"), ("oil", "export", "bank", "yield")):
-                ours = topk._postings(sub, fieldname, word, searcher.weighting)
-                theirs = topk._postings(sub, fieldname, word, searcher.weighting)
-                if ours is None:
+                m = topk._postings(sub, fieldname, word, searcher.weighting)
+                if m is None:
                     continue
-                leaf = topk._Leaf(ours, 1.0, topk._field_lengths(sub, fieldname))
-                assert leaf.score != ours.score  # worked out here, not by Whoosh's scorer
-                while ours.is_active():
-                    assert (ours.id(), leaf.score()) == (theirs.id(), theirs.score())
-                    ours.next()
-                    theirs.next()
+                assert type(m.scorer) is ranking.KindBM25FScorer and m.scorer._lengths is not None
+                while m.is_active():
+                    assert m.score() == scoring.WeightLengthScorer.score(m.scorer, m)
+                    m.next()
                     compared += 1
         assert compared > 1000
 

@@ -41,14 +41,9 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
-from whoosh.columns import FixedBytesColumn
 from whoosh.matching import wrappers
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
-
-from newssearch.engines.whoosh import ranking
 
 # A document is passed over when its bound is below the threshold by more than this (relative):
 # the query's matcher adds the same scores in its own order, which can differ in the last bits.
@@ -237,15 +232,14 @@ def leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | No
 
 
 class _Leaf:
-    """One word's postings in one field of one segment, with its boost, bounds and score."""
+    """One word's postings in one field of one segment, with its boost and bounds."""
 
-    __slots__ = ("m", "boost", "bound", "score", "_block_at", "_block_bound")
+    __slots__ = ("m", "boost", "bound", "_block_at", "_block_bound")
 
-    def __init__(self, matcher: Any, boost: float, lengths: bytes | None = None) -> None:
+    def __init__(self, matcher: Any, boost: float) -> None:
         self.m = matcher
         self.boost = boost
         self.bound = boost * matcher.max_quality()
-        self.score = _bm25(matcher, lengths) if lengths is not None else matcher.score
         self._block_at: int | None = None
         self._block_bound = 0.0
 
@@ -259,48 +253,6 @@ class _Leaf:
         if at != self._block_at:
             self._block_at, self._block_bound = at, self.boost * self.m.block_quality()
         return self._block_bound
-
-
-def _bm25(m: Any, lengths: bytes) -> Callable[[], float]:
-    """The matcher's score at its current document, as its scorer works it out (``ranking``'s
-    BM25F: ``whoosh.scoring.bm25`` of the word's count and the field's length there), with the
-    same operations in the same order, so the very same number; the part that depends on the
-    length only is worked out once for each of the 256 lengths a byte can stand for. A leaf's
-    score is what the walk adds up for every document it looks at, and Whoosh's own goes
-    through four calls and a column read each time. Any other matcher or scorer keeps its own."""
-    scorer = getattr(m, "scorer", None)
-    if not isinstance(m, W3LeafMatcher) or type(scorer) is not ranking.KindBM25FScorer:
-        return m.score  # type: ignore[no-any-return]
-    idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
-    k1_plus_1 = k1 + 1
-    part = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
-
-    def score() -> float:
-        if m._weights is None:
-            m._read_weights()
-        tf = m._weights[m._i]
-        return float(idf * ((tf * k1_plus_1) / (tf + part[lengths[m.id()]])))
-
-    return score
-
-
-def _field_lengths(sub: Searcher, fieldname: str) -> bytes | None:
-    """Each document's length in the field, in one segment: a byte each (Whoosh's column of
-    them, read whole once for the life of the segment's reader); None where it is not that."""
-    reader = sub.reader()
-    kept: dict[str, bytes | None] = reader.__dict__.setdefault("_newssearch_lengths", {})
-    if fieldname not in kept:
-        perdoc = getattr(reader, "_perdoc", None)
-        column = None
-        if isinstance(perdoc, W3PerDocReader):
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
-            count = reader.doc_count_all()
-            data = column._dbfile.get(column._basepos, min(column._count, count))
-            kept[fieldname] = bytes(data) + column._defaultbytes * (count - len(data))
-        else:
-            kept[fieldname] = None
-    return kept[fieldname]
 
 
 class _Best:
@@ -415,7 +367,7 @@ def _walk_segment(
     for fieldname, text, boost in words:
         postings = _postings(sub, fieldname, text, context.weighting)
         if postings is not None and postings.is_active():
-            found.append(_Leaf(postings, boost, _field_lengths(sub, fieldname)))
+            found.append(_Leaf(postings, boost))
     if found:
         _walk(q.matcher(sub, context), sorted(found, key=lambda leaf: leaf.bound), offset, best)
 
@@ -551,7 +503,7 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
             continue
         docnum = min(leaf.m.id() for leaf in walked)
         here = [leaf for leaf in walked if leaf.m.id() == docnum]
-        bound = rest + sum(leaf.boost * leaf.score() for leaf in here)
+        bound = rest + sum(leaf.boost * leaf.m.score() for leaf in here)
         for leaf in reversed(ordered[:lesser]):  # the lesser leaves, largest bound first
             if bound < bar:
                 break
@@ -560,7 +512,7 @@ def _walk(matcher: Any, ordered: list[_Leaf], offset: int, best: _Best) -> None:
             if m.is_active() and m.id() < docnum:
                 m.skip_to(docnum)
             if m.is_active() and m.id() == docnum:
-                bound += leaf.boost * leaf.score()
+                bound += leaf.boost * m.score()
         if bound >= bar:
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
