@@ -413,3 +413,27 @@ def test_segments_walked_in_another_process_give_its_hits(index_dir: Path) -> No
             topk._walk_segment(sub, offset, q, words, None, context, best)
             here.append(best.kept)
         assert hits == here and all(hits)
+
+
+def test_a_phrases_first_matches_are_those_its_matcher_walks_to(index_dir: Path) -> None:
+    """Past the exact count a phrase's first matches are found from its words' positions
+    (``topk.first_matches``): the same documents, in the same order, as Whoosh's phrase matcher
+    walks to, for phrases of two and three words in the articles' and the passages' text."""
+    from whoosh import index as windex
+    from whoosh import query as wq
+
+    rng = random.Random(8)
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        some = 0
+        for _ in range(60):
+            field = rng.choice(["body", "p_body", "title"])
+            words = [rng.choice(WORDS) for _ in range(rng.choice([2, 2, 3]))]
+            q = wq.Or([wq.Phrase(field, words), wq.Term("title", rng.choice(WORDS))]) if rng.random() < 0.3 else None
+            q = q or wq.Phrase(field, words)
+            walked = []
+            for sub, offset in searcher.leaf_searchers():
+                walked += [offset + d for d in q.matcher(sub, searcher.context()).all_ids()]
+            for n in (1, 7, 100, 10_000):
+                assert topk.first_matches(searcher, q, n) == walked[:n], (q, n)
+            some += bool(walked)
+        assert some > 20
