@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from whoosh import sorting
 
-from newssearch.engines.whoosh import WhooshEngine, topk
+from newssearch.engines.whoosh import WhooshEngine, parallel, topk
 from newssearch.engines.whoosh import search as whoosh_search
 from newssearch.indexer import update_index
 from newssearch.models import SearchRequest
@@ -118,11 +118,13 @@ def _sort_everything(searcher: Any, matching: Any, request: SearchRequest) -> tu
     return page, len(results), facets, True, 0
 
 
-def _both_ways(index_dir: Path, request: SearchRequest) -> tuple[Any, Any]:
+def _both_ways(index_dir: Path, request: SearchRequest, parallel_from: int = parallel.PARALLEL_FROM) -> tuple[Any, Any]:
     """The page both ways, copies not folded: the oracle ranks every article as its own story
     (folding has its own tests, tests/test_copies_folded.py)."""
     request = replace(request, fold_copies=False)
-    fast = search(index_dir, request)
+    split = {"parallel_from": parallel_from, "parallel_work": 0 if parallel_from == 0 else parallel.PARALLEL_WORK}
+    ranker = functools.partial(whoosh_search.rank, **split)
+    fast = search(WhooshEngine(index_dir, ranker=ranker), request)
     slow = search(WhooshEngine(index_dir, ranker=_sort_everything, always_filter_kind=True), request)
     return fast, slow
 
@@ -143,11 +145,14 @@ QUERIES = [
 
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize(("limit", "offset"), [(1, 0), (10, 0), (7, 20), (50, 0)])
+@pytest.mark.parametrize("parallel_from", [parallel.PARALLEL_FROM, 0], ids=["one process", "two processes"])
 def test_the_page_total_and_facets_are_those_of_scoring_every_match(
-    index_dir: Path, text: str, limit: int, offset: int
+    index_dir: Path, text: str, limit: int, offset: int, parallel_from: int
 ) -> None:
+    """The same when the segments are collected in two processes, as they are from 50,000
+    documents a segment."""
     request = SearchRequest(text, limit=limit, offset=offset)
-    fast, slow = _both_ways(index_dir, request)
+    fast, slow = _both_ways(index_dir, request, parallel_from)
     assert slow.total > limit + offset, "the query should match more than the page"
     assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results]
     assert (fast.total, fast.facets) == (slow.total, slow.facets)
@@ -273,7 +278,7 @@ def _random_request(rng: random.Random) -> SearchRequest:
 CAP = 5
 
 
-@pytest.mark.parametrize("parallel_from", [topk.PARALLEL_FROM, 0], ids=["one process", "two processes"])
+@pytest.mark.parametrize("parallel_from", [parallel.PARALLEL_FROM, 0], ids=["one process", "two processes"])
 def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir: Path, parallel_from: int) -> None:
     """With the exact count set as low as 5, most queries find their page by skipping: the
     same articles in the same order with the same scores as scoring every match of the same
@@ -281,7 +286,8 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
     are no facets. (Against the oracle above, which builds its query with one more filter, equal
     scores can differ in their last bits and so come in another order.) The same when the
     segments are walked in two processes, as they are at a million articles."""
-    ranker = functools.partial(whoosh_search.rank, exact_up_to=CAP, parallel_from=parallel_from)
+    split = {"parallel_from": parallel_from, "parallel_work": 0 if parallel_from == 0 else parallel.PARALLEL_WORK}
+    ranker = functools.partial(whoosh_search.rank, exact_up_to=CAP, **split)
     capped = WhooshEngine(index_dir, ranker=ranker)
     everything = WhooshEngine(index_dir, ranker=functools.partial(whoosh_search.rank, exact_up_to=10**12))
     rng = random.Random(16)
@@ -387,9 +393,10 @@ def test_a_words_score_is_whooshs_bm25_to_the_last_bit(index_dir: Path) -> None:
         assert compared > 1000
 
 
-def test_segments_walked_in_another_process_give_its_hits(index_dir: Path) -> None:
-    """The forked walk hands back, for each of its segments, the very hits a walk here keeps
-    (not a fallback: a process that fails gives None, and its segments are walked here)."""
+def test_a_forked_process_walks_segments_as_this_one_would(index_dir: Path) -> None:
+    """The segments handed to a forked process (``parallel``) give there the very hits a walk
+    here keeps: the comparisons above cannot tell a forked walk from one done here after the
+    forked process failed."""
     from whoosh import index as windex
 
     from newssearch.engines.whoosh import ranking
@@ -398,21 +405,25 @@ def test_segments_walked_in_another_process_give_its_hits(index_dir: Path) -> No
         q = whoosh_search.wq.Or([whoosh_search.wq.Term("body", "oil"), whoosh_search.wq.Term("title", "bank")])
         words = topk.leaves(q)
         assert words is not None
-        segments = sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all())
-        assert len(segments) >= 2
+        here, there = parallel.split(searcher, 0)
+        assert len(here) == 1 and there
         context = searcher.context()
-        elsewhere = topk._walk_elsewhere(segments[1:], q, words, 10, None, context)
-        assert elsewhere is not None
+
+        def walked() -> list[list[tuple[float, int]]]:
+            found = []
+            for sub, offset in there:
+                best = topk._Best(10)
+                topk._walk_segment(sub, offset, q, words, None, context, best)
+                found.append(best.kept)
+            return found
+
+        forked = parallel.start(walked)
+        assert forked is not None
         try:
-            hits = elsewhere.hits()
+            hits = forked.result()
         finally:
-            elsewhere.end()
-        here = []
-        for sub, offset in segments[1:]:
-            best = topk._Best(10)
-            topk._walk_segment(sub, offset, q, words, None, context, best)
-            here.append(best.kept)
-        assert hits == here and all(hits)
+            forked.end()
+        assert hits == walked() and all(hits)
 
 
 def test_a_phrases_first_matches_are_those_its_matcher_walks_to(index_dir: Path) -> None:

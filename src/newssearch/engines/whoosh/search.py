@@ -9,12 +9,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from whoosh import collectors, sorting
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from newssearch import models
-from newssearch.engines.whoosh import explain, feedback, parse, topk
+from newssearch.engines.whoosh import explain, feedback, parallel, parse, topk
 from newssearch.engines.whoosh.documents import stored_article, stored_passage
 from newssearch.engines.whoosh.schema import (
     ARTICLE_FIELDS,
@@ -169,7 +169,8 @@ def rank(
     matching: wq.Query,
     request: SearchRequest,
     exact_up_to: int = models.EXACT_UP_TO,
-    parallel_from: int = topk.PARALLEL_FROM,
+    parallel_from: int = parallel.PARALLEL_FROM,
+    parallel_work: int = parallel.PARALLEL_WORK,
 ) -> tuple[list[tuple[float, dict[str, Any]]], int, dict[str, dict[str, int]], bool, int]:
     """The requested page as (score, stored fields), the total number of matches (of stories,
     with copies folded: README, "Wire copies folded"), the facet counts of all matching articles,
@@ -209,9 +210,10 @@ def rank(
         ranked = [(-key[1], docnum) for key, docnum in found.top_n]
         groups = _groups(searcher, ranked) if fold else {}
     else:
-        found = searcher.search(matching, limit=None, terms=False)
-        groups = _groups(searcher, found.top_n) if fold else {}
-        ranked = _ties_by_key(searcher, found.top_n, _page_end(found.top_n, groups, wanted) if fold else wanted)
+        many = topk.bounds(matching, searcher.reader())[1] >= parallel_work
+        every = _score_every_match(searcher, matching, parallel_from if many else 2**63)
+        groups = _groups(searcher, every) if fold else {}
+        ranked = _ties_by_key(searcher, every, _page_end(every, groups, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         if not fold:
             return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
@@ -221,6 +223,49 @@ def rank(
     shown = _folded(ranked, groups) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
+
+
+def _score_every_match(searcher: Searcher, q: wq.Query, parallel_from: int) -> list[tuple[float, int]]:
+    """Every match of ``q`` as (score, document number), best first and equal scores in document
+    order: what Whoosh's ``search(q, limit=None)`` ranks, by its own collector, segment by
+    segment. Where the segments are split (``parallel``), a forked process collects every
+    segment but the largest."""
+    here, there = parallel.split(searcher, parallel_from)
+    away = None
+    try:
+        away = parallel.start(lambda: _collected(searcher, q, there)) if there else None
+        found = _collected(searcher, q, here)
+        theirs = away.result() if away is not None else None
+        found += theirs if theirs is not None else _collected(searcher, q, there)
+    finally:
+        if away is not None:
+            away.end()
+    found.sort(key=lambda hit: (0 - hit[0], hit[1]))  # as Whoosh's collector sorts them
+    return found
+
+
+class _SegmentsCollector(collectors.UnlimitedCollector):  # type: ignore[misc]
+    """Whoosh's collector of every match, over some of the searcher's segments only."""
+
+    def __init__(self, segments: parallel.Segments) -> None:
+        super().__init__()
+        self.segments = segments
+
+    def run(self) -> None:
+        try:
+            for sub, offset in self.segments:
+                self.set_subsearcher(sub, offset)
+                self.collect_matches()
+        finally:
+            self.finish()
+
+
+def _collected(searcher: Searcher, q: wq.Query, segments: parallel.Segments) -> list[tuple[float, int]]:
+    if not segments:
+        return []
+    collector = _SegmentsCollector(segments)
+    searcher.search_with_collector(q, collector)
+    return list(collector.items)
 
 
 def _copy_groups(reader: Any, offset: int) -> Callable[[int], bytes]:

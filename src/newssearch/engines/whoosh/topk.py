@@ -19,8 +19,7 @@ over, so every document that ties with the page's last result is kept. Bounds co
 Whoosh's postings (a block's greatest word count and shortest text, lengths rounded up as the
 scorer rounds them), which BM25 cannot exceed.
 
-Where the second-largest segment is large (``PARALLEL_FROM``), the segments are walked in two
-processes (``top``): the walk is all Python and keeps to one core.
+Where the index has two large segments, they are walked in two processes (``parallel``).
 
 It applies to queries made of words and phrases (terms, the words a prefix, wildcard or fuzzy
 word expands to, and a phrase, which Whoosh scores as the sum of its words' scores) under AND,
@@ -31,12 +30,8 @@ every match, as before.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
-import os
-import pickle
-import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +39,8 @@ from whoosh import query as wq
 from whoosh.matching import wrappers
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+
+from newssearch.engines.whoosh import parallel
 
 # A document is passed over when its bound is below the threshold by more than this (relative):
 # the query's matcher adds the same scores in its own order, which can differ in the last bits.
@@ -335,53 +332,52 @@ class _Best:
         return sorted((hit for hit in self.kept if hit[0] >= self.threshold), key=lambda hit: -hit[0])
 
 
-# A query's segments are walked in two processes when the second-largest segment holds at least
-# this many documents (articles and their passages): the walk is all Python, which keeps to one
-# core. A million articles built with two jobs make two segments of nearly a million documents,
-# 100,000 two of 96,000 (``said`` there: 80 -> 67 ms). Far below it the walk takes a few ms, and
-# a fork about 3.
-PARALLEL_FROM = 50_000
-
-
 def top(
     searcher: Searcher,
     q: wq.Query,
     words: list[tuple[str, str, float]],
     wanted: int,
     group: Callable[[Any, int], Callable[[int], bytes]] | None = None,
-    parallel_from: int = PARALLEL_FROM,
+    parallel_from: int = parallel.PARALLEL_FROM,
 ) -> list[tuple[float, int]]:
     """The ``wanted`` best documents of ``q`` (and all that tie with the last of them) as
     (score, document number), best first; ``words`` are ``q``'s ``leaves``. With ``group`` (for a
     segment's reader and first document number, a document's copy group), the documents of the
     ``wanted`` best groups, and others as they came.
 
-    Where the second-largest segment has ``parallel_from`` documents or more and the machine
-    more than one core, a forked process walks every segment but the largest while this one
-    walks that, and its hits are added here as if this process had found them: each process's
-    threshold stays at most the page's last score, so each keeps every document that may be on
-    the page (``_walk_elsewhere``)."""
+    Where the segments are split (``parallel``), a forked process walks every segment but the
+    largest, each with a threshold of its own, while this one walks that, and its hits (every
+    document it kept, in the order it kept them) are added here as if this process had found
+    them: each process's threshold stays at most the page's last score, so each keeps every
+    document that may be on the page."""
     best = _Best(wanted)
     context = searcher.context()  # as an exhaustive search makes the matcher: the same scores
-    segments = sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all())
-    elsewhere = None
-    if len(segments) > 1 and segments[1][0].doc_count_all() >= parallel_from and _cores() > 1 and hasattr(os, "fork"):
-        elsewhere = _walk_elsewhere(segments[1:], q, words, wanted, group, context)
+    here, there = parallel.split(searcher, parallel_from)
+
+    def walked_there() -> list[list[tuple[float, int]]]:
+        found = []
+        for sub, offset in there:
+            theirs = _Best(wanted)
+            _walk_segment(sub, offset, q, words, group, context, theirs)
+            found.append(theirs.kept)
+        return found
+
+    away = None
     try:
-        for sub, offset in segments if elsewhere is None else segments[:1]:
+        away = parallel.start(walked_there) if there else None
+        for sub, offset in here:
             _walk_segment(sub, offset, q, words, group, context, best)
-        if elsewhere is not None:
-            hits = elsewhere.hits()
-            for n, (sub, offset) in enumerate(segments[1:]):
-                if hits is None:  # the process failed: its segments are walked here
-                    _walk_segment(sub, offset, q, words, group, context, best)
-                    continue
-                best.group = group(sub.reader(), offset) if group is not None else None
-                for score, docnum in hits[n]:
-                    best.add(score, docnum)
+        hits = away.result() if away is not None else None
+        for n, (sub, offset) in enumerate(there):
+            if hits is None:  # no process, or it failed: its segments are walked here
+                _walk_segment(sub, offset, q, words, group, context, best)
+                continue
+            best.group = group(sub.reader(), offset) if group is not None else None
+            for score, docnum in hits[n]:
+                best.add(score, docnum)
     finally:
-        if elsewhere is not None:
-            elsewhere.end()
+        if away is not None:
+            away.end()
     return best.ranked()
 
 
@@ -403,96 +399,6 @@ def _walk_segment(
             found.append(_Leaf(postings, boost))
     if found:
         _walk(q.matcher(sub, context), sorted(found, key=lambda leaf: leaf.bound), offset, best)
-
-
-class _Elsewhere:
-    """A forked process walking some segments; ``hits`` waits for what it found."""
-
-    def __init__(self, pid: int, reading: int) -> None:
-        self.pid = pid
-        self.reading = reading
-
-    def hits(self) -> list[list[tuple[float, int]]] | None:
-        """Each segment's hits, in the order they were found; None when the process failed
-        (the segments are then walked here)."""
-        with os.fdopen(self.reading, "rb", closefd=False) as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-            return None  # an error or a signal: its walk is done again here, where an error is reported
-        try:
-            found: list[list[tuple[float, int]]] = pickle.loads(data)
-        except Exception:
-            return None
-        return found
-
-    def end(self) -> None:
-        """Stop the process if it is still walking (an error or Ctrl-C here), and close the pipe."""
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
-        with contextlib.suppress(OSError):
-            os.close(self.reading)
-
-
-def _walk_elsewhere(
-    segments: list[tuple[Searcher, int]],
-    q: wq.Query,
-    words: list[tuple[str, str, float]],
-    wanted: int,
-    group: Callable[[Any, int], Callable[[int], bytes]] | None,
-    context: Any,
-) -> _Elsewhere | None:
-    """Fork a process that walks these segments, each with a threshold of its own, and writes
-    their hits (every document it kept, in the order it kept them) to a pipe; None where a
-    process cannot be forked."""
-    try:
-        reading, writing = os.pipe()
-    except OSError:
-        return None
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # until the child has its own handlers
-    try:
-        pid = os.fork()
-    except OSError:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(reading)
-        os.close(writing)
-        return None
-    if pid:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(writing)
-        return _Elsewhere(pid, reading)
-    code = 1
-    try:  # the forked process: it writes its hits and ends, running nothing of its parent's
-        for signum in _SIGNALS:  # not its parent's handlers (a resident searcher's would stop it)
-            if signal.getsignal(signum) is not signal.SIG_IGN:
-                signal.signal(signum, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(reading)
-        found = []
-        for sub, offset in segments:
-            best = _Best(wanted)
-            _walk_segment(sub, offset, q, words, group, context, best)
-            found.append(best.kept)
-        with os.fdopen(writing, "wb") as pipe:
-            pipe.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
-        code = 0
-    finally:
-        os._exit(code)
-
-
-_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGCHLD") if hasattr(signal, name)}
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _block_end(m: Any) -> int:
