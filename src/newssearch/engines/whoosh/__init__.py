@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
-from newssearch.engines.whoosh import search  # noqa: E402
+from newssearch.engines.whoosh import parallel, search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, NAMES_FIELD, SPELLING_FIELD, analyze  # noqa: E402
 from newssearch.engines.whoosh.store import (  # noqa: E402
@@ -230,6 +230,7 @@ def _warm(searcher: Searcher) -> None:
     """Read once what every search reads (field lengths, the first stored fields, the columns of
     keys and facets), so that the processes a resident searcher forks find it in memory rather
     than each reading it again."""
+    parallel.prepare()
     scored = [name for name, field in searcher.schema.items() if field.scorable]
     for leaf, _ in searcher.reader().leaf_readers():
         if leaf.doc_count_all():

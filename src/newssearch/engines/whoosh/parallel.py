@@ -133,6 +133,12 @@ def start(work: Callable[[], Any]) -> Forked | None:
         os._exit(code)
 
 
+def prepare() -> None:
+    """Do once, in a process that forks others to search (a resident searcher), what every
+    split would otherwise do in each of them."""
+    _death_signal()
+
+
 @functools.cache
 def _death_signal() -> Callable[[], object] | None:
     """Linux's ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: a process that calls it is killed when its
