@@ -40,20 +40,17 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 
 def test_the_result_is_what_the_work_returns_and_a_failure_is_none() -> None:
-    forked = parallel.start(lambda: {"hits": [(1.5, 7)]})
-    assert forked is not None
-    assert forked.result() == {"hits": [(1.5, 7)]}
-    forked.end()
-    failing = parallel.start(lambda: 1 / 0)
-    assert failing is not None and failing.result() is None
-    failing.end()
+    with parallel.elsewhere(lambda: {"hits": [(1.5, 7)]}) as forked:
+        assert forked is not None
+        assert forked.result() == {"hits": [(1.5, 7)]}
+    with parallel.elsewhere(lambda: 1 / 0) as failing:
+        assert failing is not None and failing.result() is None
 
 
 def test_a_process_still_working_is_killed_and_reaped_when_the_caller_gives_up() -> None:
-    busy = parallel.start(_busy)
-    assert busy is not None
-    pid = busy.pid
-    busy.end()
+    with parallel.elsewhere(_busy) as busy:
+        assert busy is not None
+        pid = busy.pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
 
@@ -63,13 +60,11 @@ def test_with_sigchld_ignored_the_result_still_arrives() -> None:
     finds none, and the result comes from the pipe alone."""
     before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
-        forked = parallel.start(lambda: [1, 2, 3])
-        assert forked is not None
-        assert forked.result() == [1, 2, 3]
-        forked.end()
-        failing = parallel.start(lambda: 1 / 0)
-        assert failing is not None and failing.result() is None
-        failing.end()
+        with parallel.elsewhere(lambda: [1, 2, 3]) as forked:
+            assert forked is not None
+            assert forked.result() == [1, 2, 3]
+        with parallel.elsewhere(lambda: 1 / 0) as failing:
+            assert failing is not None and failing.result() is None
     finally:
         signal.signal(signal.SIGCHLD, before)
 
@@ -92,8 +87,8 @@ def test_a_ctrl_c_while_forking_leaves_no_process_and_no_descriptor() -> None:
         "os.register_at_fork(before=interrupt)  # runs with the signals held, just before the fork\n"
         "fds = len(os.listdir('/proc/self/fd'))\n"
         "try:\n"
-        "    parallel.start(_busy)\n"
-        "    print('no Ctrl-C')\n"
+        "    with parallel.elsewhere(_busy):\n"
+        "        print('no Ctrl-C')\n"
         "except KeyboardInterrupt:\n"
         "    print('interrupted', not armed, _children(), len(os.listdir('/proc/self/fd')) - fds)\n"
     )
@@ -111,9 +106,9 @@ def test_the_forked_process_dies_with_its_parent() -> None:
         "import sys; sys.path[:0] = " + repr(sys.path) + "\n"
         "from newssearch.engines.whoosh import parallel\n"
         "def busy():\n    while True: pass\n"
-        "forked = parallel.start(busy)\n"
-        "print(forked.pid, flush=True)\n"
-        "import time; time.sleep(600)\n"
+        "with parallel.elsewhere(busy) as forked:\n"
+        "    print(forked.pid, flush=True)\n"
+        "    import time; time.sleep(600)\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None

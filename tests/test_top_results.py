@@ -417,12 +417,9 @@ def test_a_forked_process_walks_segments_as_this_one_would(index_dir: Path) -> N
                 found.append(best.kept)
             return found
 
-        forked = parallel.start(walked)
-        assert forked is not None
-        try:
+        with parallel.elsewhere(walked) as forked:
+            assert forked is not None
             hits = forked.result()
-        finally:
-            forked.end()
         assert hits == walked() and all(hits)
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newssearch import client
+from newssearch import client, processes
 from newssearch.errors import NewsSearchError, UsageError, display
 
 if TYPE_CHECKING:
@@ -247,7 +247,7 @@ class _Loop:
             return
         pid = self._hand_to_spare(conn, message, fds)
         if pid is None:
-            pid = _fork()
+            pid = processes.fork()
             if pid == 0:
                 self.listener.close()
                 if self.spare is not None:
@@ -260,7 +260,7 @@ class _Loop:
         """Called only between commands: a client's descriptors must never be inherited."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.settimeout(REQUEST_SECONDS)  # a spare that stopped reading never holds the server
-        pid = _fork()
+        pid = processes.fork()
         if pid == 0:
             self.listener.close()
             ours.close()
@@ -337,7 +337,7 @@ _KEEP_ALIVE: list[object] = []  # the server's own streams: never collected (and
 def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
     reply: dict[str, object] | None = None
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # the rest were set by ``_fork``
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the rest were set by ``processes.fork``
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         gc.unfreeze()
         conn.settimeout(client.READY_SECONDS)
@@ -358,28 +358,6 @@ def _answer_in_child(conn: socket.socket, message: dict[str, Any], fds: list[int
             with contextlib.suppress(OSError):
                 client.send(conn, reply)
         os._exit(0)
-
-
-_SERVER_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
-
-
-def _fork() -> int:
-    """``os.fork``, with the server's own output flushed first (none of it may reach a client's
-    streams) and its signals held until the child has its own handlers (a Ctrl-C in between would
-    run the server's in the child: "stopped serving", the socket gone)."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SERVER_SIGNALS)
-    pid = os.fork()
-    if pid == 0:
-        for signum in (signal.SIGINT, signal.SIGHUP):  # kept ignored where the server ignores them
-            if signal.getsignal(signum) is not signal.SIG_IGN:
-                signal.signal(signum, signal.SIG_DFL)
-        for signum in (signal.SIGTERM, signal.SIGCHLD):
-            signal.signal(signum, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    return pid
 
 
 def _wait_as_spare(sock: socket.socket, folder: Path, word: str | None) -> None:

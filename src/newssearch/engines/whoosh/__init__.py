@@ -31,9 +31,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.searching import Searcher  # noqa: E402
 
-from newssearch.engines.whoosh import parallel, search  # noqa: E402
+from newssearch import processes  # noqa: E402
+from newssearch.engines.whoosh import ranking, search  # noqa: E402
 from newssearch.engines.whoosh.documents import stored_article  # noqa: E402
-from newssearch.engines.whoosh.schema import KIND_ARTICLE, NAMES_FIELD, SPELLING_FIELD, analyze  # noqa: E402
+from newssearch.engines.whoosh.schema import (  # noqa: E402
+    COUNTED_FIELDS,
+    KIND_ARTICLE,
+    NAMES_FIELD,
+    SPELLING_FIELD,
+    analyze,
+)
 from newssearch.engines.whoosh.store import (  # noqa: E402
     DAMAGE,
     committed_at,
@@ -227,15 +234,14 @@ def _up_to_date(searcher: Searcher) -> bool:
 
 
 def _warm(searcher: Searcher) -> None:
-    """Read once what every search reads (field lengths, the first stored fields, the columns of
-    keys and facets), so that the processes a resident searcher forks find it in memory rather
-    than each reading it again."""
-    parallel.prepare()
-    scored = [name for name, field in searcher.schema.items() if field.scorable]
+    """Read once what every search reads (the lengths of the fields a query scores, the first
+    stored fields, the columns of keys and facets), so that the processes a resident searcher
+    forks find it in memory rather than each reading it again."""
+    processes.prepare()  # for the searches its forks split
     for leaf, _ in searcher.reader().leaf_readers():
         if leaf.doc_count_all():
-            for name in scored:
-                leaf.doc_field_length(0, name)
+            for name in COUNTED_FIELDS:
+                ranking.field_lengths(leaf, name)
             leaf.stored_fields(0)
             for name in search.COLUMNS:
                 search.column_of(leaf, name)

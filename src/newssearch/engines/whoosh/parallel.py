@@ -2,29 +2,29 @@
 
 A search in Whoosh is all Python, which keeps to one core. An index built with two or more jobs
 has a segment a job, so on a machine with two cores or more the segments are split: this
-process reads the largest, and a forked one (``start``) reads the rest and hands back what it
-found through a pipe. Each side does exactly what one process would do with its segments, so
+process reads the largest, and a forked one (``elsewhere``) reads the rest and hands back what
+it found through a pipe. Each side does exactly what one process would do with its segments, so
 the results, merged, are the same.
 
-The forked process runs only its work: signals are held across the fork and it takes the
-default handlers (a resident searcher's own would stop the server), it writes nothing but its
-result and ends with ``os._exit``, and on Linux it dies with its parent (it holds the parent's
-streams, a client's when served). If it fails, ``Forked.result`` is None and the caller does its
-work itself, where an error is reported as any other; if the caller fails (Ctrl-C included),
-``Forked.end`` kills and reaps it.
+The forked process (``processes.fork``) runs only its work: it writes nothing but its result,
+ends with ``os._exit`` and dies with its parent (it holds the parent's streams, a client's when
+served). If it fails, ``Forked.result`` is None and the caller does its work itself, where an
+error is reported as any other; if the caller fails (Ctrl-C included), the process is killed and
+reaped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import pickle
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from whoosh.searching import Searcher
+
+from newssearch import processes
 
 # The segments are split when the second-largest holds at least this many documents (articles
 # and their passages). A million articles built with two jobs make two segments of nearly a
@@ -39,15 +39,16 @@ PARALLEL_WORK = 5_000
 
 Segments = list[tuple[Searcher, int]]
 
-_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGCHLD") if hasattr(signal, name)}
 
-
-def split(searcher: Searcher, parallel_from: int = PARALLEL_FROM) -> tuple[Segments, Segments]:
+def split(
+    searcher: Searcher, parallel_from: int = PARALLEL_FROM, *, worth_it: bool = True
+) -> tuple[Segments, Segments]:
     """The searcher's segments (each a sub-searcher and its first document number), largest
     first, as (read here, read by a forked process): the second is empty where splitting does
-    not pay (a small index, one core, no ``fork``)."""
+    not pay (a small index, one core, no ``fork``, or not ``worth_it`` for the query)."""
     segments = sorted(searcher.leaf_searchers(), key=lambda leaf: -leaf[0].doc_count_all())
-    if len(segments) > 1 and segments[1][0].doc_count_all() >= parallel_from and _cores() > 1 and hasattr(os, "fork"):
+    large = len(segments) > 1 and segments[1][0].doc_count_all() >= parallel_from
+    if worth_it and large and _cores() > 1 and hasattr(os, "fork"):
         return segments[:1], segments[1:]
     return segments, []
 
@@ -88,42 +89,41 @@ class Forked:
             os.close(self.reading)
 
 
-def start(work: Callable[[], Any]) -> Forked | None:
+@contextlib.contextmanager
+def elsewhere(work: Callable[[], Any] | None) -> Iterator[Forked | None]:
+    """``work`` done by a forked process while the block runs (None: no work, or no process could
+    be forked: the caller does it itself); a process still working when the block ends (an
+    error, a Ctrl-C) is killed and reaped."""
+    forked = _start(work) if work is not None else None
+    try:
+        yield forked
+    finally:
+        if forked is not None:
+            forked.end()
+
+
+def _start(work: Callable[[], Any]) -> Forked | None:
     """Fork a process that runs ``work`` and writes what it returns (pickled) to a pipe; None
     where a process cannot be forked."""
     try:
         reading, writing = os.pipe()
     except OSError:
         return None
-    die_with_parent = _death_signal()
     parent = os.getpid()
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # until the child has its own handlers
     try:
-        pid = os.fork()
-    except OSError:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        pid = processes.fork()
+    except BaseException as exc:  # no process, or a Ctrl-C while forking (``processes.fork`` reaped it)
         os.close(reading)
         os.close(writing)
-        return None
+        if isinstance(exc, OSError):
+            return None
+        raise
     if pid:
         os.close(writing)
-        forked = Forked(pid, reading)
-        try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held meanwhile is raised here
-        except BaseException:
-            forked.end()
-            raise
-        return forked
+        return Forked(pid, reading)
     code = 1
     try:  # the forked process: it writes its result and ends, running nothing of its parent's
-        if die_with_parent is not None:  # never outlive it holding its streams (a client's, served)
-            die_with_parent()
-        if os.getppid() != parent:
-            os._exit(1)
-        for signum in _SIGNALS:
-            if signal.getsignal(signum) is not signal.SIG_IGN:
-                signal.signal(signum, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        processes.die_with_parent(parent)  # never outlive it holding its streams (a client's, served)
         os.close(reading)
         data = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(writing, "wb") as pipe:
@@ -131,26 +131,6 @@ def start(work: Callable[[], Any]) -> Forked | None:
         code = 0
     finally:
         os._exit(code)
-
-
-def prepare() -> None:
-    """Do once, in a process that forks others to search (a resident searcher), what every
-    split would otherwise do in each of them."""
-    _death_signal()
-
-
-@functools.cache
-def _death_signal() -> Callable[[], object] | None:
-    """Linux's ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: a process that calls it is killed when its
-    parent dies (elsewhere None). Looked up before the fork: loading ``ctypes`` takes 7 ms."""
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    set_death_signal = 1
-    return lambda: prctl(set_death_signal, signal.SIGKILL)
 
 
 def _cores() -> int:

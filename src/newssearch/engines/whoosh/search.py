@@ -185,7 +185,8 @@ def rank(
     wanted = request.offset + request.limit
     fold = request.fold_copies and not request.passages
     words = topk.leaves(matching) if request.sort == "relevance" and not request.exact_total else None
-    past, first = topk.exceeds(searcher, matching, exact_up_to) if words is not None else (False, None)
+    counts = topk.bounds(matching, searcher.reader()) if request.sort != "date" else (0, 0)  # fewest, most matches
+    past, first = topk.exceeds(searcher, matching, exact_up_to, counts) if words is not None else (False, None)
     if words is not None and past:
         total = exact_up_to
         if fold:  # a lower bound on the stories (README, "Large result sets")
@@ -210,8 +211,8 @@ def rank(
         ranked = [(-key[1], docnum) for key, docnum in found.top_n]
         groups = _groups(searcher, ranked) if fold else {}
     else:
-        many = topk.bounds(matching, searcher.reader())[1] >= parallel_work
-        every = _score_every_match(searcher, matching, parallel_from if many else 2**63)
+        segments = parallel.split(searcher, parallel_from, worth_it=counts[1] >= parallel_work)
+        every = _score_every_match(searcher, matching, segments)
         groups = _groups(searcher, every) if fold else {}
         ranked = _ties_by_key(searcher, every, _page_end(every, groups, wanted) if fold else wanted)
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
@@ -225,21 +226,18 @@ def rank(
     return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
 
 
-def _score_every_match(searcher: Searcher, q: wq.Query, parallel_from: int) -> list[tuple[float, int]]:
+def _score_every_match(
+    searcher: Searcher, q: wq.Query, segments: tuple[parallel.Segments, parallel.Segments]
+) -> list[tuple[float, int]]:
     """Every match of ``q`` as (score, document number), best first and equal scores in document
     order: what Whoosh's ``search(q, limit=None)`` ranks, by its own collector, segment by
-    segment. Where the segments are split (``parallel``), a forked process collects every
-    segment but the largest."""
-    here, there = parallel.split(searcher, parallel_from)
-    away = None
-    try:
-        away = parallel.start(lambda: _collected(searcher, q, there)) if there else None
+    segment. ``segments`` as ``parallel.split`` gives them: a forked process collects the second
+    part."""
+    here, there = segments
+    with parallel.elsewhere((lambda: _collected(searcher, q, there)) if there else None) as away:
         found = _collected(searcher, q, here)
         theirs = away.result() if away is not None else None
-        found += theirs if theirs is not None else _collected(searcher, q, there)
-    finally:
-        if away is not None:
-            away.end()
+    found += theirs if theirs is not None else _collected(searcher, q, there)
     found.sort(key=lambda hit: (0 - hit[0], hit[1]))  # as Whoosh's collector sorts them
     return found
 

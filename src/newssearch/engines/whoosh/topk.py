@@ -47,11 +47,11 @@ from newssearch.engines.whoosh import parallel
 _MARGIN = 1e-9
 
 
-def exceeds(searcher: Searcher, q: wq.Query, limit: int) -> tuple[bool, list[int] | None]:
+def exceeds(searcher: Searcher, q: wq.Query, limit: int, counts: tuple[int, int]) -> tuple[bool, list[int] | None]:
     """Whether ``q`` matches more than ``limit`` documents — told by how many documents have its
-    words when that settles it (``bounds``), else from its first ``limit`` + 1 matches
-    (``first_matches``) — and those matches when they were read."""
-    lower, upper = bounds(q, searcher.reader())
+    words when that settles it (``counts``: its ``bounds``), else from its first ``limit`` + 1
+    matches (``first_matches``) — and those matches when they were read."""
+    lower, upper = counts
     if lower > limit:
         return True, None
     if upper <= limit:
@@ -362,22 +362,17 @@ def top(
             found.append(theirs.kept)
         return found
 
-    away = None
-    try:
-        away = parallel.start(walked_there) if there else None
+    with parallel.elsewhere(walked_there if there else None) as away:
         for sub, offset in here:
             _walk_segment(sub, offset, q, words, group, context, best)
         hits = away.result() if away is not None else None
-        for n, (sub, offset) in enumerate(there):
-            if hits is None:  # no process, or it failed: its segments are walked here
-                _walk_segment(sub, offset, q, words, group, context, best)
-                continue
-            best.group = group(sub.reader(), offset) if group is not None else None
-            for score, docnum in hits[n]:
-                best.add(score, docnum)
-    finally:
-        if away is not None:
-            away.end()
+    for n, (sub, offset) in enumerate(there):
+        if hits is None:  # no process, or it failed: its segments are walked here
+            _walk_segment(sub, offset, q, words, group, context, best)
+            continue
+        best.group = group(sub.reader(), offset) if group is not None else None
+        for score, docnum in hits[n]:
+            best.add(score, docnum)
     return best.ranked()
 
 

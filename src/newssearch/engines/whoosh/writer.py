@@ -47,6 +47,7 @@ from newssearch.errors import IndexUpdateError, display
 from newssearch.manifest import IndexSummary, ManifestEntry
 from newssearch.models import Article
 from newssearch.names import article_name_terms
+from newssearch.processes import die_with_parent
 
 # Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
 WRITER_MEMORY_MB = 256
@@ -240,6 +241,7 @@ class _ParallelWriter(MpWriter):  # type: ignore[misc]
     def _new_task(self) -> Any:
         task = _Worker(self.storage, self.indexname, self._queue, self.resultqueue, self.subargs, self.multisegment)
         task.siblings = self.tasks
+        task.parent = os.getpid()
         self.tasks.append(task)
         # A Ctrl-C while the worker is forked and starting is noted, not raised: raised in the
         # worker before its run() ignores Ctrl-C, it printed a traceback. The run raises it here.
@@ -285,6 +287,7 @@ class _Worker(SubWriterTask):  # type: ignore[misc]
     forever) would keep every later run out."""
 
     siblings: list[Any]  # the writer's workers, this one among them
+    parent: int  # the writer's process
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -293,7 +296,7 @@ class _Worker(SubWriterTask):  # type: ignore[misc]
             # stderr is the bar's); the parent indexes again in one process and reports the error.
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the life of the process
         _close_lock_files(Path(self.storage.folder))
-        _die_with_parent()
+        die_with_parent(self.parent)  # elsewhere than Linux, the closed locks suffice
         super().run()
 
     def join(self, timeout: float | None = None) -> None:
@@ -333,19 +336,6 @@ def _close_lock_files(index_dir: Path) -> None:
                 os.close(int(fd))
         except (OSError, ValueError):
             pass
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (elsewhere the closed locks suffice)."""
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:  # the parent died before the request was made
-        os._exit(1)
 
 
 class _WorkersGone(Exception):
