@@ -297,9 +297,9 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
         fast = search(capped, request)
         slow = search(everything, request)
         assert [(r.id, r.score) for r in fast.results] == [(r.id, r.score) for r in slow.results], request
-        # Each result's copies: its group's other matches, whichever way they were found.
-        assert [sorted(c.id for c in getattr(r, "copies", [])) for r in fast.results] == [
-            sorted(c.id for c in getattr(r, "copies", [])) for r in slow.results
+        # Each result's copies: its group's other matches, in the same order, whichever way they were found.
+        assert [[c.id for c in getattr(r, "copies", [])] for r in fast.results] == [
+            [c.id for c in getattr(r, "copies", [])] for r in slow.results
         ], request
         assert fast.total_exact == (slow.total <= CAP), request  # every one of these can skip
         if not fast.total_exact:
@@ -312,6 +312,37 @@ def test_past_the_exact_count_the_page_is_that_of_scoring_every_match(index_dir:
         assert (exact.total, exact.total_exact, exact.facets) == (slow.total, True, slow.facets), request
         assert [(r.id, r.score) for r in exact.results] == [(r.id, r.score) for r in slow.results]
     assert skipped > 150, f"only {skipped} of 300 queries found their page by skipping"
+
+
+def test_a_storys_equal_copies_are_listed_in_order_of_id_whichever_way_it_was_found(tmp_path: Path) -> None:
+    """A story sent 130 times word for word: its copies tie, so the result is the copy of the
+    lowest id and the 100 listed under it are those of the next lowest, in order of id (README,
+    "Wire copies folded"). The same when its page was found by skipping as when every match was
+    scored, and after a file rewritten in another order numbers the copies anew."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    text = (
+        "Grain shipments from the northern port were delayed again on Tuesday as dock workers walked out "
+        "over pay, leaving six bulk carriers waiting offshore with wheat and barley bound for the south, "
+        "the port authority said, adding that talks with the union would resume on Thursday morning."
+    )
+    copies = [{"id": f"w{n:03d}", "title": "Grain shipments delayed at port", "body": text} for n in range(130)]
+    others = [{"id": f"o{n}", "title": f"Harvest {n}", "body": f"A grain harvest of {n} tonnes."} for n in range(8)]
+    random.Random(3).shuffle(copies)
+    for name, part in (("a.jsonl", copies[:70] + others), ("b.jsonl", copies[70:])):
+        (corpus / name).write_text("".join(json.dumps(r) + "\n" for r in part))
+    update_index(corpus, index, procs=1)
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in reversed(copies[:70] + others)))
+    assert update_index(corpus, index, procs=1).changed == 1
+    ids = sorted(
+        hit.id for hit in search(WhooshEngine(index), SearchRequest("shipments", fold_copies=False, limit=200)).results
+    )
+    assert len(ids) == 130
+    for exact_up_to in (1, 10**12):  # the page found by skipping; every match scored
+        engine = WhooshEngine(index, ranker=functools.partial(whoosh_search.rank, exact_up_to=exact_up_to))
+        for request in (SearchRequest("grain shipments"), SearchRequest("grain OR port", limit=3)):
+            story = next(r for r in search(engine, request).results if r.id in ids)
+            assert [story.id, *(c.id for c in story.copies)] == ids[:101], (exact_up_to, request)
 
 
 def test_what_is_not_a_sum_of_words_is_scored_every_match(index_dir: Path) -> None:

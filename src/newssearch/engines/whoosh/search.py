@@ -215,15 +215,19 @@ def rank(
         every = _score_every_match(searcher, matching, segments)
         groups = _groups(searcher, every) if fold else {}
         ranked = _ties_by_key(searcher, every, _page_end(every, groups, wanted) if fold else wanted)
+    # Copies in the order of the results: by date (``ranked`` is in that order), else by score
+    # with equal scores in order of key (``ranked`` is so only as far as the page's last result).
+    in_order = (lambda shown: shown) if request.sort == "date" else (lambda shown: _copies_by_key(searcher, shown))
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         if not fold:
             return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
         # Every match is scored here: every group's matches are in ``ranked``.
         stories = _stories(groups, [docnum for _, docnum in ranked[:exact_up_to]])
-        return _page(searcher, _folded(ranked, groups)[request.offset : wanted]), stories, {}, False, 0
+        return _page(searcher, in_order(_folded(ranked, groups)[request.offset : wanted])), stories, {}, False, 0
     shown = _folded(ranked, groups) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
-    return _page(searcher, shown[request.offset : wanted]), len(shown), facets, True, len(ranked) - len(shown)
+    page = _page(searcher, in_order(shown[request.offset : wanted]))
+    return page, len(shown), facets, True, len(ranked) - len(shown)
 
 
 def _score_every_match(
@@ -292,22 +296,34 @@ def _groups(searcher: Searcher, ranked: list[tuple[float, int]]) -> dict[int, by
     return groups
 
 
-def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[tuple[float, int, list[int]]]:
+# A shown result: its score, its document and its copies' (score, document), in order.
+Shown = tuple[float, int, list[tuple[float, int]]]
+
+
+def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[Shown]:
     """The matches with each copy group's first one shown and its other matches under it
-    (README, "Wire copies folded"): (score, document, its copies' documents), in order;
-    ``groups``: each document's group (``_groups``)."""
-    shown: list[tuple[float, int, list[int]]] = []
-    first: dict[bytes, list[int]] = {}
-    for score, docnum in ranked:
-        group = groups[docnum]
+    (README, "Wire copies folded"), all of them, in the order of ``ranked``; ``groups``: each
+    document's group (``_groups``)."""
+    shown: list[Shown] = []
+    first: dict[bytes, list[tuple[float, int]]] = {}
+    for hit in ranked:
+        group = groups[hit[1]]
         copies = first.get(group) if group else None
         if copies is None:
-            shown.append((score, docnum, []))
+            shown.append((hit[0], hit[1], []))
             if group:
                 first[group] = shown[-1][2]
-        elif len(copies) < models.COPIES_LISTED:
-            copies.append(docnum)
+        else:
+            copies.append(hit)
     return shown
+
+
+def _copies_by_key(searcher: Searcher, shown: list[Shown]) -> list[Shown]:
+    """Each result's copies best first, equal scores in order of key, as the results are
+    (``_ties_by_key``): the copies listed are the same, in the same order, however the index
+    numbers its documents and whichever way the page was found."""
+    keys = _keys(searcher, [docnum for _, _, copies in shown for _, docnum in copies])
+    return [(score, docnum, sorted(copies, key=lambda hit: (-hit[0], keys[hit[1]]))) for score, docnum, copies in shown]
 
 
 def _stories(groups: dict[int, bytes], matches: list[int]) -> int:
@@ -317,10 +333,10 @@ def _stories(groups: dict[int, bytes], matches: list[int]) -> int:
 
 def _group_matches(
     searcher: Searcher, matching: wq.Query, shown: list[tuple[int, str | None]], scored: dict[int, float]
-) -> dict[int, list[int]]:
-    """For each shown (document, its copy group), the group's other matches, best first: the
-    groups' documents from their terms, then one pass of the query's matcher to each of them
-    that is not already ``scored`` (the top-k's matches, scored by the same matcher)."""
+) -> dict[int, list[tuple[float, int]]]:
+    """For each shown (document, its copy group), the group's other matches as (score,
+    document): the groups' documents from their terms, then one pass of the query's matcher to
+    each of them that is not already ``scored`` (the top-k's matches, scored by the same matcher)."""
     reader = searcher.reader()
     members: dict[int, int] = {}  # a group's document → the shown document of its group
     for docnum, group in shown:
@@ -330,7 +346,7 @@ def _group_matches(
                     members[other] = docnum
     found: dict[int, list[tuple[float, int]]] = {}
     for other in [other for other in members if other in scored]:
-        found.setdefault(members.pop(other), []).append((-scored[other], other))
+        found.setdefault(members.pop(other), []).append((scored[other], other))
     m = matching.matcher(searcher, searcher.context()) if members else None
     for other in sorted(members):
         if m is None or not m.is_active():
@@ -338,28 +354,29 @@ def _group_matches(
         if m.id() < other:
             m.skip_to(other)
         if m.is_active() and m.id() == other:
-            found.setdefault(members[other], []).append((-m.score(), other))
-    return {docnum: [d for _, d in sorted(hits)][: models.COPIES_LISTED] for docnum, hits in found.items()}
+            found.setdefault(members[other], []).append((m.score(), other))
+    return found
 
 
 def _page(
     searcher: Searcher,
-    shown: list[tuple[float, int, list[int]]],
+    shown: list[Shown],
     matching: wq.Query | None = None,
     scored: dict[int, float] | None = None,
 ) -> list[tuple[float, dict[str, Any]]]:
-    """The page's stored fields, each with its copies' under ``COPIES`` when it has some. With
-    ``matching`` (past the exact count, where only the page's best were looked at), each result's
-    copies are its group's matches, looked up (``_group_matches``) where not ``scored`` already."""
+    """The page's stored fields, each with its first ``COPIES_LISTED`` copies' (in the order
+    given) under ``COPIES`` when it has some. With ``matching`` (past the exact count, where only
+    the page's best were looked at), each result's copies are its group's matches, looked up
+    (``_group_matches``) where not ``scored`` already, in order of score and key."""
     stored = [searcher.stored_fields(docnum) for _, docnum, _ in shown]
     if matching is not None:
         groups = [(docnum, s.get("copygroup")) for (_, docnum, _), s in zip(shown, stored, strict=True)]
         found = _group_matches(searcher, matching, groups, scored or {})
-        shown = [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown]
+        shown = _copies_by_key(searcher, [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown])
     page = []
     for (score, _, copies), fields in zip(shown, stored, strict=True):
         if copies:
-            fields[COPIES] = [searcher.stored_fields(copy) for copy in copies]
+            fields[COPIES] = [searcher.stored_fields(copy) for _, copy in copies[: models.COPIES_LISTED]]
         page.append((score, fields))
     return page
 
@@ -376,11 +393,17 @@ def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: in
     while end < len(ranked) and ranked[end][0] == ranked[end - 1][0]:
         end += 1
     head = ranked[:end]
-    keys: dict[int, bytes] = {}  # UTF-8 bytes sort as the text does
-    for reader, start, docnums in _by_segment(searcher, [docnum for _, docnum in head]):
-        column = column_of(reader, "key")
-        keys.update((start + docnum, column[docnum]) for docnum in docnums)
+    keys = _keys(searcher, [docnum for _, docnum in head])
     return sorted(head, key=lambda hit: (-hit[0], keys[hit[1]])) + ranked[end:]
+
+
+def _keys(searcher: Searcher, docnums: list[int]) -> dict[int, bytes]:
+    """Each document's key, as UTF-8 bytes (which sort as the text does)."""
+    keys: dict[int, bytes] = {}
+    for reader, start, within in _by_segment(searcher, docnums):
+        column = column_of(reader, "key")
+        keys.update((start + docnum, column[docnum]) for docnum in within)
+    return keys
 
 
 def _by_segment(searcher: Searcher, docnums: list[int]) -> list[tuple[Any, int, list[int]]]:
