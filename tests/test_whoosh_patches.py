@@ -155,3 +155,96 @@ def test_a_mapped_file_unpickles_like_a_buffer_file() -> None:
         assert mapped.read_pickle() == copied.read_pickle() == value
         assert mapped.tell() == copied.tell()
     assert mapped.read() == b"end"
+
+
+def _postings(n: int, seed: int) -> list[tuple[str, bytes, int, float, bytes | None]]:
+    """Postings as Whoosh's writer pools them: (field, term, document, weight, value), one per
+    field, term and document."""
+    import random
+
+    rng = random.Random(seed)
+    fields = ("body", "title", "p_body")
+    found = {(rng.choice(fields), f"w{rng.randrange(3000)}".encode(), docnum) for docnum in range(n) for _ in range(3)}
+    return [(*posting, float(rng.randint(1, 3)), rng.choice((None, b"\x00\x02\x05"))) for posting in found]
+
+
+@pytest.mark.parametrize("maxfiles", [128, 3], ids=["runs merged at once", "runs merged three at a time first"])
+def test_a_writers_runs_give_back_every_posting_in_order(tmp_path: Path, maxfiles: int) -> None:
+    """Change 4: past its memory limit, the writer's pool sorts its postings into run files,
+    pickled a few thousand at a time, and merges them (with many runs, some into one run first,
+    the path a parallel build's processes take too); every posting comes back, in order, and
+    the run files are gone."""
+    from whoosh import writing
+    from whoosh.filedb.filestore import FileStorage
+
+    assert whoosh_patches.install_writing() and writing.PostingPool._write_run is whoosh_patches._write_run
+    postings = _postings(20_000, seed=4)  # some 9 MB by Whoosh's reckoning: runs of 1 MB
+    store = FileStorage(str(tmp_path))
+    pool = writing.PostingPool(store, segment=None, limitmb=1)
+    for posting in postings:
+        pool.add(posting)
+    assert len(pool.runs) >= 5
+    assert list(pool.items(maxfiles=maxfiles)) == sorted(postings)
+    assert not list(tmp_path.iterdir())
+
+
+BUILD = """
+import json, sys
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+import newssearch.engines.whoosh.writer  # installs the writer's changes, unless turned off
+texts = json.loads(open(sys.argv[2]).read())
+ix = FileStorage(sys.argv[1]).create_index(Schema(id=ID(stored=True), body=TEXT(), n=NUMERIC(stored=True)))
+w = ix.writer(limitmb=1)
+for n, text in enumerate(texts):
+    w.add_document(id=str(n), body=text, n=n)
+print(len(w.pool.runs), type(w.pool)._write_run.__module__)
+w.commit()
+"""
+
+
+def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(tmp_path: Path) -> None:
+    """A segment built past the writer's memory limit (runs on disk) holds the same postings,
+    stored fields and lengths whether its runs were pickled posting by posting (Whoosh as it
+    is) or a few thousand at a time."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+
+    rng = random.Random(9)
+    words = [f"w{n}" for n in range(2000)]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 60))) for _ in range(4000)]
+    (tmp_path / "texts.json").write_text(json.dumps(texts))
+    readers = []
+    for as_is in (False, True):
+        folder = tmp_path / ("as-is" if as_is else "changed")
+        folder.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSEARCH_")}
+        if as_is:
+            env[whoosh_patches.OFF_VARIABLE] = "1"
+        done = subprocess.run(
+            [sys.executable, "-c", BUILD, str(folder), str(tmp_path / "texts.json")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        runs, written_by = done.stdout.split()
+        assert int(runs) >= 5  # runs on disk before the commit merged them
+        assert written_by == ("whoosh.externalsort" if as_is else "newssearch.engines.whoosh.patches")
+        readers.append(FileStorage(str(folder)).open_index().reader())
+    changed, as_is_ = readers
+    assert changed.doc_count() == as_is_.doc_count() == 4000
+    for reader in (changed, as_is_):
+        assert list(reader.field_terms("body"))  # a segment of postings, not empty
+    assert list(changed.field_terms("body")) == list(as_is_.field_terms("body"))
+    for term in changed.field_terms("body"):
+        ours, theirs = changed.postings("body", term), as_is_.postings("body", term)
+        assert list(ours.items_as("frequency")) == list(theirs.items_as("frequency")), term
+    assert list(changed.all_stored_fields()) == list(as_is_.all_stored_fields())
+    assert [changed.doc_field_length(n, "body") for n in range(4000)] == [
+        as_is_.doc_field_length(n, "body") for n in range(4000)
+    ]
+    for reader in readers:
+        reader.close()

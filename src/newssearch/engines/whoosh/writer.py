@@ -30,7 +30,7 @@ from whoosh.searching import Searcher
 
 from newssearch.copies import Grouping, Member
 from newssearch.engine import Update
-from newssearch.engines.whoosh import integrity
+from newssearch.engines.whoosh import integrity, patches
 from newssearch.engines.whoosh.documents import article_documents, article_words, words_document
 from newssearch.engines.whoosh.schema import KIND_ARTICLE, KIND_FILE, KIND_META, META_KEY, SCHEMA_VERSION, build_schema
 from newssearch.engines.whoosh.store import (
@@ -49,8 +49,11 @@ from newssearch.models import Article
 from newssearch.names import article_name_terms
 from newssearch.processes import die_with_parent
 
-# Whoosh's writer buffers this many MB of postings before it flushes a segment to disk.
+# Whoosh's writer holds this many MB of postings (by its own reckoning) before it sorts them into
+# a run file on disk; the runs are merged into the segment at the end (``patches``, 4.).
 WRITER_MEMORY_MB = 256
+# Runs pickled a few thousand postings at a time (before Whoosh's writer is used).
+patches.install_writing()
 # Merge all segments at a commit once this share of the index's documents are deleted ones.
 MERGE_DELETED_SHARE = 0.1
 # Merge segments once this many are of the same order of size (see merge_tiers).
