@@ -161,13 +161,19 @@ def field_lengths(reader: Any, fieldname: str) -> bytes | None:
     kept: dict[str, bytes | None] = reader.__dict__.setdefault("_newssearch_lengths", {})
     if fieldname not in kept:
         perdoc = getattr(reader, "_perdoc", None)
-        column = None
-        if isinstance(perdoc, W3PerDocReader):
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
-            count = reader.doc_count_all()
-            data = column._dbfile.get(column._basepos, min(column._count, count))
-            kept[fieldname] = bytes(data) + column._defaultbytes * (count - len(data))
-        else:
-            kept[fieldname] = None
+        kept[fieldname] = segment_lengths(perdoc, fieldname) if perdoc is not None else None
     return kept[fieldname]
+
+
+def segment_lengths(perdoc: Any, fieldname: str) -> bytes | None:
+    """The bytes of a segment's column of lengths of the field, read whole from its
+    per-document reader; None for a reader or a column not of Whoosh's own format."""
+    column = None
+    if isinstance(perdoc, W3PerDocReader):
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if not (isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1):
+        return None
+    count: int = perdoc.doc_count_all()
+    data = bytes(column._dbfile.get(column._basepos, min(column._count, count)))
+    missing: bytes = column._defaultbytes * (count - len(data))  # documents past the column's end
+    return data + missing
