@@ -212,6 +212,30 @@ def test_the_snippet_analyzer_reads_text_as_the_index_does(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+@example(text="The Türkiye’s İstanbul of STRASSE a straße ÆON the œuvre ﬁnancial U.S.A. 3.14 x*y ΣΑΣ the a I")
+@example(text="the a of")
+def test_the_indexed_positions_are_those_of_whooshs_analyzer(text: str) -> None:
+    """``schema.positions`` (how an index writer finds a text field's words: ``patches``) gives
+    the words and positions Whoosh's ``Positions`` format records with the text fields'
+    analyzer, stop words renumbered as its ``StopFilter`` does, for any text."""
+    from whoosh.formats import Positions
+
+    from newssearch.engines.whoosh.schema import STEMMED, positions
+
+    whooshs: dict[str, list[int]] = {}
+    for t in STEMMED(text, positions=True, mode="index"):
+        if not t.stopped:
+            whooshs.setdefault(t.text, []).append(t.pos)
+    assert positions(text) == whooshs
+    assert list(positions(text)) == list(whooshs)  # in order of first appearance
+    # And the values Whoosh's writer gets are the ones its own format makes.
+    assert list(Positions().word_values(text, STEMMED, mode="index")) == [
+        (w, len(at), float(len(at)), Positions().encode(at)) for w, at in whooshs.items()
+    ]
+
+
+@settings(max_examples=300, deadline=None)
 @given(texts=st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=120), max_size=4))
 @example(texts=["Türkiye’s İstanbul STRASSE straße ÆON œuvre ﬁnancial", "U.S.A. 3.14 x*y ΣΑΣ the a I Türkiye"])
 def test_the_spelling_vocabulary_is_the_words_the_unstemmed_analyzer_makes(texts: list[str]) -> None:

@@ -194,18 +194,22 @@ import json, sys
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 import newssearch.engines.whoosh.writer  # installs the writer's changes, unless turned off
-texts = json.loads(open(sys.argv[2]).read())
-ix = FileStorage(sys.argv[1]).create_index(Schema(id=ID(stored=True), body=TEXT(), n=NUMERIC(stored=True)))
+texts, prose = json.loads(open(sys.argv[2]).read())
+from newssearch.engines.whoosh.schema import STEMMED
+schema = Schema(id=ID(stored=True), body=TEXT(), text=TEXT(analyzer=STEMMED), n=NUMERIC(stored=True))
+ix = FileStorage(sys.argv[1]).create_index(schema)
 w = ix.writer(limitmb=1)
 for n, text in enumerate(texts):
-    w.add_document(id=str(n), body=text, n=n)
-print(len(w.pool.runs), type(w.pool)._write_run.__module__)
+    w.add_document(id=str(n), body=text, text=prose[n % len(prose)] + " " + text, n=n)
+from whoosh import formats
+ours = getattr(formats.Positions.word_values, "_newssearch", False)
+print(len(w.pool.runs), type(w.pool)._write_run.__module__, ours)
 w.commit()
 """
 
 
-def _term_stats(reader: Any, term: str) -> tuple[Any, ...]:
-    info = reader.term_info("body", term)
+def _term_stats(reader: Any, field: str, term: str) -> tuple[Any, ...]:
+    info = reader.term_info(field, term)
     return info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight()
 
 
@@ -222,7 +226,7 @@ def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(
     """A segment built past the writer's memory limit (runs on disk) holds the same postings,
     with the same block bounds, stored fields and lengths, whether Whoosh wrote it as it is
     (runs pickled posting by posting, lengths read posting by posting, every block compressed)
-    or changed (4. to 6.)."""
+    or changed (4. to 7.)."""
     import random
 
     from whoosh.filedb.filestore import FileStorage
@@ -230,7 +234,12 @@ def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(
     rng = random.Random(9)
     words = [f"w{n}" for n in range(2000)]
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 60))) for _ in range(4000)]
-    (tmp_path / "texts.json").write_text(json.dumps(texts))
+    prose = [
+        "The Türkiye’s İstanbul crossing of the STRASSE, as a straße: ÆON and the œuvre of ﬁnancial U.S.A. 3.14",
+        "Gaza's crossings were closed; the crossing at Rafah opened again on Monday, officials said.",
+        "a I the of",
+    ]
+    (tmp_path / "texts.json").write_text(json.dumps([texts, prose]))
     readers = []
     for as_is in (False, True):
         folder = tmp_path / ("as-is" if as_is else "changed")
@@ -246,7 +255,8 @@ def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(
             timeout=300,
         )
         assert done.returncode == 0, done.stderr
-        runs, written_by = done.stdout.split()
+        runs, written_by, words_by_newssearch = done.stdout.split()
+        assert words_by_newssearch == str(not as_is)
         assert int(runs) >= 5  # runs on disk before the commit merged them
         assert written_by == ("whoosh.externalsort" if as_is else "newssearch.engines.whoosh.patches")
         readers.append(FileStorage(str(folder)).open_index().reader())
@@ -254,17 +264,20 @@ def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(
     assert changed.doc_count() == as_is_.doc_count() == 4000
     for reader in (changed, as_is_):
         assert list(reader.field_terms("body"))  # a segment of postings, not empty
-    assert list(changed.field_terms("body")) == list(as_is_.field_terms("body"))
-    for term in changed.field_terms("body"):
-        assert _term_stats(changed, term) == _term_stats(as_is_, term), term
-        ours, theirs = changed.postings("body", term), as_is_.postings("body", term)
-        assert _blocks(ours) == _blocks(theirs), term
+    for field in ("body", "text"):  # Whoosh's own analyzer; newssearch's text analyzer (7.)
+        assert list(changed.field_terms(field)) == list(as_is_.field_terms(field))
+        for term in changed.field_terms(field):
+            assert _term_stats(changed, field, term) == _term_stats(as_is_, field, term), term
+            ours, theirs = changed.postings(field, term), as_is_.postings(field, term)
+            assert _blocks(ours) == _blocks(theirs), term
+    assert {"cross", "rafah"} <= set(changed.field_terms("text"))
     assert list(changed.all_stored_fields()) == list(as_is_.all_stored_fields())
     # Smaller: a block of one posting, which zlib makes larger, is kept as it is (6.).
     sizes = [sum(f.stat().st_size for f in (tmp_path / name).iterdir()) for name in ("changed", "as-is")]
     assert sizes[0] < sizes[1]
-    assert [changed.doc_field_length(n, "body") for n in range(4000)] == [
-        as_is_.doc_field_length(n, "body") for n in range(4000)
-    ]
+    for field in ("body", "text"):
+        assert [changed.doc_field_length(n, field) for n in range(4000)] == [
+            as_is_.doc_field_length(n, field) for n in range(4000)
+        ]
     for reader in readers:
         reader.close()

@@ -32,8 +32,14 @@ on 100,000 Reuters articles); the fourth, the time a large index takes to build:
    posting, some 63 bytes, which zlib makes larger. Such a block is now kept as it is (its header
    says so, and Whoosh reads it without ``zlib``): smaller, and a ``zlib`` call fewer each time
    it is written or read. Blocks of two postings gain 6 % from zlib, and are compressed.
+7. **The text fields' words are found in one loop.** Whoosh indexes a text field by running
+   its analyzer, a chain of five generators over a shared token (pattern, lower case, accents,
+   stop words, stems), and counting each word's positions. For the analyzer of newssearch's own
+   text fields (``schema.STEMMED``, as the index's schema has it) the same words and positions
+   come from ``schema.positions``, the loop that snippets already use; any other analyzer,
+   format or call is Whoosh's.
 
-Changes 4 to 6 are installed by ``install_writing``, called by the module that writes (queries
+Changes 4 to 7 are installed by ``install_writing``, called by the module that writes (queries
 never load Whoosh's writer, and read blocks of either kind).
 
 The stand-ins are in ``sys.modules`` only while Whoosh is imported, so any other import of
@@ -195,7 +201,35 @@ def install_writing() -> bool:
         base.FieldWriter.add_postings = _add_postings_with(base.FieldWriter.add_postings)
     if not getattr(whoosh3.W3PostingsWriter._write_block, "_newssearch", False):
         whoosh3.W3PostingsWriter._write_block = _write_block_with(whoosh3.W3PostingsWriter._write_block)
+    from whoosh import formats
+
+    if not getattr(formats.Positions.word_values, "_newssearch", False):
+        formats.Positions.word_values = _word_values_with(formats.Positions.word_values)
     return True
+
+
+def _word_values_with(word_values: Any) -> Any:
+    """Whoosh's ``Positions.word_values``, with newssearch's own text analyzer's words and
+    positions found in one loop (7.): (word, frequency, weight, encoded positions) each."""
+    from whoosh import formats
+
+    from newssearch.engines.whoosh import schema
+
+    ours: dict[int, tuple[Any, bool]] = {}  # id → (analyzer, whether it is schema.STEMMED)
+
+    @functools.wraps(word_values)
+    def values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+        known = ours.get(id(analyzer))
+        if known is None or known[0] is not analyzer:  # compared once (analyzers compare by value)
+            known = ours[id(analyzer)] = (analyzer, analyzer == schema.STEMMED)
+        plain = type(self) is formats.Positions and isinstance(value, str) and kwargs == {"mode": "index"}
+        if not (known[1] and plain):
+            return word_values(self, value, analyzer, **kwargs)
+        boost, encode = self.field_boost, self.encode
+        return ((word, len(at), float(len(at)) * boost, encode(at)) for word, at in schema.positions(value).items())
+
+    values._newssearch = True  # type: ignore[attr-defined]
+    return values
 
 
 def _write_block_with(write_block: Any) -> Any:

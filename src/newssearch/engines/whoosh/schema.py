@@ -74,19 +74,42 @@ def analyze(text: str) -> Iterator[Token]:
     plain dict: every snippet of every result is made this way, three times faster
     (tests/test_properties.py checks that the two always agree)."""
     for match in _PATTERN(text):
-        word = match.group(0).lower()
-        if not (_ASCII_KEPT and word.isascii()):
-            word = word.translate(_CHARMAP)
-        if len(word) < _SHORTEST or (_LONGEST is not None and len(word) > _LONGEST) or word in _STOPS:
-            continue
-        if word not in _NOT_STEMMED:
-            stemmed = _STEMS.get(word)
-            if stemmed is None:
-                if len(_STEMS) >= _STEMS_KEPT:
-                    _STEMS.clear()
-                stemmed = _STEMS[word] = _STEM(word)
-            word = stemmed
-        yield Token(word, match.start(), match.end())
+        word = _indexed(match.group(0))
+        if word is not None:
+            yield Token(word, match.start(), match.end())
+
+
+def positions(text: str) -> dict[str, list[int]]:
+    """Each word of ``text`` as the text fields index it (``STEMMED``) with its positions, in
+    order of first appearance: what Whoosh's ``Positions`` format records of the text, made as
+    ``analyze`` makes the words (an index writer's change in ``patches``; tests/test_properties.py
+    checks that it always agrees with the chain). As Whoosh's ``StopFilter`` numbers them, a
+    stop word leaves no gap: the first word kept keeps its place, and the next ones follow it."""
+    found: dict[str, list[int]] = {}
+    pos = -1
+    for n, match in enumerate(_PATTERN(text)):
+        word = _indexed(match.group(0))
+        if word is not None:
+            pos = n if pos < 0 else pos + 1
+            found.setdefault(word, []).append(pos)
+    return found
+
+
+def _indexed(token: str) -> str | None:
+    """A token of ``_PATTERN`` as ``STEMMED`` indexes it: None for a stop word."""
+    word = token.lower()
+    if not (_ASCII_KEPT and word.isascii()):
+        word = word.translate(_CHARMAP)
+    if len(word) < _SHORTEST or (_LONGEST is not None and len(word) > _LONGEST) or word in _STOPS:
+        return None
+    if word in _NOT_STEMMED:
+        return word
+    stemmed = _STEMS.get(word)
+    if stemmed is None:
+        if len(_STEMS) >= _STEMS_KEPT:
+            _STEMS.clear()
+        stemmed = _STEMS[word] = _STEM(word)
+    return stemmed
 
 
 _TOKENIZER, _, _CHARSET, _STOP, _STEMMER = STEMMED.items
