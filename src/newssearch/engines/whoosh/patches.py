@@ -1,7 +1,7 @@
 """Small changes to Whoosh, made here and nowhere else, before any other Whoosh module loads.
 
 The first three serve start-up time or memory, which every ``newssearch query`` pays (measured
-on 100,000 Reuters articles); the fourth, the time a large index takes to build:
+on 100,000 Reuters articles); the rest, the time an index takes to build (``benchmarks/README.md``):
 
 1. **Segments are read from their memory map, not copied.** Whoosh maps each segment file and
    then wraps the map in ``BufferFile``, whose ``io.BytesIO(buf)`` copies it whole: every searcher
@@ -186,68 +186,49 @@ RUN_CHUNK = 4096  # postings pickled together in an index writer's run file (4.)
 
 
 def install_writing() -> bool:
-    """Make change 4 (once); True when it is in place."""
+    """Make changes 4 to 7 (once); True when they are in place."""
     if not applies():
         return False
     install()
-    from whoosh import writing
-    from whoosh.codec import base
+    from whoosh import formats, writing
+    from whoosh.codec import base, whoosh3
 
     writing.PostingPool._write_run = _write_run
     writing.PostingPool._read_run = _read_run
-    from whoosh.codec import whoosh3
-
-    if not getattr(base.FieldWriter.add_postings, "_newssearch", False):
-        base.FieldWriter.add_postings = _add_postings_with(base.FieldWriter.add_postings)
-    if not getattr(whoosh3.W3PostingsWriter._write_block, "_newssearch", False):
-        whoosh3.W3PostingsWriter._write_block = _write_block_with(whoosh3.W3PostingsWriter._write_block)
-    from whoosh import formats
-
-    if not getattr(formats.Positions.word_values, "_newssearch", False):
-        formats.Positions.word_values = _word_values_with(formats.Positions.word_values)
+    for owner, name, wrap in (
+        (base.FieldWriter, "add_postings", _add_postings_with),
+        (whoosh3.W3PostingsWriter, "_write_block", _write_block_with),
+        (formats.Positions, "word_values", _word_values_with),
+    ):
+        if not getattr(getattr(owner, name), "_newssearch", False):
+            setattr(owner, name, wrap(getattr(owner, name)))
     return True
 
 
-def _word_values_with(word_values: Any) -> Any:
-    """Whoosh's ``Positions.word_values``, with newssearch's own text analyzer's words and
-    positions found in one loop (7.): (word, frequency, weight, encoded positions) each."""
-    from whoosh import formats
-
-    from newssearch.engines.whoosh import schema
-
-    ours: dict[int, tuple[Any, bool]] = {}  # id → (analyzer, whether it is schema.STEMMED)
-
-    @functools.wraps(word_values)
-    def values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
-        known = ours.get(id(analyzer))
-        if known is None or known[0] is not analyzer:  # compared once (analyzers compare by value)
-            known = ours[id(analyzer)] = (analyzer, analyzer == schema.STEMMED)
-        plain = type(self) is formats.Positions and isinstance(value, str) and kwargs == {"mode": "index"}
-        if not (known[1] and plain):
-            return word_values(self, value, analyzer, **kwargs)
-        boost, encode = self.field_boost, self.encode
-        return ((word, len(at), float(len(at)) * boost, encode(at)) for word, at in schema.positions(value).items())
-
-    values._newssearch = True  # type: ignore[attr-defined]
-    return values
+def _write_run(self: Any, f: Any, items: Any) -> None:
+    """Write ``items`` (a sorted list, or an iterator of a merge of runs) to the run file ``f``."""
+    items = iter(items)
+    try:
+        while chunk := list(itertools.islice(items, RUN_CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+    finally:
+        f.close()
 
 
-def _write_block_with(write_block: Any) -> Any:
-    """Whoosh's ``W3PostingsWriter._write_block``, with a block of one posting not compressed (6.)."""
-
-    @functools.wraps(write_block)
-    def write(self: Any, last: bool = False) -> None:
-        if len(self._ids) > 1:
-            write_block(self, last)
-            return
-        level, self._compression = self._compression, 0
-        try:
-            write_block(self, last)
-        finally:
-            self._compression = level
-
-    write._newssearch = True  # type: ignore[attr-defined]
-    return write
+def _read_run(self: Any, path: str) -> Any:
+    """The items of the run file at ``path``, in order; the file is removed once read (as
+    Whoosh's own does: ``SortingPool._read_run``)."""
+    f = self._open_run(path)
+    try:
+        while True:
+            try:
+                chunk = pickle.load(f)
+            except EOFError:
+                return
+            yield from chunk
+    finally:
+        f.close()
+        self._remove_run(path)
 
 
 def _add_postings_with(add_postings: Any) -> Any:
@@ -286,30 +267,46 @@ class _SegmentLengths:
         return self._length(lbyte) if lbyte else None  # as Whoosh's W3PerDocReader (None for 0)
 
 
-def _write_run(self: Any, f: Any, items: Any) -> None:
-    """Write ``items`` (a sorted list, or an iterator of a merge of runs) to the run file ``f``."""
-    items = iter(items)
-    try:
-        while chunk := list(itertools.islice(items, RUN_CHUNK)):
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-    finally:
-        f.close()
+def _write_block_with(write_block: Any) -> Any:
+    """Whoosh's ``W3PostingsWriter._write_block``, with a block of one posting not compressed (6.)."""
+
+    @functools.wraps(write_block)
+    def write(self: Any, last: bool = False) -> None:
+        if len(self._ids) > 1:
+            write_block(self, last)
+            return
+        level, self._compression = self._compression, 0
+        try:
+            write_block(self, last)
+        finally:
+            self._compression = level
+
+    write._newssearch = True  # type: ignore[attr-defined]
+    return write
 
 
-def _read_run(self: Any, path: str) -> Any:
-    """The items of the run file at ``path``, in order; the file is removed once read (as
-    Whoosh's own does: ``SortingPool._read_run``)."""
-    f = self._open_run(path)
-    try:
-        while True:
-            try:
-                chunk = pickle.load(f)
-            except EOFError:
-                return
-            yield from chunk
-    finally:
-        f.close()
-        self._remove_run(path)
+def _word_values_with(word_values: Any) -> Any:
+    """Whoosh's ``Positions.word_values``, with newssearch's own text analyzer's words and
+    positions found in one loop (7.): (word, frequency, weight, encoded positions) each."""
+    from whoosh import formats
+
+    from newssearch.engines.whoosh import schema
+
+    ours: dict[int, tuple[Any, bool]] = {}  # id → (analyzer, whether it is schema.STEMMED)
+
+    @functools.wraps(word_values)
+    def values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+        known = ours.get(id(analyzer))
+        if known is None or known[0] is not analyzer:  # compared once (analyzers compare by value)
+            known = ours[id(analyzer)] = (analyzer, analyzer == schema.STEMMED)
+        plain = type(self) is formats.Positions and isinstance(value, str) and kwargs == {"mode": "index"}
+        if not (known[1] and plain):
+            return word_values(self, value, analyzer, **kwargs)
+        boost, encode = self.field_boost, self.encode
+        return ((word, len(at), float(len(at)) * boost, encode(at)) for word, at in schema.positions(value).items())
+
+    values._newssearch = True  # type: ignore[attr-defined]
+    return values
 
 
 def _import_whoosh_without_extras() -> None:
