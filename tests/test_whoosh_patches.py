@@ -281,3 +281,40 @@ def test_an_index_written_through_runs_is_the_same_with_and_without_the_changes(
         ]
     for reader in readers:
         reader.close()
+
+
+def test_only_the_text_fields_own_analyzer_is_read_in_one_loop() -> None:
+    """Change 7 applies to ``schema.STEMMED`` as an index's schema holds it, setting for setting;
+    an analyzer Whoosh takes for equal but that reads text otherwise (a tokenizer splitting on
+    its pattern, a stop list of long words, a word kept unstemmed) is read by Whoosh's chain."""
+    import pickle
+
+    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+    from whoosh.formats import Positions
+    from whoosh.support.charset import accent_map
+
+    from newssearch.engines.whoosh.schema import STEMMED, UNSTEMMED, build_schema, is_text_analyzer
+
+    assert whoosh_patches.install_writing()
+    assert is_text_analyzer(pickle.loads(pickle.dumps(build_schema()))["body"].analyzer)
+    others = [
+        RegexTokenizer(gaps=True) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter(),
+        RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(maxsize=4) | StemFilter(),
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter(ignore=["running"]),
+        UNSTEMMED,
+    ]
+    text = "Running crossings now, the runners said"
+    for other in others:
+        assert not is_text_analyzer(other)
+        whooshs: dict[str, list[int]] = {}
+        for t in other(text, positions=True, mode="index"):
+            if not t.stopped:
+                whooshs.setdefault(t.text, []).append(t.pos)
+        assert list(Positions().word_values(text, other, mode="index")) == [
+            (w, len(at), float(len(at)), Positions().encode(at)) for w, at in whooshs.items()
+        ]
+    assert others[0] == STEMMED  # what Whoosh's own comparison would have said

@@ -35,9 +35,9 @@ on 100,000 Reuters articles); the rest, the time an index takes to build (``benc
 7. **The text fields' words are found in one loop.** Whoosh indexes a text field by running
    its analyzer, a chain of five generators over a shared token (pattern, lower case, accents,
    stop words, stems), and counting each word's positions. For the analyzer of newssearch's own
-   text fields (``schema.STEMMED``, as the index's schema has it) the same words and positions
-   come from ``schema.positions``, the loop that snippets already use; any other analyzer,
-   format or call is Whoosh's.
+   text fields (``schema.STEMMED``, setting for setting, as the index's schema has it:
+   ``schema.is_text_analyzer``) the same words and positions come from ``schema.positions``,
+   the loop that snippets already use; any other analyzer, format or call is Whoosh's.
 
 Changes 4 to 7 are installed by ``install_writing``, called by the module that writes (queries
 never load Whoosh's writer, and read blocks of either kind).
@@ -183,6 +183,7 @@ def install() -> bool:
 
 
 RUN_CHUNK = 4096  # postings pickled together in an index writer's run file (4.)
+ANALYZERS_KEPT = 32  # analyzers whose kind is remembered (7.)
 
 
 def install_writing() -> bool:
@@ -292,13 +293,17 @@ def _word_values_with(word_values: Any) -> Any:
 
     from newssearch.engines.whoosh import schema
 
-    ours: dict[int, tuple[Any, bool]] = {}  # id → (analyzer, whether it is schema.STEMMED)
+    # id → (analyzer, whether it is schema.STEMMED): each compared once. A few writers' analyzers
+    # at most (each writer reads the schema anew): a resident searcher's watcher writes for days.
+    ours: dict[int, tuple[Any, bool]] = {}
 
     @functools.wraps(word_values)
     def values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
         known = ours.get(id(analyzer))
-        if known is None or known[0] is not analyzer:  # compared once (analyzers compare by value)
-            known = ours[id(analyzer)] = (analyzer, analyzer == schema.STEMMED)
+        if known is None or known[0] is not analyzer:
+            if len(ours) >= ANALYZERS_KEPT:
+                ours.clear()
+            known = ours[id(analyzer)] = (analyzer, schema.is_text_analyzer(analyzer))
         plain = type(self) is formats.Positions and isinstance(value, str) and kwargs == {"mode": "index"}
         if not (known[1] and plain):
             return word_values(self, value, analyzer, **kwargs)

@@ -95,6 +95,24 @@ def positions(text: str) -> dict[str, list[int]]:
     return found
 
 
+def is_text_analyzer(analyzer: object) -> bool:
+    """Whether ``analyzer`` is ``STEMMED``, step for step and setting for setting (an index's
+    schema holds its own copy): what ``positions`` reproduces. Whoosh's own comparison of
+    analyzers leaves some settings out (a tokenizer's ``gaps``, a stop list's longest word)."""
+    items, steps = getattr(analyzer, "items", None), _STEPS
+    if type(analyzer) is not type(STEMMED) or not isinstance(items, list) or len(items) != len(steps):
+        return False
+    return all(
+        type(theirs) is type(ours) and _settings(theirs) == _settings(ours)
+        for theirs, ours in zip(items, steps, strict=True)
+    )
+
+
+def _settings(step: object) -> dict[str, object]:
+    """An analyzer step's settings: its attributes but a stemmer's cache of stems (``_stem``)."""
+    return {name: value for name, value in vars(step).items() if name != "_stem"}
+
+
 def _indexed(token: str) -> str | None:
     """A token of ``_PATTERN`` as ``STEMMED`` indexes it: None for a stop word."""
     word = token.lower()
@@ -112,6 +130,7 @@ def _indexed(token: str) -> str | None:
     return stemmed
 
 
+_STEPS: list[object] = list(STEMMED.items)
 _TOKENIZER, _, _CHARSET, _STOP, _STEMMER = STEMMED.items
 _PATTERN = _TOKENIZER.expression.finditer
 _CHARMAP = _CHARSET.charmap

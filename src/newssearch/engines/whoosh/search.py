@@ -319,11 +319,15 @@ def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[S
 
 
 def _copies_by_key(searcher: Searcher, shown: list[Shown]) -> list[Shown]:
-    """Each result's copies best first, equal scores in order of key, as the results are
-    (``_ties_by_key``): the copies listed are the same, in the same order, however the index
-    numbers its documents and whichever way the page was found."""
-    keys = _keys(searcher, [docnum for _, _, copies in shown for _, docnum in copies])
-    return [(score, docnum, sorted(copies, key=lambda hit: (-hit[0], keys[hit[1]]))) for score, docnum, copies in shown]
+    """Each result's first ``COPIES_LISTED`` copies, best first, equal scores in order of key, as
+    the results are (``_ties_by_key``, which looks up only the keys of the copies listed and of
+    those that tie with the last): the copies listed are the same, in the same order, however the
+    index numbers its documents and whichever way the page was found."""
+    listed = models.COPIES_LISTED
+    return [
+        (score, docnum, _ties_by_key(searcher, sorted(copies, key=lambda hit: -hit[0]), listed)[:listed])
+        for score, docnum, copies in shown
+    ]
 
 
 def _stories(groups: dict[int, bytes], matches: list[int]) -> int:
