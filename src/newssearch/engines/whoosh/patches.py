@@ -188,9 +188,8 @@ ANALYZERS_KEPT = 32  # analyzers whose kind is remembered (7.)
 
 def install_writing() -> bool:
     """Make changes 4 to 7 (once); True when they are in place."""
-    if not applies():
+    if not applies():  # (changes 1 to 3 were made as this package loaded)
         return False
-    install()
     from whoosh import formats, writing
     from whoosh.codec import base, whoosh3
 

@@ -148,7 +148,7 @@ class KindBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         return float(self.idf * ((tf * self._k1_plus_1) / (tf + self._parts[lengths[matcher.id()]])))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # a few a field and commit; a resident searcher lives through many
 def _length_parts(k1: float, b: float, avgfl: float) -> tuple[float, ...]:
     """``bm25``'s ``K1 * ((1 - B) + B * fl / avgfl)`` for each length byte's length ``fl``."""
     return tuple(k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256))

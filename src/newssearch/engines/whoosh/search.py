@@ -215,18 +215,17 @@ def rank(
         every = _score_every_match(searcher, matching, segments)
         groups = _groups(searcher, every) if fold else {}
         ranked = _ties_by_key(searcher, every, _page_end(every, groups, wanted) if fold else wanted)
-    # Copies in the order of the results: by date (``ranked`` is in that order), else by score
-    # with equal scores in order of key (``ranked`` is so only as far as the page's last result).
-    in_order = (lambda shown: shown) if request.sort == "date" else (lambda shown: _copies_by_key(searcher, shown))
+    # Copies in the order of the results: by date, as ``ranked`` is, else by score and key.
+    by_key = request.sort != "date"
     if len(ranked) > exact_up_to and not request.exact_total:  # as every query says past it
         if not fold:
             return _page(searcher, [(s, d, []) for s, d in ranked[request.offset : wanted]]), exact_up_to, {}, False, 0
         # Every match is scored here: every group's matches are in ``ranked``.
         stories = _stories(groups, [docnum for _, docnum in ranked[:exact_up_to]])
-        return _page(searcher, in_order(_folded(ranked, groups)[request.offset : wanted])), stories, {}, False, 0
+        return _page(searcher, _folded(ranked, groups)[request.offset : wanted], by_key=by_key), stories, {}, False, 0
     shown = _folded(ranked, groups) if fold else [(score, docnum, []) for score, docnum in ranked]
     facets = _facet_counts(searcher, [docnum for _, docnum in ranked]) if request.facets else {}
-    page = _page(searcher, in_order(shown[request.offset : wanted]))
+    page = _page(searcher, shown[request.offset : wanted], by_key=by_key)
     return page, len(shown), facets, True, len(ranked) - len(shown)
 
 
@@ -318,16 +317,11 @@ def _folded(ranked: list[tuple[float, int]], groups: dict[int, bytes]) -> list[S
     return shown
 
 
-def _copies_by_key(searcher: Searcher, shown: list[Shown]) -> list[Shown]:
-    """Each result's first ``COPIES_LISTED`` copies, best first, equal scores in order of key, as
-    the results are (``_ties_by_key``, which looks up only the keys of the copies listed and of
-    those that tie with the last): the copies listed are the same, in the same order, however the
-    index numbers its documents and whichever way the page was found."""
-    listed = models.COPIES_LISTED
-    return [
-        (score, docnum, _ties_by_key(searcher, sorted(copies, key=lambda hit: -hit[0]), listed)[:listed])
-        for score, docnum, copies in shown
-    ]
+def _copies_by_key(searcher: Searcher, copies: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """A result's copies best first, equal scores in order of key as far as the last one listed,
+    as the results are (``_ties_by_key``): the copies listed are the same, in the same order,
+    however the index numbers its documents and whichever way the page was found."""
+    return _ties_by_key(searcher, sorted(copies, key=lambda hit: -hit[0]), models.COPIES_LISTED)
 
 
 def _stories(groups: dict[int, bytes], matches: list[int]) -> int:
@@ -367,20 +361,24 @@ def _page(
     shown: list[Shown],
     matching: wq.Query | None = None,
     scored: dict[int, float] | None = None,
+    *,
+    by_key: bool = True,
 ) -> list[tuple[float, dict[str, Any]]]:
-    """The page's stored fields, each with its first ``COPIES_LISTED`` copies' (in the order
-    given) under ``COPIES`` when it has some. With ``matching`` (past the exact count, where only
-    the page's best were looked at), each result's copies are its group's matches, looked up
-    (``_group_matches``) where not ``scored`` already, in order of score and key."""
+    """The page's stored fields, each with its first ``COPIES_LISTED`` copies' under ``COPIES``
+    when it has some: ``by_key``, in order of score and key (``_copies_by_key``), else in the
+    order given. With ``matching`` (past the exact count, where only the page's best were looked
+    at), each result's copies are its group's matches, looked up (``_group_matches``) where not
+    ``scored`` already."""
     stored = [searcher.stored_fields(docnum) for _, docnum, _ in shown]
     if matching is not None:
         groups = [(docnum, s.get("copygroup")) for (_, docnum, _), s in zip(shown, stored, strict=True)]
         found = _group_matches(searcher, matching, groups, scored or {})
-        shown = _copies_by_key(searcher, [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown])
+        shown = [(score, docnum, found.get(docnum, [])) for score, docnum, _ in shown]
     page = []
     for (score, _, copies), fields in zip(shown, stored, strict=True):
         if copies:
-            fields[COPIES] = [searcher.stored_fields(copy) for _, copy in copies[: models.COPIES_LISTED]]
+            listed = (_copies_by_key(searcher, copies) if by_key else copies)[: models.COPIES_LISTED]
+            fields[COPIES] = [searcher.stored_fields(copy) for _, copy in listed]
         page.append((score, fields))
     return page
 
@@ -397,17 +395,11 @@ def _ties_by_key(searcher: Searcher, ranked: list[tuple[float, int]], wanted: in
     while end < len(ranked) and ranked[end][0] == ranked[end - 1][0]:
         end += 1
     head = ranked[:end]
-    keys = _keys(searcher, [docnum for _, docnum in head])
-    return sorted(head, key=lambda hit: (-hit[0], keys[hit[1]])) + ranked[end:]
-
-
-def _keys(searcher: Searcher, docnums: list[int]) -> dict[int, bytes]:
-    """Each document's key, as UTF-8 bytes (which sort as the text does)."""
-    keys: dict[int, bytes] = {}
-    for reader, start, within in _by_segment(searcher, docnums):
+    keys: dict[int, bytes] = {}  # UTF-8 bytes sort as the text does
+    for reader, start, docnums in _by_segment(searcher, [docnum for _, docnum in head]):
         column = column_of(reader, "key")
-        keys.update((start + docnum, column[docnum]) for docnum in within)
-    return keys
+        keys.update((start + docnum, column[docnum]) for docnum in docnums)
+    return sorted(head, key=lambda hit: (-hit[0], keys[hit[1]])) + ranked[end:]
 
 
 def _by_segment(searcher: Searcher, docnums: list[int]) -> list[tuple[Any, int, list[int]]]:

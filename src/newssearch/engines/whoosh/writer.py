@@ -52,7 +52,7 @@ from newssearch.processes import die_with_parent
 # Whoosh's writer holds this many MB of postings (by its own reckoning) before it sorts them into
 # a run file on disk; the runs are merged into the segment at the end (``patches``, 4.).
 WRITER_MEMORY_MB = 256
-# Runs pickled a few thousand postings at a time (before Whoosh's writer is used).
+# Whoosh's writer changed (``patches``, 4. to 7.) before it is used.
 patches.install_writing()
 # Merge all segments at a commit once this share of the index's documents are deleted ones.
 MERGE_DELETED_SHARE = 0.1
