@@ -634,11 +634,14 @@ def _start_watcher(corpus: Path, folder: Path, listener: socket.socket, say: Say
 def _watch(corpus: Path, folder: Path, parent: int, say: Say) -> None:
     from watchfiles import watch
 
-    update_now(corpus, folder, say)  # what changed while nothing watched
+    caught_up = False
     for changes in watch(corpus, yield_on_timeout=True, rust_timeout=2_000, raise_interrupt=False):
         if os.getppid() != parent:
             return
-        if changes:
+        if changes or not caught_up:
+            # The first time, what changed while nothing watched: only now, with the corpus
+            # watched, so that a change made while it was being caught up with is not lost.
+            caught_up = True
             update_now(corpus, folder, say)
 
 
